@@ -1,0 +1,49 @@
+# liangwei — two commands from a fresh Debian 12 clone: `make demo` and `make test`.
+SHELL := /bin/bash
+ROOT  := $(abspath .)
+ENV   := source scripts/env.sh &&
+PY    := .venv/bin/python
+SAMPLE_SEED ?= 2026
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k overlay"`.
+PYTEST_ARGS ?=
+
+.PHONY: setup sample demo test package run translations clean help
+
+help:
+	@echo "make setup      install Debian packages, .venv, pinned pip packages, translations"
+	@echo "make sample     generate the sample county under sample/"
+	@echo "make demo       run the main job on the sample county (via qgis_process)"
+	@echo "make test       run the whole test suite"
+	@echo "make package    build dist/liangwei.zip for 'Install from ZIP'"
+	@echo "make run        start QGIS desktop with the plugin enabled"
+
+setup:
+	@bash scripts/setup.sh
+
+translations:
+	@$(ENV) $(PY) scripts/i18n.py update
+	@for ts in resources/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
+
+sample/.complete: setup
+	@$(ENV) bin/qgis-process run liangwei:samplecounty -- SEED=$(SAMPLE_SEED) OUTPUT_FOLDER=$(ROOT)/sample >/dev/null
+	@touch sample/.complete
+
+sample: setup
+	@rm -f sample/.complete
+	@$(MAKE) --no-print-directory sample/.complete
+	@echo "sample county written to $(ROOT)/sample"
+
+demo: setup sample/.complete
+	@bash scripts/demo.sh
+
+test: setup
+	@$(ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+package: setup
+	@bash scripts/package.sh
+
+run: setup
+	@$(ENV) QT_QPA_PLATFORM= bash scripts/run_desktop.sh
+
+clean:
+	rm -rf build dist sample .pytest_cache

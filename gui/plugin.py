@@ -1,0 +1,127 @@
+"""The QGIS plugin object: menu "两违一张图", toolbar, Processing provider, docks."""
+from __future__ import annotations
+
+import importlib
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QMenu
+
+from ..liangwei_plugin.i18n import tr, translation_file
+from ..liangwei_plugin.log import logger
+from ..liangwei_plugin.paths import icon_path
+from ..processing_algs.provider import LiangweiProvider
+
+MENU_OBJECT_NAME = "mLiangweiMenu"
+TOOLBAR_OBJECT_NAME = "mLiangweiToolBar"
+
+# Menu entries that open a Processing algorithm's dialog: (algorithm id, label, on toolbar).
+ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = []
+
+# GUI components (docks, map tools) living in gui/: (module, class).  Each class takes
+# ``(iface, menu, toolbar)`` in its constructor, adds its own actions/docks there and
+# removes all of them in ``unload()``.
+COMPONENTS: list[tuple[str, str]] = []
+
+
+class LiangweiPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider: LiangweiProvider | None = None
+        self.menu: QMenu | None = None
+        self.toolbar = None
+        self.actions: list[QAction] = []
+        self.components: list = []
+        self.translator: QTranslator | None = None
+        self._install_translator()
+
+    # -- translation -------------------------------------------------------
+    def _install_translator(self) -> None:
+        locale = QgsApplication.locale() or "zh_CN"
+        qm = translation_file(locale)
+        if qm is None or locale.startswith("zh"):
+            return
+        self.translator = QTranslator()
+        if self.translator.load(str(qm)):
+            QCoreApplication.installTranslator(self.translator)
+        else:
+            self.translator = None
+
+    # -- Processing --------------------------------------------------------
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
+        if self.provider is None:
+            self.provider = LiangweiProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # -- GUI ----------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802
+        self.initProcessing()
+        main_window = self.iface.mainWindow()
+        # A previous load that crashed half-way must not leave a second menu behind.
+        for stale in main_window.findChildren(QMenu, MENU_OBJECT_NAME):
+            stale.menuAction().setVisible(False)
+            stale.deleteLater()
+        self.menu = QMenu(tr("两违一张图"), main_window)
+        self.menu.setObjectName(MENU_OBJECT_NAME)
+        menu_bar = main_window.menuBar()
+        help_action = next((a for a in menu_bar.actions() if a.menu() and a.menu().objectName() == "mHelpMenu"), None)
+        if help_action:
+            menu_bar.insertMenu(help_action, self.menu)
+        else:
+            menu_bar.addMenu(self.menu)
+
+        self.toolbar = self.iface.addToolBar(tr("两违一张图"))
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+
+        for alg_id, label, on_toolbar in ALGORITHM_ACTIONS:
+            self._add_algorithm_action(alg_id, tr(label), on_toolbar)
+
+        for module_name, class_name in COMPONENTS:
+            try:
+                module = importlib.import_module(f"{__package__}.{module_name}")
+                self.components.append(getattr(module, class_name)(self.iface, self.menu, self.toolbar))
+            except Exception:  # one broken component must not take the plugin down
+                logger.exception("界面组件 %s 加载失败", module_name)
+
+
+    def _add_algorithm_action(self, alg_id: str, label: str, on_toolbar: bool) -> None:
+        action = QAction(QIcon(icon_path()), label, self.iface.mainWindow())
+        action.setObjectName(f"mLiangweiAction_{alg_id.replace(':', '_')}")
+        action.triggered.connect(lambda _checked=False, a=alg_id: self._run_algorithm_dialog(a))
+        self.menu.addAction(action)
+        if on_toolbar:
+            self.toolbar.addAction(action)
+        self.actions.append(action)
+
+    @staticmethod
+    def _run_algorithm_dialog(alg_id: str) -> None:
+        import processing
+
+        processing.execAlgorithmDialog(alg_id)
+
+    def unload(self) -> None:
+        for component in self.components:
+            try:
+                component.unload()
+            except Exception:
+                logger.exception("界面组件卸载失败")
+        self.components.clear()
+        for action in self.actions:
+            action.deleteLater()
+        self.actions.clear()
+        if self.menu is not None:
+            self.menu.menuAction().setVisible(False)
+            self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
+            self.menu.deleteLater()
+            self.menu = None
+        if self.toolbar is not None:
+            self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None

@@ -1,0 +1,6 @@
+"""Core of liangwei: domain model, overlay engine, determinations, documents, register.
+
+Nothing in this package may import ``iface`` or any widget: everything here takes
+layers, data frames, paths and a feedback object, so the Processing algorithms,
+the dialogs and qgis_process all run the same code.
+"""

@@ -1,0 +1,47 @@
+"""The feedback protocol the core uses for progress, cancel and messages.
+
+The core never imports Processing classes for this: Processing algorithms pass a
+``processing_algs.base.FeedbackProgress``, scripts and tests may pass
+``ConsoleFeedback`` or nothing.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from .log import logger
+
+
+class Feedback(Protocol):
+    def set_progress(self, percent: float) -> None: ...
+    def is_canceled(self) -> bool: ...
+    def info(self, message: str) -> None: ...
+    def warning(self, message: str) -> None: ...
+
+
+class Canceled(Exception):
+    """Raised by the core when the user cancels a long job."""
+
+
+class ConsoleFeedback:
+    """Feedback that logs messages and never cancels."""
+
+    def set_progress(self, percent: float) -> None:
+        pass
+
+    def is_canceled(self) -> bool:
+        return False
+
+    def info(self, message: str) -> None:
+        logger.info(message)
+
+    def warning(self, message: str) -> None:
+        logger.warning(message)
+
+
+def ensure_feedback(feedback: Feedback | None) -> Feedback:
+    return feedback if feedback is not None else ConsoleFeedback()
+
+
+def check_canceled(feedback: Feedback) -> None:
+    if feedback.is_canceled():
+        raise Canceled("用户已取消")

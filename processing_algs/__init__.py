@@ -1,0 +1,1 @@
+"""Processing provider ``liangwei`` and its algorithms (thin wrappers over the core)."""

@@ -1,0 +1,47 @@
+"""Test set-up: the plugin is imported as package ``liangwei`` (build/plugins/liangwei -> root),
+exactly as QGIS desktop and qgis_process import it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = ROOT / "build" / "plugins"
+PLUGINS.mkdir(parents=True, exist_ok=True)
+if not (PLUGINS / "liangwei").exists():
+    (PLUGINS / "liangwei").symlink_to(ROOT, target_is_directory=True)
+for p in (str(PLUGINS), "/usr/share/qgis/python/plugins"):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
+_runtime = Path(f"/tmp/liangwei-runtime-{os.getuid()}")
+_runtime.mkdir(mode=0o700, exist_ok=True)
+os.environ.setdefault("XDG_RUNTIME_DIR", str(_runtime))
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests keep files a person should look at (screenshots, PDFs)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def liangwei_provider(qgis_processing):
+    """The liangwei provider registered in the Processing registry (once per session)."""
+    from qgis.core import QgsApplication
+
+    from liangwei.processing_algs.provider import LiangweiProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("liangwei")
+    if provider is None:
+        provider = LiangweiProvider()
+        registry.addProvider(provider)
+    return provider
