@@ -1,0 +1,143 @@
+"""Real QGIS desktop under Xvfb with the plugin enabled: its menu and provider are there.
+
+Keeps a screenshot (tests/artifacts/desktop_menu.png) for a person to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.desktop
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STARTUP = textwrap.dedent(
+    """
+    import json, os
+    from qgis.core import QgsApplication
+    from qgis.PyQt.QtCore import QTimer, QPoint
+    from qgis.PyQt.QtWidgets import QMenu
+    from qgis.utils import iface, active_plugins
+
+    OUT = os.environ["LIANGWEI_DESKTOP_OUT"]
+
+    iface.mainWindow().showMaximized()
+
+    def report():
+        bar = iface.mainWindow().menuBar()
+        menus = [a.text() for a in bar.actions()]
+        ours = iface.mainWindow().findChildren(QMenu, "mLiangweiMenu")
+        provider = QgsApplication.processingRegistry().providerById("liangwei")
+        data = {
+            "menus": menus,
+            "liangwei_menus": len([m for m in ours if m.menuAction().isVisible()]),
+            "menu_entries": [a.text() for m in ours for a in m.actions() if a.text()],
+            "provider": provider.name() if provider else None,
+            "algorithms": sorted(a.id() for a in provider.algorithms()) if provider else [],
+            "active_plugins": list(active_plugins),
+        }
+        if ours:
+            menu = ours[0]
+            action = menu.menuAction()
+            geom = bar.actionGeometry(action)
+            menu.popup(bar.mapToGlobal(QPoint(geom.left(), geom.bottom())))
+        with open(OUT + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(OUT + ".tmp", OUT)
+
+    def maybe_quit():
+        if os.path.exists(OUT + ".quit"):
+            QgsApplication.exit(0)
+
+    QTimer.singleShot(4000, report)
+    _quit_timer = QTimer()
+    _quit_timer.timeout.connect(maybe_quit)
+    _quit_timer.start(300)
+    """
+)
+
+
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        display = f.readline().strip()
+    return proc, f":{display}"
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def desktop_profile(tmp_path: Path) -> Path:
+    # --profiles-path takes the folder that holds profiles/<name>/QGIS/QGIS3.ini
+    profile = tmp_path / "qgis-config"
+    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text(
+        "[PythonPlugins]\nliangwei=true\n\n[qgis]\ncheckVersion=false\nshowTips\\3.22=false\n"
+        "newProjectDefault=false\n\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n",
+        encoding="utf-8",
+    )
+    return profile
+
+
+def test_desktop_menu_and_provider(tmp_path, desktop_profile, artifacts_dir):
+    for tool in ("Xvfb", "qgis", "import"):
+        assert shutil.which(tool), f"{tool} missing: run `make setup`"
+    out = tmp_path / "desktop.json"
+    script = tmp_path / "startup.py"
+    script.write_text(STARTUP, encoding="utf-8")
+    xvfb, display = _start_xvfb()
+    qgis = None
+    try:
+        env = dict(os.environ)
+        env.pop("QT_QPA_PLATFORM", None)
+        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out),
+                   QGIS_PLUGINPATH=str(ROOT / "build" / "plugins"))
+        qgis = subprocess.Popen(
+            ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(desktop_profile),
+             "--code", str(script)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 120
+        while not out.exists() and time.time() < deadline and qgis.poll() is None:
+            time.sleep(0.5)
+        assert out.exists(), "QGIS desktop did not report: " + (qgis.stdout.read(4000).decode(errors="replace") if qgis.poll() is not None else "timeout")
+        time.sleep(1.5)  # let the popped-up menu paint
+        shot = artifacts_dir / "desktop_menu.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=60)
+        (tmp_path / "desktop.json.quit").touch()
+        try:
+            qgis.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        _stop(qgis)
+        _stop(xvfb)
+
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "liangwei" in data["active_plugins"]
+    assert "两违一张图" in data["menus"]
+    assert data["liangwei_menus"] == 1
+    assert data["provider"] == "两违一张图审查"
+    assert data["algorithms"] and all(a.startswith("liangwei:") for a in data["algorithms"])
+    assert shot.stat().st_size > 10_000
