@@ -84,6 +84,16 @@ class LiangweiPlugin:
             except Exception:  # one broken component must not take the plugin down
                 logger.exception("界面组件 %s 加载失败", module_name)
 
+        self._warn_missing_dependencies()
+
+    def _warn_missing_dependencies(self) -> None:
+        from ..liangwei_plugin.dependencies import missing_dependencies
+
+        missing = missing_dependencies()
+        if missing:
+            message = tr("缺少Python依赖包，部分功能不可用，请在QGIS的Python环境中安装：") + " pip install " + " ".join(missing)
+            logger.warning(message)
+            self.iface.messageBar().pushWarning(tr("两违一张图"), message)
 
     def _add_algorithm_action(self, alg_id: str, label: str, on_toolbar: bool) -> None:
         action = QAction(QIcon(icon_path()), label, self.iface.mainWindow())
