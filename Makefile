@@ -24,16 +24,15 @@ translations:
 	@$(ENV) $(PY) scripts/i18n.py update
 	@for ts in resources/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
 
-sample/.complete: setup
-	@$(ENV) bin/qgis-process run liangwei:samplecounty -- SEED=$(SAMPLE_SEED) OUTPUT_FOLDER=$(ROOT)/sample >/dev/null
-	@touch sample/.complete
-
+# The sample county is generated once; `make sample` regenerates it.
 sample: setup
 	@rm -f sample/.complete
-	@$(MAKE) --no-print-directory sample/.complete
+	@$(ENV) bin/qgis-process run liangwei:samplecounty -- SEED=$(SAMPLE_SEED) OUTPUT_FOLDER=$(ROOT)/sample >/dev/null
+	@touch sample/.complete
 	@echo "sample county written to $(ROOT)/sample"
 
-demo: setup sample/.complete
+demo: setup
+	@[ -f sample/.complete ] || $(MAKE) --no-print-directory sample
 	@bash scripts/demo.sh
 
 test: setup
