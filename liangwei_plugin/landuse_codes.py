@@ -1,0 +1,125 @@
+"""Land-use codes (地类编码): names, 三大类 grouping and 耕地, from ``resources/landuse_codes.toml``.
+
+Accepts both GB/T 21010-2017 codes (0101 …) and the 三调 working classification (05H1, 0508,
+08H1, 08H2, 0810A, 1104A, 0201K …).  A code not in the table falls back to the code without its
+working suffix (``1001A`` -> ``1001``), then to its first two digits (first-level class).
+
+Public API::
+
+    class_name("0101")   -> "水田"
+    land_group("0702")   -> "建设用地"      # 农用地 / 建设用地 / 未利用地, "" if unknown
+    is_farmland("0103")  -> True            # 耕地 0101/0102/0103
+    lookup("05H1")       -> LandUseClass(code="05H1", name=..., group=..., level=2, matched="05H1")
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .paths import resource
+
+DEFAULT_TABLE = resource("landuse_codes.toml")
+
+AGRICULTURAL = "农用地"
+CONSTRUCTION = "建设用地"
+UNUSED = "未利用地"
+GROUPS = (AGRICULTURAL, CONSTRUCTION, UNUSED)
+
+_SUFFIX = re.compile(r"^(\d{3,4}|\d{2}H\d)[A-Z]+$")
+
+
+@dataclass(frozen=True)
+class LandUseClass:
+    code: str       # the code as given (normalised: stripped, upper case)
+    name: str       # class name, "" if unknown
+    group: str      # 农用地 / 建设用地 / 未利用地, "" if unknown
+    level: int      # 2 = second-level (or working) class found, 1 = first-level fallback, 0 = unknown
+    matched: str    # the table key that matched
+
+
+@dataclass(frozen=True)
+class _Table:
+    codes: dict
+    first_level: dict
+    farmland: frozenset
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None = None) -> _Table:
+    with open(path or DEFAULT_TABLE, "rb") as f:
+        data = tomllib.load(f)
+    return _Table(
+        codes={k.upper(): v for k, v in data.get("codes", {}).items()},
+        first_level=dict(data.get("first_level", {})),
+        farmland=frozenset(data.get("farmland", ["0101", "0102", "0103"])),
+    )
+
+
+def normalise(code) -> str:
+    """The code as a clean upper-case string ('' for None/NaN); numbers like 101.0 -> '0101'."""
+    if code is None:
+        return ""
+    if isinstance(code, float):
+        if code != code:  # NaN
+            return ""
+        code = int(code)
+    if isinstance(code, int):
+        text = str(code)
+        return text.zfill(4) if len(text) == 3 and text[0] in "01" else text
+    return str(code).strip().upper()
+
+
+@lru_cache(maxsize=4096)
+def _lookup(code: str, path: str | None) -> LandUseClass:
+    table = _load(path)
+    if not code:
+        return LandUseClass(code, "", "", 0, "")
+    entry = table.codes.get(code)
+    if entry is not None:
+        return LandUseClass(code, entry.get("name", ""), entry.get("group", ""), 2, code)
+    m = _SUFFIX.match(code)
+    if m:
+        entry = table.codes.get(m.group(1))
+        if entry is not None:
+            return LandUseClass(code, entry.get("name", ""), entry.get("group", ""), 2, m.group(1))
+    first = table.first_level.get(code[:2])
+    if first is not None:
+        return LandUseClass(code, first.get("name", ""), first.get("group", ""), 1, code[:2])
+    return LandUseClass(code, "", "", 0, "")
+
+
+def lookup(code, table: str | Path | None = None) -> LandUseClass:
+    """Everything known about a land-use code (see module doc for the fallback order)."""
+    return _lookup(normalise(code), str(table) if table else None)
+
+
+def class_name(code, table: str | Path | None = None) -> str:
+    """地类名称 of a code, e.g. '0101' -> '水田'; '' when unknown."""
+    return lookup(code, table).name
+
+
+def land_group(code, table: str | Path | None = None) -> str:
+    """三大类 of a code: '农用地', '建设用地' or '未利用地'; '' when unknown or mixed."""
+    return lookup(code, table).group
+
+
+def is_farmland(code, table: str | Path | None = None) -> bool:
+    """True for 耕地 (0101 水田, 0102 水浇地, 0103 旱地; also 0101-style codes with a suffix)."""
+    info = lookup(code, table)
+    if info.level == 1:  # only the first-level class is known: 01 耕地
+        return info.matched == "01"
+    return info.level == 2 and info.matched in _load(str(table) if table else None).farmland
+
+
+def all_codes(table: str | Path | None = None) -> dict[str, LandUseClass]:
+    """Every second-level/working code in the table -> its class (for styles and documents)."""
+    t = _load(str(table) if table else None)
+    return {c: LandUseClass(c, v.get("name", ""), v.get("group", ""), 2, c) for c, v in t.codes.items()}
+
+
+def first_level_classes(table: str | Path | None = None) -> dict[str, str]:
+    """First-level code -> name ('01' -> '耕地')."""
+    return {k: v.get("name", "") for k, v in _load(str(table) if table else None).first_level.items()}
