@@ -1,0 +1,548 @@
+"""Overlay engine (图斑叠加分析): what every monitoring patch occupies, by layer and by class.
+
+Input: the patches (a GeoDataFrame) and any number of reference polygon layers — at most one land-use
+layer (三调 地类图斑, classed by DLBM) and any number of protected/planning layers (生态保护红线, 永久基本农田, …).
+Output (:class:`OverlayResult`): one summary row per input patch (same order, nothing dropped) and a detail
+table with one row per patch × layer × class.
+
+How it is fast:
+- candidate pairs come from a shapely 2 ``STRtree`` of each reference layer queried with all patches at once
+  (``predicate="intersects"``, patches prepared);
+- a patch that crosses no boundary of the parcel it intersects lies inside it: its area is the patch's own
+  area, no intersection is computed (tested with the prepared patch against the parcel's boundary);
+  a parcel wholly inside a patch (``contains_properly`` with the prepared patch) contributes its own area;
+- only the remaining pairs are intersected (vectorised ``shapely.intersection``);
+- patches are sorted along a Hilbert curve and processed in chunks on a thread pool: shapely 2 releases
+  the GIL inside its vectorised GEOS loops, so both cores work.
+
+Areas: ellipsoidal (geodesic, CGCS2000 ellipsoid; :mod:`.areas`) by default, planar in the working CRS on
+request.  A class area is the area of the intersection geometry; ``share`` = class area / patch area.
+
+Decisions (documented in the README):
+- edge contact only (intersection of zero area, i.e. < 1e-6 m²): no detail row;
+- land-use parcels are a partition, so a patch's pieces of one class are summed; protected-layer features may
+  overlap each other, so a patch's pieces in one protected layer are unioned before measuring;
+- duplicate patch ids are all kept; the 2nd, 3rd … occurrence gets ``patch_id`` = ``<id>#2``, ``<id>#3`` so the
+  detail table joins back unambiguously, and a note in ``repair_note``;
+- null/empty/non-polygon patch geometries are kept with zero areas and a note.
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from . import landuse_codes
+from .areas import ELLIPSOIDAL, PLANAR, areas, geographic_transformer, square_metres_to_mu
+from .feedback import Canceled, Feedback, check_canceled, ensure_feedback
+from .fieldmap import protected_area_field, resolve_field
+from .i18n import tr
+from .log import logger
+
+#: candidate names of the patch id field, in order (the issue's default order, then field_mapping aliases)
+ID_FIELD_CANDIDATES = ("JCBH", "TBBH", "BSM")
+#: intersections smaller than this (m²) are edge contacts / numerical slivers: no detail row
+MIN_PIECE_M2 = 1e-6
+
+SUMMARY_FIELDS = (
+    "patch_id", "area_m2", "area_mu", "area_method", "farmland_m2", "farmland_mu", "construction_m2",
+    "agricultural_m2", "unused_m2", "zldwdm", "zldwmc",
+)
+TAIL_FIELDS = ("protected_summary", "repaired", "repair_note")
+DETAIL_FIELDS = ("patch_id", "layer", "class_code", "class_name", "area_m2", "area_mu", "share")
+
+LANDUSE = "landuse"
+PROTECTED = "protected"
+
+
+class OverlayInputError(ValueError):
+    """Bad input the user must fix (message in Chinese, naming the layer/field/feature)."""
+
+
+@dataclass
+class ReferenceLayer:
+    """A reference polygon layer for the overlay.
+
+    ``kind`` = ``"landuse"`` (classed by ``class_field``, e.g. DLBM; also gives ZLDWDM/ZLDWMC) or
+    ``"protected"`` (reported as a whole under ``name``; ``name_field``, e.g. MC, splits its detail rows).
+    """
+
+    name: str
+    gdf: gpd.GeoDataFrame
+    kind: str = PROTECTED
+    class_field: str | None = None
+    name_field: str | None = None
+    zldwdm_field: str | None = None
+    zldwmc_field: str | None = None
+    class_name_field: str | None = None  # DLMC: names for codes the shipped table does not know
+
+
+@dataclass
+class OverlayResult:
+    summary: pd.DataFrame          # one row per input patch, input order; SUMMARY_FIELDS + <layer>_m2 + TAIL_FIELDS
+    detail: pd.DataFrame           # DETAIL_FIELDS
+    area_method: str
+    crs: CRS                       # working CRS (projected) the geometries were overlaid in
+    protected_fields: dict[str, str] = field(default_factory=dict)  # layer name -> its <layer>_m2 field
+    geometries: np.ndarray | None = None  # repaired patch geometries in the working CRS
+    messages: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- input checks and repair
+def find_id_field(columns: Sequence[str], layer_name: str = "图斑") -> str:
+    """The patch id field: the first of JCBH, TBBH, BSM present (aliases via field_mapping.toml)."""
+    cols = [c for c in columns if c != "geometry"]
+    for canonical in ID_FIELD_CANDIDATES:
+        hit = resolve_field(cols, canonical)
+        if hit is not None:
+            return hit
+    raise OverlayInputError(
+        tr("图层「{layer}」没有图斑编号字段。可接受的字段名：{accepted}（见 resources/field_mapping.toml）；"
+           "图层现有字段：{present}。请在“图斑编号字段”参数中指定。").format(
+            layer=layer_name, accepted="、".join(ID_FIELD_CANDIDATES) + " 及其别名",
+            present="、".join(cols) or tr("（无）"))
+    )
+
+
+def check_polygon_layer(gdf: gpd.GeoDataFrame, layer_name: str) -> None:
+    """Reject empty layers and layers whose geometries are not polygons."""
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise OverlayInputError(tr("图层「{layer}」不是矢量面图层。").format(layer=layer_name))
+    if len(gdf) == 0:
+        raise OverlayInputError(tr("图层「{layer}」没有要素。").format(layer=layer_name))
+    geoms = gdf.geometry.values
+    present = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
+    if not present.any():
+        raise OverlayInputError(tr("图层「{layer}」的要素都没有几何。").format(layer=layer_name))
+    types = set(shapely.get_type_id(np.asarray(geoms)[present]).tolist())
+    if not types & {3, 6, 7}:
+        names = sorted(set(gdf.geometry[present].geom_type))
+        raise OverlayInputError(
+            tr("图层「{layer}」不是面图层（几何类型：{types}），叠加分析只接受面图层。").format(
+                layer=layer_name, types="、".join(names))
+        )
+
+
+def _polygonal(geom):
+    """Only the polygonal parts of a geometry (as Polygon or MultiPolygon), None if there are none."""
+    if geom is None:
+        return None
+    tid = shapely.get_type_id(geom)
+    if tid in (3, 6):
+        return geom
+    polys = []
+    stack = [geom]
+    while stack:
+        g = stack.pop()
+        t = shapely.get_type_id(g)
+        if t == 3:
+            polys.append(g)
+        elif t in (6, 7):
+            stack.extend(shapely.get_parts(g))
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Make invalid geometries valid, keeping every polygonal part (``shapely.make_valid``, not buffer(0)).
+
+    Returns (geometries, repaired flags, notes); the note names what was wrong (GEOS validity reason).
+    Null/empty/non-polygon geometries are returned as None with a note and repaired = 0.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    n = len(geoms)
+    repaired = np.zeros(n, dtype=np.int32)
+    notes = [""] * n
+    missing = shapely.is_missing(geoms)
+    empty = np.zeros(n, dtype=bool)
+    empty[~missing] = shapely.is_empty(geoms[~missing])
+    for i in np.nonzero(missing | empty)[0]:
+        notes[i] = tr("几何为空，面积按0计")
+        geoms[i] = None
+    present = ~(missing | empty)
+    tid = np.full(n, -1)
+    tid[present] = shapely.get_type_id(geoms[present])
+    for i in np.nonzero(present & ~np.isin(tid, (3, 6, 7)))[0]:
+        notes[i] = tr("几何不是面（{kind}），面积按0计").format(kind=geoms[i].geom_type)
+        geoms[i] = None
+        present[i] = False
+    check = present.copy()
+    valid = np.ones(n, dtype=bool)
+    valid[check] = shapely.is_valid(geoms[check])
+    for i in np.nonzero(check & ~valid)[0]:
+        reason = shapely.is_valid_reason(geoms[i])
+        fixed = _polygonal(shapely.make_valid(geoms[i]))
+        repaired[i] = 1
+        if fixed is None or shapely.is_empty(fixed):
+            notes[i] = tr("几何无效（{reason}），修复后无面状部分，面积按0计").format(reason=reason)
+            geoms[i] = None
+        else:
+            notes[i] = tr("几何无效（{reason}），已用 make_valid 修复（保留全部面状部分）").format(reason=reason)
+            geoms[i] = fixed
+    # collections of polygons (valid) are reduced to their polygonal parts too
+    for i in np.nonzero(present & (tid == 7))[0]:
+        if geoms[i] is not None:
+            geoms[i] = _polygonal(geoms[i])
+    return geoms, repaired, notes
+
+
+def working_crs_for(gdf: gpd.GeoDataFrame, layer_name: str = "图斑") -> CRS:
+    """The projected CRS to overlay in: the patches' own CRS, or for geographic patches the CGCS2000
+    3° Gauss-Krüger zone (EPSG:4534-4554, no zone prefix) of their centre."""
+    if gdf.crs is None:
+        raise OverlayInputError(tr("图层「{layer}」没有坐标参考系，无法计算面积。").format(layer=layer_name))
+    crs = CRS.from_user_input(gdf.crs)
+    if not crs.is_geographic:
+        return crs
+    ok = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
+    if not ok.any():
+        return CRS.from_epsg(4527)
+    minx, miny, maxx, maxy = gdf.geometry[ok].total_bounds
+    lon = (minx + maxx) / 2
+    cm = int(round(lon / 3.0)) * 3
+    cm = min(max(cm, 75), 135)
+    return CRS.from_epsg(4534 + (cm - 75) // 3)
+
+
+# --------------------------------------------------------------------------- the pair engine
+def _chunk_pairs(chunk_idx: np.ndarray, patches: np.ndarray, tree: shapely.STRtree, refs: np.ndarray,
+                 crs: CRS, method: str, patch_area: np.ndarray, keep_geoms: bool):
+    """Pairs (patch, ref) with positive overlap for one chunk of patches, and their areas."""
+    p = patches[chunk_idx]
+    shapely.prepare(p)
+    # the tree holds the unrepaired geometries (same envelopes): query by envelope, then test the
+    # repaired reference geometries with the prepared patches
+    local, rj = tree.query(p)
+    hit = shapely.intersects(p[local], refs[rj])
+    local, rj = local[hit], rj[hit]
+    pi = chunk_idx[local]
+    pg = p[local]
+    rg = refs[rj]
+    # A single polygon (connected interior) that meets a parcel but none of its rings lies inside it.
+    # Multipolygons may have parts outside the parcel, so they take the contains/intersection path.
+    on_boundary = shapely.intersects(pg, shapely.boundary(rg))
+    single = shapely.get_type_id(pg) == 3
+    inside = ~on_boundary & single
+    area = np.zeros(len(pi), dtype=np.float64)
+    area[inside] = patch_area[pi[inside]]
+    rest = np.nonzero(~inside)[0]
+    contained = shapely.contains_properly(pg[rest], rg[rest])
+    transformer = geographic_transformer(crs) if method == ELLIPSOIDAL else None
+    c_idx = rest[contained]
+    area[c_idx] = areas(rg[c_idx], crs, method, transformer)
+    x_idx = rest[~contained]
+    pieces = shapely.intersection(pg[x_idx], rg[x_idx])
+    area[x_idx] = areas(pieces, crs, method, transformer)
+    geoms = None
+    if keep_geoms:
+        geoms = np.empty(len(pi), dtype=object)
+        geoms[inside] = pg[inside]
+        geoms[c_idx] = rg[c_idx]
+        geoms[x_idx] = pieces
+    keep = area >= MIN_PIECE_M2
+    shapely.destroy_prepared(p)
+    return pi[keep], rj[keep], area[keep], (geoms[keep] if keep_geoms else None)
+
+
+def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: np.ndarray, crs: CRS,
+           method: str, patch_area: np.ndarray, keep_geoms: bool, workers: int, feedback: Feedback,
+           progress: tuple[float, float]):
+    n = len(order)
+    chunk = max(256, min(4000, math.ceil(n / max(1, workers * 8))))
+    chunks = [order[i:i + chunk] for i in range(0, n, chunk)]
+    results = []
+    lo, hi = progress
+    if workers <= 1 or len(chunks) == 1:
+        for k, c in enumerate(chunks):
+            check_canceled(feedback)
+            results.append(_chunk_pairs(c, patches, tree, refs, crs, method, patch_area, keep_geoms))
+            feedback.set_progress(lo + (hi - lo) * (k + 1) / len(chunks))
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_chunk_pairs, c, patches, tree, refs, crs, method, patch_area, keep_geoms)
+                       for c in chunks]
+            try:
+                for k, f in enumerate(futures):
+                    results.append(f.result())
+                    feedback.set_progress(lo + (hi - lo) * (k + 1) / len(chunks))
+                    if feedback.is_canceled():
+                        raise Canceled(tr("用户已取消"))
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    if not results:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), (np.zeros(0, dtype=object) if keep_geoms else None)
+    pi = np.concatenate([r[0] for r in results])
+    rj = np.concatenate([r[1] for r in results])
+    ar = np.concatenate([r[2] for r in results])
+    gs = np.concatenate([r[3] for r in results]) if keep_geoms else None
+    return pi, rj, ar, gs
+
+
+def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, feedback: Feedback,
+                       messages: list[str]) -> tuple[shapely.STRtree, np.ndarray]:
+    """Reference geometries in the working CRS and their STRtree.  Only the features whose envelope meets
+    a patch are validated and repaired (validating a million parcels costs more than the overlay)."""
+    check_polygon_layer(layer.gdf, layer.name)
+    gdf = layer.gdf
+    if gdf.crs is None:
+        raise OverlayInputError(tr("图层「{layer}」没有坐标参考系。").format(layer=layer.name))
+    geoms = gdf.geometry.values
+    if not CRS.from_user_input(gdf.crs).equals(crs):
+        geoms = geoms.to_crs(crs)
+        feedback.info(tr("图层「{layer}」已从 {src} 投影到 {dst}").format(
+            layer=layer.name, src=CRS.from_user_input(gdf.crs).to_string(), dst=crs.to_string()))
+    geoms = np.asarray(geoms, dtype=object)
+    tree = shapely.STRtree(geoms)
+    cand = np.unique(tree.query(patches[~shapely.is_missing(patches)])[1])
+    fixed, repaired, _notes = repair_geometries(geoms[cand])
+    geoms = geoms.copy()
+    geoms[cand] = fixed
+    n_rep = int(repaired.sum())
+    if n_rep:
+        msg = tr("图层「{layer}」与图斑相交的要素中有 {n} 个无效几何，已用 make_valid 修复").format(layer=layer.name, n=n_rep)
+        feedback.warning(msg)
+        messages.append(msg)
+    return tree, geoms
+
+
+def _text(values) -> np.ndarray:
+    out = pd.Series(values, dtype=object).where(pd.notna(values), "")
+    return out.astype(str).str.strip().to_numpy()
+
+
+def overlay_patches(
+    patches: gpd.GeoDataFrame,
+    landuse: ReferenceLayer | None = None,
+    protected: Sequence[ReferenceLayer] = (),
+    *,
+    id_field: str | None = None,
+    area_method: str = ELLIPSOIDAL,
+    layer_name: str = "图斑",
+    workers: int | None = None,
+    feedback: Feedback | None = None,
+) -> OverlayResult:
+    """Overlay the patches with a land-use layer and protected layers (see module doc).
+
+    ``patches``: monitoring patches (any polygon CRS; geographic ones are overlaid in their CGCS2000 GK zone).
+    ``id_field``: the patch id field; default the first of JCBH, TBBH, BSM present.
+    ``area_method``: ``"ellipsoidal"`` (CGCS2000, default) or ``"planar"`` (working CRS).
+    ``workers``: threads (default: CPU count).
+    """
+    feedback = ensure_feedback(feedback)
+    if area_method not in (ELLIPSOIDAL, PLANAR):
+        raise ValueError(f"area_method must be {ELLIPSOIDAL!r} or {PLANAR!r}")
+    workers = workers or os.cpu_count() or 1
+    messages: list[str] = []
+    check_polygon_layer(patches, layer_name)
+    if id_field is None:
+        id_field = find_id_field(list(patches.columns), layer_name)
+    elif id_field not in patches.columns:
+        raise OverlayInputError(tr("图层「{layer}」没有字段「{field}」；现有字段：{present}").format(
+            layer=layer_name, field=id_field, present="、".join(c for c in patches.columns if c != "geometry")))
+    crs = working_crs_for(patches, layer_name)
+    n = len(patches)
+
+    # ---- patch geometries: reproject, repair, areas
+    geoms = patches.geometry.values
+    if not CRS.from_user_input(patches.crs).equals(crs):
+        geoms = geoms.to_crs(crs)
+    geoms, repaired, notes = repair_geometries(np.asarray(geoms))
+    for i in np.nonzero(repaired)[0]:
+        feedback.warning(tr("图斑 {id}：{note}").format(id=patches[id_field].iloc[i], note=notes[i]))
+    patch_area = areas(geoms, crs, area_method)
+    feedback.set_progress(5)
+
+    # ---- ids: text, unique (duplicates get #2, #3 …; empty ids get the row number)
+    raw_ids = _text(patches[id_field].to_numpy())
+    patch_ids = raw_ids.copy()
+    seen: dict[str, int] = {}
+    for i, pid in enumerate(raw_ids):
+        if pid == "":
+            patch_ids[i] = f"#{i + 1}"
+            note = tr("图斑编号为空，以行号 {row} 代替").format(row=i + 1)
+            notes[i] = "；".join(x for x in (notes[i], note) if x)
+            continue
+        k = seen.get(pid, 0) + 1
+        seen[pid] = k
+        if k > 1:
+            patch_ids[i] = f"{pid}#{k}"
+            note = tr("图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」").format(id=pid, k=k, new=patch_ids[i])
+            notes[i] = "；".join(x for x in (notes[i], note) if x)
+    dups = sorted(pid for pid, k in seen.items() if k > 1)
+    if dups:
+        msg = tr("图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）").format(
+            layer=layer_name, n=len(dups), ids="、".join(dups[:20]) + ("…" if len(dups) > 20 else ""))
+        feedback.warning(msg)
+        messages.append(msg)
+    n_null = sum(1 for g in geoms if g is None)
+    if n_null:
+        msg = tr("图层「{layer}」有 {n} 个图斑没有面状几何，已保留并按面积 0 计").format(layer=layer_name, n=n_null)
+        feedback.warning(msg)
+        messages.append(msg)
+
+    # Hilbert order keeps each chunk's candidates together (cache locality, fewer shared parcels)
+    has_geom = np.array([g is not None for g in geoms])
+    order = np.nonzero(has_geom)[0]
+    if len(order) > 1:
+        hd = gpd.GeoSeries(geoms[order], crs=crs).hilbert_distance()
+        order = order[np.argsort(hd.to_numpy(), kind="stable")]
+
+    summary = pd.DataFrame({
+        "patch_id": patch_ids,
+        "area_m2": patch_area,
+        "area_mu": square_metres_to_mu(patch_area),
+        "area_method": area_method,
+        "farmland_m2": 0.0, "farmland_mu": 0.0, "construction_m2": 0.0,
+        "agricultural_m2": 0.0, "unused_m2": 0.0, "zldwdm": "", "zldwmc": "",
+    })
+    detail_parts: list[pd.DataFrame] = []
+    layers = ([landuse] if landuse is not None else []) + list(protected)
+    step = 90.0 / max(1, len(layers))
+    protected_fields: dict[str, str] = {}
+    summaries_text = [[] for _ in range(n)]
+
+    for li, layer in enumerate(layers):
+        check_canceled(feedback)
+        lo = 5 + li * step
+        feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(layer.gdf)))
+        tree, refs = _prepare_reference(layer, crs, geoms, feedback, messages)
+        is_landuse = layer.kind == LANDUSE
+        pi, rj, ar, pieces = _pairs(geoms, order, tree, refs, crs, area_method, patch_area, not is_landuse,
+                                    workers, feedback, (lo, lo + step))
+        if is_landuse:
+            detail_parts.append(_landuse_detail(layer, pi, rj, ar, summary, patch_ids, patch_area))
+        else:
+            fname = protected_area_field(layer.name, taken=list(summary.columns) + list(patches.columns))
+            protected_fields[layer.name] = fname
+            total, det = _protected_detail(layer, pi, rj, ar, pieces, patch_ids, patch_area, crs, area_method)
+            summary[fname] = total
+            detail_parts.append(det)
+            for i in np.nonzero(total >= 0.005)[0]:
+                summaries_text[i].append(f"{layer.name} {total[i]:.2f}㎡")
+
+    summary["farmland_mu"] = square_metres_to_mu(summary["farmland_m2"].to_numpy())
+    summary["protected_summary"] = ["；".join(s) for s in summaries_text]
+    summary["repaired"] = repaired
+    summary["repair_note"] = notes
+    detail = pd.concat(detail_parts, ignore_index=True) if detail_parts else pd.DataFrame(
+        {c: pd.Series(dtype=float if c in ("area_m2", "area_mu", "share") else object) for c in DETAIL_FIELDS})
+    detail = detail[list(DETAIL_FIELDS)]
+    feedback.set_progress(100)
+    logger.info("overlay: %d patches, %d detail rows, method %s", n, len(detail), area_method)
+    return OverlayResult(summary=summary, detail=detail, area_method=area_method, crs=crs,
+                         protected_fields=protected_fields, geometries=geoms, messages=messages)
+
+
+def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, patch_ids, patch_area) -> pd.DataFrame:
+    gdf = layer.gdf
+    if layer.class_field is None or layer.class_field not in gdf.columns:
+        raise OverlayInputError(tr("地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}").format(
+            layer=layer.name, field=layer.class_field or "DLBM",
+            present="、".join(c for c in gdf.columns if c != "geometry")))
+    raw = gdf[layer.class_field].to_numpy()[rj]
+    uniq_raw = pd.unique(raw)
+    norm = {v: landuse_codes.normalise(v) for v in uniq_raw}
+    codes = np.array([norm[v] for v in raw], dtype=object) if len(raw) else np.zeros(0, dtype=object)
+    df = pd.DataFrame({"pi": pi, "code": codes, "area": ar})
+    by_class = df.groupby(["pi", "code"], sort=True, as_index=False)["area"].sum()
+    uniq = by_class["code"].unique()
+    names = {c: landuse_codes.class_name(c) for c in uniq}
+    if layer.class_name_field and layer.class_name_field in gdf.columns:
+        missing = [c for c in uniq if not names[c]]
+        if missing:
+            dlmc = pd.Series(_text(gdf[layer.class_name_field].to_numpy()[rj]), index=codes)
+            for c in missing:
+                vals = dlmc[dlmc.index == c]
+                names[c] = vals.iloc[0] if len(vals) else ""
+    groups = {c: landuse_codes.land_group(c) for c in uniq}
+    farm = {c: landuse_codes.is_farmland(c) for c in uniq}
+    by_class["farm"] = by_class["code"].map(farm).astype(bool)
+    by_class["group"] = by_class["code"].map(groups)
+    n = len(summary)
+    bpi, barea = by_class["pi"].to_numpy(), by_class["area"].to_numpy()
+    fm = by_class["farm"].to_numpy()
+    summary["farmland_m2"] = np.bincount(bpi[fm], weights=barea[fm], minlength=n)
+    for grp, col in ((landuse_codes.CONSTRUCTION, "construction_m2"), (landuse_codes.AGRICULTURAL, "agricultural_m2"),
+                     (landuse_codes.UNUSED, "unused_m2")):
+        m = (by_class["group"] == grp).to_numpy()
+        summary[col] = np.bincount(by_class["pi"].to_numpy()[m], weights=by_class["area"].to_numpy()[m], minlength=n)
+    # 坐落单位 of the parcel with the largest share of each patch
+    if len(df) and (layer.zldwdm_field or layer.zldwmc_field):
+        best = df.sort_values(["pi", "area"], ascending=[True, False], kind="stable").drop_duplicates("pi")
+        bi, bj = best["pi"].to_numpy(), rj[best.index.to_numpy()]
+        zdm = summary["zldwdm"].to_numpy(dtype=object)
+        zmc = summary["zldwmc"].to_numpy(dtype=object)
+        if layer.zldwdm_field:
+            zdm[bi] = _text(gdf[layer.zldwdm_field].to_numpy()[bj])
+        if layer.zldwmc_field:
+            zmc[bi] = _text(gdf[layer.zldwmc_field].to_numpy()[bj])
+        summary["zldwdm"] = zdm
+        summary["zldwmc"] = zmc
+    pa = patch_area[by_class["pi"].to_numpy()]
+    area = by_class["area"].to_numpy()
+    return pd.DataFrame({
+        "patch_id": patch_ids[by_class["pi"].to_numpy()],
+        "layer": layer.name,
+        "class_code": by_class["code"].to_numpy(),
+        "class_name": by_class["code"].map(names).to_numpy(),
+        "area_m2": area,
+        "area_mu": square_metres_to_mu(area),
+        "share": np.divide(area, pa, out=np.zeros_like(area), where=pa > 0),
+        "_pi": by_class["pi"].to_numpy(),
+    }).sort_values(["_pi", "class_code"], kind="stable").drop(columns="_pi")
+
+
+def _union_area(pi, keys, ar, pieces, crs, method) -> pd.DataFrame:
+    """Area per (patch, key): a single piece keeps its area, several pieces are unioned then measured."""
+    df = pd.DataFrame({"pi": pi, "key": keys, "area": ar})
+    counts = df.groupby(["pi", "key"], sort=True)["area"].transform("size").to_numpy()
+    single = df[counts == 1]
+    multi_idx = np.nonzero(counts > 1)[0]
+    rows = [single[["pi", "key", "area"]]]
+    if len(multi_idx):
+        m = df.iloc[multi_idx]
+        unions, ids = [], []
+        for (p, k), g in m.groupby(["pi", "key"], sort=True):
+            unions.append(shapely.union_all(pieces[g.index.to_numpy()]))
+            ids.append((p, k))
+        ua = areas(np.asarray(unions, dtype=object), crs, method)
+        rows.append(pd.DataFrame({"pi": [p for p, _ in ids], "key": [k for _, k in ids], "area": ua}))
+    return pd.concat(rows, ignore_index=True).sort_values(["pi", "key"], kind="stable")
+
+
+def _protected_detail(layer: ReferenceLayer, pi, rj, ar, pieces, patch_ids, patch_area, crs, method):
+    gdf = layer.gdf
+    n = len(patch_ids)
+    total_df = _union_area(pi, np.zeros(len(pi), dtype=np.int8), ar, pieces, crs, method)
+    total = np.bincount(total_df["pi"].to_numpy(), weights=total_df["area"].to_numpy(), minlength=n) if len(
+        total_df) else np.zeros(n)
+    if layer.name_field and layer.name_field in gdf.columns:
+        keys = _text(gdf[layer.name_field].to_numpy())[rj]
+        det = _union_area(pi, keys, ar, pieces, crs, method)
+        det["key"] = [k or layer.name for k in det["key"]]
+    else:
+        det = total_df.assign(key=layer.name)
+    area = det["area"].to_numpy()
+    pa = patch_area[det["pi"].to_numpy()]
+    detail = pd.DataFrame({
+        "patch_id": patch_ids[det["pi"].to_numpy()],
+        "layer": layer.name,
+        "class_code": "",
+        "class_name": det["key"].to_numpy(),
+        "area_m2": area,
+        "area_mu": square_metres_to_mu(area),
+        "share": np.divide(area, pa, out=np.zeros_like(area), where=pa > 0),
+    })
+    return total, detail
