@@ -15,6 +15,7 @@ PROVIDER_ID = "liangwei"
 # add entries, never rename published ones.
 ALGORITHMS = [
     ("sample_county", "SampleCountyAlgorithm"),
+    ("determine", "DetermineAlgorithm"),
     ("build_onemap", "BuildOneMapAlgorithm"),
 ]
 

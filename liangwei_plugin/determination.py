@@ -1,0 +1,574 @@
+"""Planning determination (规划认定) from overlay results and an editable rule table.
+
+Per monitoring patch, the overlay (``liangwei:overlaycheck``) gives areas: of the patch, of 耕地,
+of construction / agricultural / unused land (三调 grouping) and one ``<layer>_m2`` per protected
+layer.  ``resources/determination_rules.toml`` turns these into a determination (尚可采取改正措施 /
+无法采取改正措施 / 不属于违法用地违法建设), the land-side consequence, the legal basis and the responsible
+departments (seed 001 routing).  The file's header documents the format; this module only reads,
+validates and applies it, so a bureau changes thresholds and wording without touching code.
+
+The evaluation is vectorised over a pandas DataFrame (one row per patch): every condition becomes a
+boolean column and the first matching rule is picked with ``numpy.select``; ``determine`` on one
+record runs the very same code on a one-row frame.
+"""
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .feedback import Feedback, ensure_feedback
+from .fieldmap import resolve_field
+from .i18n import tr
+from .log import logger
+from .paths import resource
+
+DEFAULT_RULES = resource("determination_rules.toml")
+
+CODES = ("correctable", "uncorrectable", "not_violation")
+CONSEQUENCES = ("限期拆除并恢复原状", "没收", "补办手续", "")
+
+# Overlay summary fields (brief: "Overlay output") the rules read; the patch id identifies rows.
+AREA_FIELDS = ("area_m2", "farmland_m2", "construction_m2", "agricultural_m2", "unused_m2")
+REQUIRED_OVERLAY_FIELDS = ("patch_id",) + AREA_FIELDS
+# Fields ending in _m2 that are not protected-layer areas.
+NON_LAYER_M2 = set(AREA_FIELDS)
+
+# Output contract ("Determination output"), in this order.
+OUTPUT_FIELDS = (
+    "violation",
+    "determination_code",
+    "determination",
+    "consequence",
+    "rule_id",
+    "rule_name",
+    "legal_basis",
+    "department",
+    "departments",
+)
+
+_RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
+              "legal_basis", "lead"}
+_ROUTE_KEYS = {"department", "when", "when_any"}
+_TOP_KEYS = {"version", "thresholds", "wording", "kinds", "departments", "routing", "route", "rule",
+             "farmland_ratio"}
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*"
+_COND_WORD = re.compile(rf"^\s*({_NAME})\s+(not\s+contains|not\s+in|contains|in)\s+(.+?)\s*$")
+_COND_CMP = re.compile(rf"^\s*({_NAME})\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
+_DUP_SUFFIX = re.compile(r"_\d+$")
+
+
+class RuleFileError(ValueError):
+    """The rule file is malformed; the message names the file, rule and key at fault."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    var: str
+    op: str  # ">=", ">", "<=", "<", "==", "!=", "in", "not in", "contains", "not contains"
+    value: Any  # float, str or tuple of str
+    text: str  # as written, for messages
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    def matches(self, layer_name: str) -> bool:
+        return any(p in layer_name for p in self.patterns) and not any(e in layer_name for e in self.exclude)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    when: tuple[Condition, ...]
+    when_any: tuple[Condition, ...]
+    code: str
+    violation: int
+    determination: str
+    consequence: str
+    legal_basis: str
+    lead: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    department: str  # key into RuleSet.departments
+    when: tuple[Condition, ...]
+    when_any: tuple[Condition, ...]
+
+
+@dataclass
+class RuleSet:
+    path: str
+    thresholds: dict[str, float]
+    wording: dict[str, str]
+    kinds: list[Kind]
+    departments: dict[str, str]
+    default_department: str
+    routes: list[Route]
+    rules: list[Rule]
+    farmland_ratio_threshold_pct: float = 15.0
+
+    def kind_of_layer(self, layer_name: str) -> Kind | None:
+        """The kind of a protected layer by its name (first matching kind), or None."""
+        for kind in self.kinds:
+            if kind.matches(layer_name):
+                return kind
+        return None
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+@dataclass(frozen=True)
+class Determination:
+    """The determination of one patch; ``as_dict`` gives the output-contract fields."""
+
+    violation: int
+    determination_code: str
+    determination: str
+    consequence: str
+    rule_id: str
+    rule_name: str
+    legal_basis: str
+    department: str
+    departments: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in OUTPUT_FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------
+# loading and validation
+
+
+def _fail(path: str, where: str, message: str) -> RuleFileError:
+    return RuleFileError(tr("规则文件 {path}：{where}：{message}").format(path=path, where=where, message=message))
+
+
+def _numeric_vars(kinds: Iterable[str]) -> set[str]:
+    names = set(AREA_FIELDS)
+    names |= {f"{a[:-3]}_share" for a in AREA_FIELDS if a != "area_m2"}
+    for k in kinds:
+        names |= {f"{k}_m2", f"{k}_share"}
+    return names
+
+
+def _parse_value(text: str, thresholds: Mapping[str, float], path: str, where: str) -> Any:
+    text = text.strip()
+    if text.startswith("$"):
+        name = text[1:]
+        if name not in thresholds:
+            raise _fail(path, where, tr("未定义的阈值 ${name}（请在 [thresholds] 中定义）").format(name=name))
+        return float(thresholds[name])
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise _fail(path, where, tr("无法识别的取值 {text}（数字、\"文字\"、[\"列表\"] 或 $阈值名）").format(text=text)) from None
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _fail(path, where, tr("取值 {text} 只能是数字、文字或文字列表").format(text=text))
+
+
+def _parse_condition(text: Any, ctx: dict, path: str, where: str, allow_violation: bool) -> Condition:
+    if not isinstance(text, str):
+        raise _fail(path, where, tr("条件必须是文字，如 \"farmland_m2 >= $occupy_min_m2\""))
+    m = _COND_WORD.match(text) or _COND_CMP.match(text)
+    if not m:
+        raise _fail(path, where, tr("无法解析条件 \"{text}\"（格式：变量 运算符 取值）").format(text=text))
+    var, op, raw = m.group(1), re.sub(r"\s+", " ", m.group(2)), m.group(3)
+    value = _parse_value(raw, ctx["thresholds"], path, f"{where} \"{text}\"")
+    numeric = ctx["numeric"]
+    if var == "violation":
+        if not allow_violation:
+            raise _fail(path, where, tr("变量 violation 只能用于 [[route]] 的条件"))
+        numeric = numeric | {"violation"}
+    elif var not in numeric and re.fullmatch(r"[a-z][a-z0-9_]*_(m2|share)", var):
+        raise _fail(path, where, tr("未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）").format(
+            var=var, kind=re.sub(r"_(m2|share)$", "", var), known="、".join(sorted(ctx["numeric"]))))
+    if op in ("in", "not in") and not isinstance(value, tuple):
+        raise _fail(path, where, tr("运算符 {op} 需要列表取值，如 [\"a\", \"b\"]").format(op=op))
+    if op in ("contains", "not contains") and not isinstance(value, (str, tuple)):
+        raise _fail(path, where, tr("运算符 {op} 需要文字或文字列表").format(op=op))
+    if op in (">=", ">", "<=", "<") and not isinstance(value, float):
+        raise _fail(path, where, tr("运算符 {op} 需要数字取值").format(op=op))
+    if var in numeric and not isinstance(value, float):
+        raise _fail(path, where, tr("{var} 是面积或比例，只能与数字比较").format(var=var))
+    return Condition(var, op, value, text)
+
+
+def _conditions(spec: dict, key: str, ctx: dict, path: str, where: str, allow_violation: bool) -> tuple[Condition, ...]:
+    items = spec.get(key, [])
+    if isinstance(items, str):
+        items = [items]
+    if not isinstance(items, list):
+        raise _fail(path, f"{where} {key}", tr("必须是条件列表"))
+    return tuple(_parse_condition(t, ctx, path, f"{where} {key}[{i + 1}]", allow_violation) for i, t in enumerate(items))
+
+
+def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
+    """Validate a parsed rule table and build a :class:`RuleSet` (errors name the rule and key)."""
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise _fail(path, tr("顶层"), tr("未知的键 {keys}").format(keys="、".join(sorted(unknown))))
+
+    thresholds = data.get("thresholds", {})
+    if not isinstance(thresholds, dict):
+        raise _fail(path, "[thresholds]", tr("必须是表"))
+    for name, value in thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(path, f"[thresholds] {name}", tr("必须是数字，实为 {value!r}").format(value=value))
+
+    wording = {code: "" for code in CODES}
+    for code, text in data.get("wording", {}).items():
+        if code not in CODES:
+            raise _fail(path, f"[wording] {code}", tr("未知的认定类别（可用：{codes}）").format(codes="、".join(CODES)))
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(path, f"[wording] {code}", tr("必须是非空文字"))
+        wording[code] = text
+    missing_wording = [c for c, t in wording.items() if not t]
+    if missing_wording:
+        raise _fail(path, "[wording]", tr("缺少认定用语：{codes}").format(codes="、".join(missing_wording)))
+
+    kinds: list[Kind] = []
+    for key, spec in data.get("kinds", {}).items():
+        where = f"[kinds.{key}]"
+        if not _IDENT.match(key):
+            raise _fail(path, where, tr("类别名只能用小写英文字母、数字和下划线"))
+        if f"{key}_m2" in NON_LAYER_M2 or key in ("area",):
+            raise _fail(path, where, tr("类别名 {key} 与叠加字段 {key}_m2 冲突").format(key=key))
+        if not isinstance(spec, dict):
+            raise _fail(path, where, tr("必须是表（label、patterns、exclude）"))
+        extra = set(spec) - {"label", "patterns", "exclude"}
+        if extra:
+            raise _fail(path, where, tr("未知的键 {keys}").format(keys="、".join(sorted(extra))))
+        patterns = spec.get("patterns")
+        if not patterns or not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+            raise _fail(path, f"{where} patterns", tr("必须是非空的图层名称关键字列表"))
+        exclude = spec.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(p, str) and p for p in exclude):
+            raise _fail(path, f"{where} exclude", tr("必须是图层名称关键字列表"))
+        kinds.append(Kind(key, str(spec.get("label", key)), tuple(patterns), tuple(exclude)))
+
+    departments = data.get("departments", {})
+    if not departments or not isinstance(departments, dict):
+        raise _fail(path, "[departments]", tr("至少需要一个部门"))
+    for key, name in departments.items():
+        if not isinstance(name, str) or not name.strip():
+            raise _fail(path, f"[departments] {key}", tr("部门名称必须是非空文字"))
+    default_department = data.get("routing", {}).get("default")
+    if default_department not in departments:
+        raise _fail(path, "[routing] default", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+            keys="、".join(departments), value=default_department))
+
+    ctx = {"thresholds": thresholds, "numeric": _numeric_vars(k.key for k in kinds)}
+
+    routes: list[Route] = []
+    for i, spec in enumerate(data.get("route", [])):
+        where = tr("第 {n} 条 [[route]]").format(n=i + 1)
+        extra = set(spec) - _ROUTE_KEYS
+        if extra:
+            raise _fail(path, where, tr("未知的键 {keys}").format(keys="、".join(sorted(extra))))
+        if spec.get("department") not in departments:
+            raise _fail(path, f"{where} department", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+                keys="、".join(departments), value=spec.get("department")))
+        when = _conditions(spec, "when", ctx, path, where, True)
+        when_any = _conditions(spec, "when_any", ctx, path, where, True)
+        if not when and not when_any:
+            raise _fail(path, where, tr("没有条件（默认部门请写在 [routing] default）"))
+        routes.append(Route(spec["department"], when, when_any))
+
+    raw_rules = data.get("rule", [])
+    if not raw_rules:
+        raise _fail(path, "[[rule]]", tr("至少需要一条规则，最后一条为无条件的默认规则"))
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, spec in enumerate(raw_rules):
+        rid = spec.get("id")
+        where = tr("规则 {id}").format(id=rid) if isinstance(rid, str) and rid else tr("第 {n} 条规则").format(n=i + 1)
+        if not isinstance(rid, str) or not rid.strip():
+            raise _fail(path, where, tr("缺少 id"))
+        if rid in seen:
+            raise _fail(path, where, tr("id 重复"))
+        seen.add(rid)
+        extra = set(spec) - _RULE_KEYS
+        if extra:
+            raise _fail(path, where, tr("未知的键 {keys}（可用：{known}）").format(
+                keys="、".join(sorted(extra)), known="、".join(sorted(_RULE_KEYS))))
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise _fail(path, f"{where} name", tr("缺少规则名称"))
+        code = spec.get("code")
+        if code not in CODES:
+            raise _fail(path, f"{where} code", tr("必须是 {codes} 之一，实为 {value!r}").format(codes="、".join(CODES), value=code))
+        expected_violation = 0 if code == "not_violation" else 1
+        violation = spec.get("violation", expected_violation)
+        if isinstance(violation, bool):
+            violation = int(violation)
+        if violation not in (0, 1):
+            raise _fail(path, f"{where} violation", tr("必须是 1 或 0"))
+        if violation != expected_violation:
+            raise _fail(path, f"{where} violation", tr("violation = {v} 与 code = \"{code}\" 矛盾").format(v=violation, code=code))
+        consequence = spec.get("consequence", "")
+        if consequence not in CONSEQUENCES:
+            raise _fail(path, f"{where} consequence", tr("必须是 {values} 之一，实为 {value!r}").format(
+                values="、".join(f"\"{c}\"" for c in CONSEQUENCES), value=consequence))
+        if code == "not_violation" and consequence:
+            raise _fail(path, f"{where} consequence", tr("不属于违法的认定不能有处理后果"))
+        legal_basis = spec.get("legal_basis", "")
+        if not isinstance(legal_basis, str):
+            raise _fail(path, f"{where} legal_basis", tr("必须是文字"))
+        if code != "not_violation" and not legal_basis.strip():
+            raise _fail(path, f"{where} legal_basis", tr("违法认定必须写明法律依据"))
+        determination = spec.get("determination", wording[code])
+        if not isinstance(determination, str) or not determination.strip():
+            raise _fail(path, f"{where} determination", tr("必须是非空文字"))
+        lead = spec.get("lead")
+        if lead is not None and lead not in departments:
+            raise _fail(path, f"{where} lead", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+                keys="、".join(departments), value=lead))
+        when = _conditions(spec, "when", ctx, path, where, False)
+        when_any = _conditions(spec, "when_any", ctx, path, where, False)
+        rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead))
+
+    for rule in rules[:-1]:
+        if not rule.when and not rule.when_any:
+            raise _fail(path, tr("规则 {id}").format(id=rule.id), tr("没有条件，排在它后面的规则永远不会生效；无条件的默认规则必须放在最后"))
+    last = rules[-1]
+    if last.when or last.when_any:
+        raise _fail(path, tr("规则 {id}").format(id=last.id), tr("最后一条规则必须是无条件的默认规则（删去 when / when_any）"))
+
+    ratio = data.get("farmland_ratio", {})
+    threshold_pct = ratio.get("threshold_pct", 15.0)
+    if isinstance(threshold_pct, bool) or not isinstance(threshold_pct, (int, float)) or not 0 < threshold_pct <= 100:
+        raise _fail(path, "[farmland_ratio] threshold_pct", tr("必须是 0–100 之间的百分数"))
+
+    return RuleSet(path, {k: float(v) for k, v in thresholds.items()}, wording, kinds, dict(departments),
+                   default_department, routes, rules, float(threshold_pct))
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a rule file (default: the shipped ``resources/determination_rules.toml``)."""
+    path = Path(path) if path else DEFAULT_RULES
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise RuleFileError(tr("找不到规则文件 {path}").format(path=path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(tr("规则文件 {path} 不是有效的 TOML：{error}").format(path=path, error=exc)) from None
+    return parse_rules(data, str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluation
+
+
+def layer_name_of_field(field_name: str) -> str | None:
+    """The protected layer behind an overlay area field (``生态保护红线_m2`` -> ``生态保护红线``), or None."""
+    if not field_name.lower().endswith("_m2") or field_name.lower() in NON_LAYER_M2:
+        return None
+    return field_name[:-3]
+
+
+def kind_fields(columns: Iterable[str], rules: RuleSet) -> tuple[dict[str, list[str]], list[str]]:
+    """Protected-layer area fields grouped by kind, and the layer fields no kind recognises."""
+    by_kind: dict[str, list[str]] = {k.key: [] for k in rules.kinds}
+    unknown: list[str] = []
+    for col in columns:
+        layer = layer_name_of_field(str(col))
+        if layer is None:
+            continue
+        kind = rules.kind_of_layer(layer) or rules.kind_of_layer(_DUP_SUFFIX.sub("", layer))
+        if kind is None:
+            unknown.append(str(col))
+        else:
+            by_kind[kind.key].append(str(col))
+    return by_kind, unknown
+
+
+def missing_overlay_fields(columns: Iterable[str]) -> list[str]:
+    """Overlay summary fields absent from ``columns`` (case-insensitive)."""
+    have = {str(c).lower() for c in columns}
+    return [f for f in REQUIRED_OVERLAY_FIELDS if f not in have]
+
+
+def _numeric(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
+def _text(series: pd.Series) -> np.ndarray:
+    return series.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()).to_numpy(dtype=object)
+
+
+class _Variables:
+    """Lazily computed columns the conditions refer to."""
+
+    def __init__(self, df: pd.DataFrame, rules: RuleSet, feedback: Feedback):
+        self.df = df
+        self.n = len(df)
+        self.rules = rules
+        self.feedback = feedback
+        self.cache: dict[str, np.ndarray] = {}
+        self.lower = {str(c).lower(): c for c in df.columns}
+        self.warned: set[str] = set()
+        by_kind, unknown = kind_fields(df.columns, rules)
+        self.by_kind = by_kind
+        self.unknown_layers = unknown
+        area = self.number("area_m2")
+        self.area = area
+        for kind, cols in by_kind.items():
+            total = np.zeros(self.n)
+            for col in cols:
+                total += _numeric(df[col])
+            # Layers of one kind may overlap (a forest park inside a nature reserve): never more than the patch.
+            total = np.where(area > 0, np.minimum(total, area), total)
+            self.cache[f"{kind}_m2"] = total
+
+    def number(self, name: str) -> np.ndarray:
+        if name in self.cache:
+            return self.cache[name]
+        if name.endswith("_share"):
+            base = self.number(name[: -len("_share")] + "_m2")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(self.area > 0, base / np.where(self.area > 0, self.area, 1.0), 0.0)
+        elif name.lower() in self.lower:
+            value = _numeric(self.df[self.lower[name.lower()]])
+        else:
+            value = np.zeros(self.n)
+        self.cache[name] = value
+        return value
+
+    def attribute(self, name: str, rule_label: str) -> np.ndarray:
+        key = f"attr:{name}"
+        if key in self.cache:
+            return self.cache[key]
+        col = resolve_field([str(c) for c in self.df.columns], name)
+        if col is None:
+            if name not in self.warned:
+                self.warned.add(name)
+                self.feedback.warning(tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
+            value = np.full(self.n, "", dtype=object)
+        else:
+            value = _text(self.df[col])
+        self.cache[key] = value
+        return value
+
+
+def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str, violation: np.ndarray | None) -> np.ndarray:
+    op, value = cond.op, cond.value
+    if cond.var == "violation":
+        data = violation.astype(float)
+    elif cond.var in numeric:
+        data = v.number(cond.var)
+    else:
+        text = v.attribute(cond.var, label)
+        if op in ("in", "not in"):
+            hit = np.isin(text, list(value))
+            return hit if op == "in" else ~hit
+        if op in ("contains", "not contains"):
+            needles = (value,) if isinstance(value, str) else value
+            hit = np.fromiter((any(n in t for n in needles) for t in text), dtype=bool, count=len(text))
+            return hit if op == "contains" else ~hit
+        if isinstance(value, str):
+            eq = text == value
+            return eq if op == "==" else ~eq
+        data = pd.to_numeric(pd.Series(text, dtype=object).replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        if op == ">=":
+            return data >= value
+        if op == ">":
+            return data > value
+        if op == "<=":
+            return data <= value
+        if op == "<":
+            return data < value
+        if op == "==":
+            return data == value
+        if op == "!=":
+            return data != value
+    raise ValueError(op)  # parse_rules admits no other operator
+
+
+def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, violation=None) -> np.ndarray:
+    mask = np.ones(v.n, dtype=bool)
+    for cond in when:
+        mask &= _evaluate(cond, v, numeric, label, violation)
+    if when_any:
+        anym = np.zeros(v.n, dtype=bool)
+        for cond in when_any:
+            anym |= _evaluate(cond, v, numeric, label, violation)
+        mask &= anym
+    return mask
+
+
+def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Feedback | None = None) -> pd.DataFrame:
+    """Determinations for every row of ``df`` (overlay output fields), same index, contract columns.
+
+    Rows are never dropped; a row no specific rule describes gets the final default rule.
+    """
+    rules = rules or load_rules()
+    feedback = ensure_feedback(feedback)
+    v = _Variables(df, rules, feedback)
+    if v.unknown_layers:
+        feedback.info(tr("以下保护区图层未归入任何类别，规则中不使用（可在规则文件 [kinds] 中添加）：{fields}").format(
+            fields="、".join(v.unknown_layers)))
+    numeric = _numeric_vars(k.key for k in rules.kinds)
+
+    masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id)) for r in rules.rules]
+    index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1) if v.n else np.zeros(0, dtype=int)
+
+    violation = np.array([r.violation for r in rules.rules], dtype=int)[index]
+    route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation)
+                   for rt in rules.routes]
+    leads = [r.lead for r in rules.rules]
+    names = rules.departments
+    primary = np.empty(v.n, dtype=object)
+    joined = np.empty(v.n, dtype=object)
+    route_hits = np.column_stack(route_masks) if route_masks else np.zeros((v.n, 0), dtype=bool)
+    for row in range(v.n):
+        keys = [rt.department for rt, hit in zip(rules.routes, route_hits[row]) if hit]
+        lead = leads[index[row]]
+        first = lead or (keys[0] if keys else rules.default_department)
+        ordered = [first] + [k for k in dict.fromkeys(keys) if k != first]
+        primary[row] = names[first]
+        joined[row] = "、".join(names[k] for k in ordered)
+
+    out = pd.DataFrame(index=df.index)
+    out["violation"] = violation
+    out["determination_code"] = np.array([r.code for r in rules.rules], dtype=object)[index]
+    out["determination"] = np.array([r.determination for r in rules.rules], dtype=object)[index]
+    out["consequence"] = np.array([r.consequence for r in rules.rules], dtype=object)[index]
+    out["rule_id"] = np.array([r.id for r in rules.rules], dtype=object)[index]
+    out["rule_name"] = np.array([r.name for r in rules.rules], dtype=object)[index]
+    out["legal_basis"] = np.array([r.legal_basis for r in rules.rules], dtype=object)[index]
+    out["department"] = primary
+    out["departments"] = joined
+    if v.n:
+        counts = out["rule_id"].value_counts()
+        logger.info("规划认定：%d 个图斑，%s", v.n, "，".join(f"{k} {n} 个" for k, n in counts.items()))
+    return out
+
+
+def determine(record: Mapping[str, Any], rules: RuleSet | None = None, feedback: Feedback | None = None) -> Determination:
+    """The determination of one patch given as a dict of overlay fields."""
+    row = determine_frame(pd.DataFrame([dict(record)]), rules, feedback).iloc[0]
+    return Determination(**{name: (int(row[name]) if name == "violation" else str(row[name])) for name in OUTPUT_FIELDS})
