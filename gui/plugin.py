@@ -17,7 +17,10 @@ MENU_OBJECT_NAME = "mLiangweiMenu"
 TOOLBAR_OBJECT_NAME = "mLiangweiToolBar"
 
 # Menu entries that open a Processing algorithm's dialog: (algorithm id, label, on toolbar).
-ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = []
+ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
+    ("liangwei:determine", "规划认定…", False),
+    ("liangwei:farmlandratio", "违法占耕比统计…", False),
+]
 
 # GUI components (docks, map tools) living in gui/: (module, class).  Each class takes
 # ``(iface, menu, toolbar)`` in its constructor, adds its own actions/docks there and

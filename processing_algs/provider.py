@@ -16,7 +16,10 @@ PROVIDER_ID = "liangwei"
 ALGORITHMS = [
     ("sample_county", "SampleCountyAlgorithm"),
     ("determine", "DetermineAlgorithm"),
+    ("farmland_ratio", "FarmlandRatioAlgorithm"),
     ("build_onemap", "BuildOneMapAlgorithm"),
+    ("export_reports", "ExportReportsAlgorithm"),
+    ("export_notices", "ExportNoticesAlgorithm"),
 ]
 
 
