@@ -15,6 +15,7 @@ REQUIRED = {
     "pandas": ("1.4", "pandas>=1.4"),
     "pyproj": ("3.3", "pyproj>=3.3"),
     "reportlab": ("3.6", "reportlab>=3.6"),
+    "pypdf": ("3.0", "pypdf>=3.0"),
     "openpyxl": ("3.0", "openpyxl>=3.0"),
 }
 

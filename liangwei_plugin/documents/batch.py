@@ -1,0 +1,411 @@
+"""A batch of documents: one PDF per patch, a merged PDF and an index CSV, resumable.
+
+Resume rules: a document is finished when its PDF exists and a sidecar record under
+``.liangwei/`` matches the file's size and SHA-256 and the inputs it was made from.  PDFs are
+written as ``*.pdf.part`` and renamed when complete, so an interrupted run never leaves a file
+that looks finished; stale ``.part`` files are removed on the next run.  Numbers come from
+``numbering.NumberRegistry``, so a patch keeps its number across runs.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..feedback import Feedback, check_canceled, ensure_feedback
+from ..log import logger
+from .model import Centroid, DocumentInput, MapImages
+from .numbering import REGISTRY_NAME, NumberRegistry
+from .values import text_value
+
+REPORT = "report"
+NOTICE = "notice"
+KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书"}
+INDEX_COLUMNS = ["patch_id", "document", "number", "file", "pages"]
+STATE_DIR = ".liangwei"
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(patch_id: str, max_len: int = 80) -> str:
+    """A file name (without extension) safe on Windows and POSIX from any id.
+
+    Characters such as ``/ \\ : * ? " < > |`` and control characters become ``_``; when the id had
+    to change, a short hash of the original keeps two ids that sanitize alike apart.
+    """
+    text = unicodedata.normalize("NFC", str(patch_id))
+    safe = _UNSAFE.sub("_", text).strip(" .")
+    safe = re.sub(r"\s+", "_", safe)
+    if not safe or safe.split(".")[0].upper() in _RESERVED:
+        safe = f"_{safe}"
+    if len(safe.encode("utf-8")) > max_len:
+        safe = safe.encode("utf-8")[:max_len].decode("utf-8", "ignore")
+    if safe != text:
+        safe = f"{safe}_{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    return safe
+
+
+@dataclass
+class PatchRecord:
+    """One determination record: attributes (field -> value) and geometry with its CRS (QGIS objects)."""
+
+    patch_id: str
+    attrs: dict[str, Any]
+    geometry: Any = None     # QgsGeometry
+    crs: Any = None          # QgsCoordinateReferenceSystem
+
+
+@dataclass
+class IndexRow:
+    patch_id: str
+    document: str
+    number: str
+    file: str
+    pages: int
+
+
+@dataclass
+class ExportResult:
+    folder: Path
+    rows: list[IndexRow] = field(default_factory=list)
+    merged: Path | None = None
+    index: Path | None = None
+    written: int = 0
+    kept: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _json_default(value):
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return text_value(value)
+
+
+def fingerprint(kind: str, record: PatchRecord, detail: list[dict], number: str, extra: Any) -> str:
+    """What a finished document was made from (not its issue date: a resume on another day keeps it)."""
+    payload = {
+        "kind": kind, "number": number,
+        "attrs": {k: v for k, v in sorted(record.attrs.items())},
+        "geometry": record.geometry.asWkt(3) if record.geometry is not None and hasattr(record.geometry, "asWkt") else "",
+        "detail": detail, "extra": extra,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=_json_default, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def _atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    part = path.with_name(path.name + ".part")
+    with open(part, "w", encoding=encoding, newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(part, path)
+
+
+def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
+    """Build one document PDF at ``path``; returns its page count.  Pure reportlab (runs in workers)."""
+    if kind == REPORT:
+        from .report import build_report
+
+        return build_report(doc, config, path)
+    from .notice import build_notice
+
+    return build_notice(doc, config, path)
+
+
+def merge_pdfs(paths: Sequence[Path], target: Path) -> None:
+    """Concatenate PDFs into ``target`` (written as .part and renamed): pypdf, else poppler's pdfunite."""
+    part = target.with_name(target.name + ".part")
+    if part.exists():
+        part.unlink()
+    try:
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        for p in paths:
+            writer.append(str(p), import_outline=False)
+        with open(part, "wb") as f:
+            writer.write(f)
+    except ImportError:
+        tool = shutil.which("pdfunite")
+        if not tool:
+            raise RuntimeError("合并 PDF 需要 Python 包 pypdf（pip install pypdf）或 poppler-utils 的 pdfunite")
+        if len(paths) == 1:
+            shutil.copyfile(paths[0], part)
+        else:
+            subprocess.run([tool, *map(str, paths), str(part)], check=True, capture_output=True)
+    os.replace(part, target)
+
+
+def centroid_of(record: PatchRecord) -> Centroid | None:
+    """Centroid in the record's CRS, plus longitude/latitude (CGCS2000) for projected CRSs."""
+    g = record.geometry
+    if g is None or g.isEmpty():
+        return None
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
+
+    c = g.centroid()
+    if c is None or c.isEmpty():
+        c = g.pointOnSurface()
+    pt = c.asPoint()
+    crs = record.crs
+    label = crs.authid() if crs is not None and crs.isValid() else ""
+    if crs is not None and crs.isValid() and crs.isGeographic():
+        return Centroid(pt.x(), pt.y(), label, pt.x(), pt.y(), geographic=True)
+    lon = lat = None
+    if crs is not None and crs.isValid():
+        try:
+            tr = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4490"), QgsProject.instance())
+            ll = tr.transform(QgsPointXY(pt))
+            lon, lat = ll.x(), ll.y()
+        except Exception as exc:  # noqa: BLE001 - coordinates stay projected only
+            logger.warning("图斑 %s 中心点无法转换为经纬度：%s", record.patch_id, exc)
+    return Centroid(pt.x(), pt.y(), label, lon, lat)
+
+
+class _InProcess:
+    """Executor stand-in that runs the build at once (no worker processes)."""
+
+    def submit(self, fn, *args) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+
+def _process_pool(workers: int):
+    """Worker processes for reportlab (GIL-bound) while the main process renders maps with QGIS."""
+    import multiprocessing as mp
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("spawn")
+    exe = Path(sys.executable)
+    if "python" not in exe.name.lower():  # qgis_process / QGIS desktop: find the interpreter beside them
+        for cand in (Path(sys.exec_prefix) / "bin" / "python3", Path(sys.exec_prefix) / "python.exe",
+                     Path(sys.base_exec_prefix) / "bin" / "python3", Path("/usr/bin/python3")):
+            if cand.exists():
+                exe = cand
+                break
+        else:
+            return None
+    ctx.set_executable(str(exe))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def export_batch(
+    kind: str,
+    records: Sequence[PatchRecord],
+    folder: str | Path,
+    *,
+    config: dict,
+    details: dict[str, list[dict]] | None = None,
+    renderer=None,
+    registry_path: str | Path | None = None,
+    issue_date: _dt.date | None = None,
+    landuse_layer: str = "",
+    merged_name: str | None = None,
+    merged_path: str | Path | None = None,
+    workers: int = 0,
+    feedback: Feedback | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> ExportResult:
+    """Write the documents of ``kind`` (report | notice) for ``records`` into ``folder``.
+
+    Notices are written for violations only.  ``renderer`` (maps.MapExcerptRenderer) adds map
+    excerpts; ``workers`` > 0 builds PDFs in that many worker processes.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"未知文书类型：{kind}")
+    fb = ensure_feedback(feedback)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = folder / STATE_DIR
+    state.mkdir(exist_ok=True)
+    for stale in list(folder.glob("*.part")) + list(state.glob("*.part")):
+        stale.unlink()  # left by an interrupted run: never complete
+    issue_date = issue_date or _dt.date.today()
+    details = details or {}
+    title = KINDS[kind]
+    result = ExportResult(folder)
+
+    if kind == NOTICE:
+        selected = [r for r in records if DocumentInput(r.patch_id, r.attrs).violation]
+        skipped = len(records) - len(selected)
+        if skipped:
+            fb.info(f"{skipped} 个图斑不属于违法用地违法建设，不出具{title}")
+    else:
+        selected = list(records)
+
+    # numbers (same patch -> same number on every run)
+    seen: dict[str, int] = {}
+    for r in selected:
+        seen[r.patch_id] = seen.get(r.patch_id, 0) + 1
+    dupes = [k for k, n in seen.items() if n > 1]
+    if dupes:
+        raise ValueError(f"图斑编号重复，无法一一出具{title}：{', '.join(dupes[:10])}")
+    reg_path = Path(registry_path) if registry_path else folder / REGISTRY_NAME
+    patterns = {k: v.get("pattern", "") for k, v in config.get("numbering", {}).items() if isinstance(v, dict)}
+    with NumberRegistry(reg_path, patterns, {"short": config["authority"].get("short", "")}) as reg:
+        numbers = reg.numbers(kind, [r.patch_id for r in selected], issue_date.year)
+
+    extra = {"config": json.dumps(config, sort_keys=True, ensure_ascii=False, default=str),
+             "imagery": [e.source for e in getattr(renderer, "epochs", [])] if renderer else [],
+             "context": [lyr.source() for lyr in getattr(renderer, "context", [])] if renderer else []}
+
+    # which documents are finished already
+    todo: list[tuple[PatchRecord, str, str, str]] = []   # record, file name, fingerprint, number
+    planned: list[tuple[PatchRecord, str]] = []
+    used_names: set[str] = set()
+    for r in selected:
+        name = safe_filename(r.patch_id)
+        if name.lower() in used_names:  # two ids differing only in case on a case-insensitive disk
+            name = f"{name}_{hashlib.sha1(r.patch_id.encode('utf-8')).hexdigest()[:8]}"
+        used_names.add(name.lower())
+        fname = f"{name}.pdf"
+        fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id], extra)
+        planned.append((r, fname))
+        side = state / f"{fname}.json"
+        pdf = folder / fname
+        done = False
+        if pdf.is_file() and side.is_file():
+            try:
+                meta = json.loads(side.read_text(encoding="utf-8"))
+                done = (meta.get("fingerprint") == fp and meta.get("size") == pdf.stat().st_size
+                        and meta.get("sha256") == _sha256(pdf))
+            except (OSError, ValueError):
+                done = False
+        if done:
+            result.kept += 1
+        else:
+            todo.append((r, fname, fp, numbers[r.patch_id]))
+    if result.kept:
+        fb.info(f"{title}：{result.kept} 份已完成，保留；{len(todo)} 份待生成")
+
+    pool = _process_pool(workers) if workers > 0 else None
+    executor = pool or _InProcess()
+    pending: list[tuple[Future, PatchRecord, str, str, str]] = []
+    total = max(1, len(todo))
+
+    def finish(item) -> None:
+        fut, r, fname, fp, number = item
+        part = folder / f"{fname}.part"
+        try:
+            pages = fut.result()
+        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
+            logger.exception("%s %s 生成失败", title, r.patch_id)
+            fb.warning(f"图斑 {r.patch_id} 的{title}生成失败：{exc}")
+            result.failed.append((r.patch_id, str(exc)))
+            if part.exists():
+                part.unlink()
+            return
+        pdf = folder / fname
+        os.replace(part, pdf)
+        meta = {"patch_id": r.patch_id, "document": kind, "number": number, "pages": pages,
+                "size": pdf.stat().st_size, "sha256": _sha256(pdf), "fingerprint": fp,
+                "issued": issue_date.isoformat()}
+        _atomic_write_text(state / f"{fname}.json", json.dumps(meta, ensure_ascii=False, indent=1))
+        result.written += 1
+
+    def inputs(r: PatchRecord, number: str) -> DocumentInput:
+        return DocumentInput(r.patch_id, r.attrs, details.get(r.patch_id, []), None, centroid_of(r), number,
+                             issue_date, landuse_layer)
+
+    try:
+        # Maps of the next patch render in QGIS's threads while this one's PDF is built.
+        want_maps = renderer is not None and kind == REPORT
+        nxt = _safe_start(renderer, todo[0][0], fb) if (want_maps and todo) else None
+        for i, (r, fname, fp, number) in enumerate(todo):
+            check_canceled(fb)
+            maps_pending = nxt
+            if want_maps and i + 1 < len(todo):
+                r2 = todo[i + 1][0]
+                nxt = _safe_start(renderer, r2, fb)
+            doc = inputs(r, number)
+            if maps_pending is not None:
+                doc.maps = maps_pending.result()
+            fut = executor.submit(build_pdf, kind, doc, config, str(folder / f"{fname}.part"))
+            pending.append((fut, r, fname, fp, number))
+            while pending and (pending[0][0].done() or len(pending) > 2 * max(1, workers)):
+                finish(pending.pop(0))
+            if progress:
+                progress(100.0 * (i + 1) / total)
+            else:
+                fb.set_progress(95.0 * (i + 1) / total)
+        while pending:
+            finish(pending.pop(0))
+    finally:
+        for item in pending:
+            item[0].cancel()
+        executor.shutdown(wait=True)
+
+    # index (all documents of the batch, kept or new) and merged PDF, in input order
+    files = []
+    for r, fname in planned:
+        side = state / f"{fname}.json"
+        if not (folder / fname).is_file() or not side.is_file():
+            continue
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
+        files.append(folder / fname)
+    index = folder / "index.csv"
+    lines = [INDEX_COLUMNS] + [[row.patch_id, row.document, row.number, row.file, row.pages] for row in result.rows]
+    _write_csv(index, lines)
+    result.index = index
+    if files:
+        merged = Path(merged_path) if merged_path else folder / (merged_name or f"{title}_合并.pdf")
+        merged.parent.mkdir(parents=True, exist_ok=True)
+        stamp = state / "merged.json"
+        key = hashlib.sha256(json.dumps([[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in files])
+                             .encode("utf-8")).hexdigest()
+        up_to_date = merged.is_file() and stamp.is_file() and json.loads(stamp.read_text("utf-8")).get(str(merged)) == key
+        if not up_to_date:
+            fb.info(f"合并 {len(files)} 份{title} -> {merged}")
+            merge_pdfs(files, merged)
+            stamps = json.loads(stamp.read_text("utf-8")) if stamp.is_file() else {}
+            stamps[str(merged)] = key
+            _atomic_write_text(stamp, json.dumps(stamps, ensure_ascii=False))
+        result.merged = merged
+    fb.info(f"{title}：新生成 {result.written} 份，保留 {result.kept} 份，失败 {len(result.failed)} 份；目录 {folder}")
+    return result
+
+
+def _safe_start(renderer, r: PatchRecord, fb: Feedback):
+    try:
+        probe = DocumentInput(r.patch_id, r.attrs)
+        return renderer.start(r.geometry, r.crs, probe.attr("QSX") or None, probe.attr("HSX") or None)
+    except Exception as exc:  # noqa: BLE001 - the document is still issued, without maps
+        fb.warning(f"图斑 {r.patch_id} 的地图渲染失败：{exc}")
+        return None
+
+
+def _write_csv(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+    part = path.with_name(path.name + ".part")
+    with open(part, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens it as UTF-8
+        csv.writer(f).writerows(rows)
+    os.replace(part, path)

@@ -1,0 +1,123 @@
+"""What one document is made from: the determination record, its overlay detail and map excerpts.
+
+Plain data (no QGIS objects) so documents can be built in worker processes.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..fieldmap import resolve_field
+from .values import MISSING, date_cn, m2_text, mu_text, number_value, parse_date, text_value
+
+
+@dataclass
+class MapImages:
+    """JPEG map excerpts of one patch (bytes) and the epoch labels printed under them."""
+
+    before: bytes | None = None
+    after: bytes | None = None
+    location: bytes | None = None
+    before_date: str = ""
+    after_date: str = ""
+    before_name: str = ""
+    after_name: str = ""
+    width_mm: float = 76.0
+    height_mm: float = 70.0
+    location_width_mm: float = 156.0
+    location_height_mm: float = 78.0
+
+
+@dataclass
+class Centroid:
+    x: float
+    y: float
+    crs: str              # e.g. "EPSG:4527 CGCS2000 / 3-degree Gauss-Kruger zone 39"
+    lon: float | None = None
+    lat: float | None = None
+    geographic: bool = False
+
+
+@dataclass
+class DocumentInput:
+    patch_id: str
+    attrs: dict[str, Any]
+    detail: list[dict[str, Any]] = field(default_factory=list)
+    maps: MapImages | None = None
+    centroid: Centroid | None = None
+    number: str = ""
+    issue_date: _dt.date = field(default_factory=_dt.date.today)
+    landuse_layer: str = ""   # name of the land-use layer in OVERLAY_DETAIL (listed first)
+
+    # -- attribute access through the configurable field mapping ----------------------------
+    def attr(self, canonical: str) -> str:
+        name = resolve_field(self.attrs.keys(), canonical)
+        return text_value(self.attrs.get(name)) if name else ""
+
+    def raw(self, name: str) -> Any:
+        return self.attrs.get(name)
+
+    def num(self, name: str) -> float | None:
+        return number_value(self.attrs.get(name))
+
+    @property
+    def violation(self) -> bool:
+        v = self.num("violation")
+        if v is not None:
+            return v >= 1
+        return text_value(self.attrs.get("determination_code")) in ("correctable", "uncorrectable")
+
+    def location(self) -> str:
+        """坐落: administrative unit of the patch and village of the land-use parcel with the largest share."""
+        town = self.attr("XZQMC")
+        village = text_value(self.attrs.get("zldwmc"))
+        if village and town and village.startswith(town):
+            return village
+        return (town + village) or MISSING
+
+    def epoch_dates(self) -> tuple[str, str]:
+        """Before/after epoch dates: from the imagery used for the excerpts, else the patch's QSX/HSX."""
+        before = self.maps.before_date if self.maps and self.maps.before_date else self.attr("QSX")
+        after = self.maps.after_date if self.maps and self.maps.after_date else self.attr("HSX")
+        return (date_cn(before) if parse_date(before) else (before or MISSING),
+                date_cn(after) if parse_date(after) else (after or MISSING))
+
+    def area_method_text(self) -> str:
+        method = text_value(self.attrs.get("area_method")) or "ellipsoidal"
+        return "CGCS2000椭球面积" if method == "ellipsoidal" else "高斯-克吕格投影平面面积"
+
+    def common_values(self) -> dict[str, Any]:
+        """Placeholders shared by both documents' templates."""
+        qsx, hsx = self.epoch_dates()
+        area = self.num("area_m2")
+        farmland = self.num("farmland_m2")
+        departments = [d for d in text_value(self.attrs.get("departments")).split("、") if d]
+        primary = text_value(self.attrs.get("department")) or (departments[0] if departments else "")
+        others = [d for d in departments if d != primary]
+        return {
+            "patch_id": self.patch_id,
+            "location": self.location(),
+            "township": self.attr("XZQMC"),
+            "village": text_value(self.attrs.get("zldwmc")),
+            "xzqmc": self.attr("XZQMC"),
+            "qsx": qsx,
+            "hsx": hsx,
+            "area_m2": m2_text(area),
+            "area_mu": mu_text(area),
+            "area_method": self.area_method_text(),
+            "farmland_m2": m2_text(farmland),
+            "farmland_mu": mu_text(farmland),
+            "determination": text_value(self.attrs.get("determination")),
+            "determination_code": text_value(self.attrs.get("determination_code")),
+            "rule_id": text_value(self.attrs.get("rule_id")),
+            "rule_name": text_value(self.attrs.get("rule_name")),
+            "legal_basis": text_value(self.attrs.get("legal_basis")),
+            "consequence": text_value(self.attrs.get("consequence")),
+            "department": primary,
+            "departments": "、".join(departments) or primary,
+            "co_departments": ("，" + "、".join(others) + "配合") if others else "",
+            "party": self.attr("DSR"),
+            "date": date_cn(self.issue_date),
+            "number": self.number,
+        }

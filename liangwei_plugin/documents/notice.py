@@ -1,0 +1,119 @@
+"""责令限期整改通知书 (rectification notice) of one violation, with its counterfoil (存根) page."""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import BinaryIO
+
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
+
+from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
+from .model import DocumentInput
+from .parts import P, PT, SignatureBlock, grid_table
+from .values import MISSING, date_cn, fill, text_value
+
+DEMOLITION = "限期拆除"
+
+
+def _lookup(table: dict, consequence: str, code: str):
+    for key in (consequence, code, "default"):
+        if key and key in table and not isinstance(table[key], dict):
+            return table[key]
+    return None
+
+
+def deadline_days(doc: DocumentInput, config: dict) -> int:
+    """Days allowed for rectification: by consequence, then determination code, then default."""
+    table = config.get("deadlines", {})
+    days = _lookup(table, text_value(doc.attrs.get("consequence")), text_value(doc.attrs.get("determination_code")))
+    return int(days if days is not None else 30)
+
+
+def deadline(doc: DocumentInput, config: dict) -> _dt.date:
+    return doc.issue_date + _dt.timedelta(days=deadline_days(doc, config))
+
+
+def needs_hearing(doc: DocumentInput) -> bool:
+    """限期拆除 requires a hearing notice (the party may ask for a hearing within 5 days)."""
+    consequence = text_value(doc.attrs.get("consequence"))
+    return DEMOLITION in consequence or (
+        not consequence and text_value(doc.attrs.get("determination_code")) == "uncorrectable")
+
+
+def notice_values(doc: DocumentInput, config: dict) -> dict:
+    values = doc.common_values()
+    cfg = config["notice"]
+    auth = config["authority"]
+    dl = config.get("deadlines", {})
+    place = config.get("report_place", {})
+    days = deadline_days(doc, config)
+    values.update(
+        authority=auth["name"],
+        party=values["party"] or cfg.get("party_unknown", "当事人"),
+        days=days,
+        deadline=date_cn(deadline(doc, config)),
+        report_deadline=date_cn(doc.issue_date + _dt.timedelta(days=int(dl.get("report_within_days", 3)))),
+        report_place=place.get("name", ""),
+        report_address=place.get("address", ""),
+        report_phone=place.get("phone", ""),
+        hearing_days=int(dl.get("hearing_request_days", 5)),
+        reconsideration_days=int(dl.get("reconsideration_days", 60)),
+        lawsuit_months=int(dl.get("lawsuit_months", 6)),
+        reconsideration_body=auth.get("reconsideration_body", ""),
+        court=auth.get("court", ""),
+        action=_lookup(cfg.get("actions", {}), values["consequence"], values["determination_code"]) or "",
+    )
+    farmland = doc.num("farmland_m2")
+    values["farmland_clause"] = fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else ""
+    return values
+
+
+def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
+    """Write the notice PDF (notice pages + counterfoil page) to ``target``; returns its page count."""
+    st = make_styles(config)
+    cfg = config["notice"]
+    authority = config["authority"]["name"]
+    v = notice_values(doc, config)
+    pdf, margins = make_doc(target, config, f"{cfg['title']} {doc.number}", authority)
+    info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
+    width = pdf.width
+
+    story: list = [
+        P(authority, st.authority),
+        P(cfg["title"], st.title),
+        P(doc.number, st.number),
+        PT(cfg["addressee"], v, st.body),
+        PT(cfg["facts"], v, st.body_indent),
+        PT(cfg["provisions"], v, st.body_indent),
+        PT(cfg["order"], v, st.body_indent),
+    ]
+    if needs_hearing(doc):
+        story.append(PT(cfg["hearing"], v, st.body_indent))
+    story += [
+        PT(cfg["report"], v, st.body_indent),
+        PT(cfg["rights"], v, st.body_indent),
+        P(f"监测编号：{doc.patch_id}", st.small),
+        KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, v["date"],
+                                                        config["authority"].get("seal_text", "（盖章）"))]),
+    ]
+
+    # 存根: kept by the bureau; the delivery rows are filled in by hand.
+    cf = config.get("counterfoil", {})
+    story += [PageBreak(), P(authority, st.authority), P(cf.get("title", "存根"), st.title), P(doc.number, st.number)]
+    facts = fill("{location}，占地{area_m2}平方米（合{area_mu}亩），{determination}", v)
+    known = {
+        "文书编号": doc.number, "当事人": v["party"], "监测编号": doc.patch_id, "违法地点": v["location"],
+        "违法事实": facts, "整改要求": v["action"], "整改期限": f"{v['deadline']}前（{v['days']}日）",
+        "签发人": "", "承办人": "",
+    }
+    rows = []
+    for label in cf.get("rows", list(known)):
+        value = known.get(label, "")
+        rows.append([P(label, st.cell_center), P(value if value != MISSING else "", st.cell)])
+    t = grid_table(rows, [32 * mm, width - 32 * mm], st, header_rows=0)
+    t.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), "#f0f0f0"), ("TOPPADDING", (0, 0), (-1, -1), 6),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
+    story += [t, Spacer(1, 4 * mm), P(f"存档日期：{'    年  月  日'}", st.sign)]
+
+    pdf.build(story, canvasmaker=numbered_canvas_class(info))
+    return info.pages

@@ -1,0 +1,169 @@
+"""Shared parameters and run logic of liangwei:exportreports and liangwei:exportnotices (not an algorithm)."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+from ..liangwei_plugin.documents.values import parse_date
+from .base import FeedbackProgress, LiangweiAlgorithm
+
+INPUT = "INPUT"
+OVERLAY_DETAIL = "OVERLAY_DETAIL"
+IMAGERY = "IMAGERY"
+CONTEXT_LAYERS = "CONTEXT_LAYERS"
+SELECTED_ONLY = "SELECTED_ONLY"
+OUTPUT_FOLDER = "OUTPUT_FOLDER"
+MERGED_PDF = "MERGED_PDF"
+CONFIG = "CONFIG"
+NUMBER_REGISTRY = "NUMBER_REGISTRY"
+ISSUE_DATE = "ISSUE_DATE"
+WORKERS = "WORKERS"
+INDEX = "INDEX"
+COUNT = "COUNT"
+KEPT = "KEPT"
+FAILED = "FAILED"
+
+
+def default_workers() -> int:
+    """Worker processes for PDF building: one per core beyond the one rendering maps, at most 4."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+class ExportDocumentsAlgorithm(LiangweiAlgorithm):
+    """Base of the two export algorithms; subclasses set KIND."""
+
+    GROUP_ID = "documents"
+    KIND = "report"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            INPUT, self.tr("规划认定结果（liangwei:determine 的输出）"), [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            OVERLAY_DETAIL, self.tr("叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）"),
+            [QgsProcessing.TypeVector], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            IMAGERY, self.tr("影像时相（栅格，日期取自 catalogue.csv、文件名或元数据）"),
+            QgsProcessing.TypeRaster, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            CONTEXT_LAYERS, self.tr("位置示意图图层（规划分区、保护区等）"),
+            QgsProcessing.TypeVectorAnyGeometry, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(SELECTED_ONLY, self.tr("仅输出选中的图斑"), False))
+        self.addParameter(QgsProcessingParameterFolderDestination(OUTPUT_FOLDER, self.tr("输出文件夹")))
+        advanced = [
+            QgsProcessingParameterFileDestination(MERGED_PDF, self.tr("合并 PDF（默认在输出文件夹中）"),
+                                                  "PDF (*.pdf)", optional=True, createByDefault=False),
+            QgsProcessingParameterFile(CONFIG, self.tr("文书配置文件（documents.toml，默认为插件自带）"),
+                                       extension="toml", optional=True),
+            QgsProcessingParameterString(NUMBER_REGISTRY, self.tr("文书编号登记库（SQLite，默认在输出文件夹中）"),
+                                         optional=True),
+            QgsProcessingParameterString(ISSUE_DATE, self.tr("落款日期（yyyy-mm-dd，默认今天）"), optional=True),
+            QgsProcessingParameterNumber(WORKERS, self.tr("生成 PDF 的工作进程数（0 为单进程）"),
+                                         QgsProcessingParameterNumber.Integer, default_workers(), minValue=0, maxValue=16),
+        ]
+        for p in advanced:
+            p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(p)
+        self.addOutput(QgsProcessingOutputFolder(OUTPUT_FOLDER, self.tr("输出文件夹")))
+        self.addOutput(QgsProcessingOutputFile(MERGED_PDF, self.tr("合并 PDF")))
+        self.addOutput(QgsProcessingOutputFile(INDEX, self.tr("索引表（CSV）")))
+        self.addOutput(QgsProcessingOutputNumber(COUNT, self.tr("文书份数")))
+        self.addOutput(QgsProcessingOutputNumber(KEPT, self.tr("续跑保留份数")))
+        self.addOutput(QgsProcessingOutputNumber(FAILED, self.tr("失败份数")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..liangwei_plugin.documents.batch import export_batch
+        from ..liangwei_plugin.documents.config import load_config
+        from ..liangwei_plugin.documents.fonts import FontMissing, register_cjk_font
+        from ..liangwei_plugin.documents.maps import MapExcerptRenderer, epochs_from_paths
+        from ..liangwei_plugin.documents.sources import details_from_layer, records_from_layer
+        from ..liangwei_plugin.feedback import Canceled
+
+        fb = FeedbackProgress(feedback)
+        layer = self.parameterAsVectorLayer(parameters, INPUT, context)
+        if layer is None or not layer.isValid():
+            raise QgsProcessingException(self.tr("无法打开输入图层（规划认定结果）"))
+        config_path = self.parameterAsFile(parameters, CONFIG, context) or None
+        try:
+            config = load_config(config_path)
+            register_cjk_font(config.get("font", {}).get("path") or None, config.get("font", {}).get("subfont_index", 0))
+        except FontMissing as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        missing = [f for f in ("area_m2", "determination") if f not in layer.fields().names()]
+        if missing:
+            raise QgsProcessingException(self.tr(
+                "图层 {0} 缺少字段 {1}：请输入 liangwei:determine 的输出").format(layer.name(), "、".join(missing)))
+        selected = self.parameterAsBoolean(parameters, SELECTED_ONLY, context)
+        if selected and layer.selectedFeatureCount() == 0:
+            feedback.reportError(self.tr("图层 {0} 没有选中的要素，不输出文书").format(layer.name()), fatalError=False)
+        records = records_from_layer(layer, selected, fb)
+        detail_layer = self.parameterAsVectorLayer(parameters, OVERLAY_DETAIL, context)
+        try:
+            details = details_from_layer(detail_layer, fb)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        landuse_layer = ""
+        if details:
+            layers = {str(r.get("layer")) for rows in details.values() for r in rows if r.get("class_code")}
+            landuse_layer = sorted(layers)[0] if len(layers) == 1 else ""
+
+        renderer = None
+        if self.KIND == "report":
+            imagery = [lyr for lyr in self.parameterAsLayerList(parameters, IMAGERY, context) if isinstance(lyr, QgsRasterLayer)]
+            context_layers = [lyr for lyr in self.parameterAsLayerList(parameters, CONTEXT_LAYERS, context)
+                              if isinstance(lyr, QgsVectorLayer)]
+            if imagery or context_layers:
+                # fresh layers from the sources: the renderer may run outside the main thread
+                epochs = epochs_from_paths([lyr.source() for lyr in imagery]) if imagery else []
+                renderer = MapExcerptRenderer(epochs, context_layers, epochs[0].layer.crs() if epochs else layer.crs(), config)
+                for e in epochs:
+                    fb.info(self.tr("影像时相：{0} {1}").format(e.name, e.label))
+
+        issue_text = self.parameterAsString(parameters, ISSUE_DATE, context).strip()
+        issue_date = parse_date(issue_text) if issue_text else _dt.date.today()
+        if issue_text and issue_date is None:
+            raise QgsProcessingException(self.tr("落款日期无法识别：{0}（应为 yyyy-mm-dd）").format(issue_text))
+        registry = self.parameterAsString(parameters, NUMBER_REGISTRY, context).strip() or \
+            config.get("numbering", {}).get("registry", "") or None
+        folder = Path(self.parameterAsString(parameters, OUTPUT_FOLDER, context))
+        merged = self.parameterAsFileOutput(parameters, MERGED_PDF, context) or None
+        workers = self.parameterAsInt(parameters, WORKERS, context)
+        try:
+            result = export_batch(self.KIND, records, folder, config=config, details=details, renderer=renderer,
+                                  registry_path=registry, issue_date=issue_date, landuse_layer=landuse_layer,
+                                  merged_path=merged, workers=workers, feedback=fb)
+        except Canceled:
+            raise QgsProcessingException(self.tr("已取消；已完成的文书保留，再次运行将续跑"))
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        for pid, message in result.failed:
+            feedback.reportError(self.tr("图斑 {0}：{1}").format(pid, message), fatalError=False)
+        return {
+            OUTPUT_FOLDER: str(folder),
+            MERGED_PDF: str(result.merged) if result.merged else None,
+            INDEX: str(result.index) if result.index else None,
+            COUNT: len(result.rows),
+            KEPT: result.kept,
+            FAILED: len(result.failed),
+        }
