@@ -410,3 +410,36 @@ def test_qgis_process_headless(qgis_app, tmp_path):
     assert result.isValid() and result.featureCount() == 3
     got = {f["patch_id"]: f["rule_id"] for f in result.getFeatures()}
     assert got == {"A1": "R02", "A2": "R12", "A3": "R13"}
+
+
+def test_on_the_overlay_engine_output(rules):
+    """The engine's real summary (not hand-typed fields) feeds the rules: hand-decided outcomes."""
+    import geopandas as gpd
+    from shapely import box
+
+    from liangwei.liangwei_plugin.overlay import PROTECTED, LANDUSE, ReferenceLayer, overlay_patches
+
+    x0, y0 = 39500000.0, 2800000.0
+    crs = "EPSG:4527"
+    # Land use: west half 0103 旱地, east half 0702 农村宅基地; boundary over x >= 2000; red line a strip.
+    landuse = gpd.GeoDataFrame({"DLBM": ["0103", "0702", "0103", "0601"]},
+                               geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 1000, y0, x0 + 2000, y0 + 1000),
+                                         box(x0 + 2000, y0, x0 + 3000, y0 + 1000), box(x0 + 3000, y0, x0 + 4000, y0 + 1000)],
+                               crs=crs)
+    boundary = gpd.GeoDataFrame({"MC": ["中心城区"]}, geometry=[box(x0 + 2000, y0 - 10, x0 + 4010, y0 + 1010)], crs=crs)
+    redline = gpd.GeoDataFrame({"MC": ["红线"]}, geometry=[box(x0 + 500, y0 + 900, x0 + 1500, y0 + 1000)], crs=crs)
+    patches = gpd.GeoDataFrame(
+        {"JCBH": ["D1", "D2", "D3", "D4", "D5"], "TBLX": ["新增建设用地"] * 4 + ["农村村民建房"]},
+        geometry=[box(x0 + 100, y0 + 100, x0 + 140, y0 + 125),     # 旱地 outside the boundary -> R11
+                  box(x0 + 600, y0 + 880, x0 + 640, y0 + 905),     # 5 m of it in the red line -> R02
+                  box(x0 + 2100, y0 + 100, x0 + 140 + 2000, y0 + 125),  # 旱地 inside -> R12
+                  box(x0 + 3100, y0 + 100, x0 + 3140, y0 + 125),   # 工业用地 inside -> R13 (urban management)
+                  box(x0 + 1100, y0 + 100, x0 + 1140, y0 + 125)],  # rural house on its homestead -> R08
+        crs=crs)
+    result = overlay_patches(patches, ReferenceLayer("三调地类图斑", landuse, kind=LANDUSE, class_field="DLBM"),
+                             [ReferenceLayer("城镇开发边界", boundary, kind=PROTECTED),
+                              ReferenceLayer("生态保护红线", redline, kind=PROTECTED)], workers=1)
+    frame = pd.concat([patches.drop(columns="geometry").reset_index(drop=True), result.summary], axis=1)
+    out = determine_frame(frame, rules)
+    assert out["rule_id"].tolist() == ["R11", "R02", "R12", "R13", "R08"]
+    assert out["department"].tolist() == [NR, NR, NR, UM, AGR]
