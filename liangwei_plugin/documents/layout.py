@@ -80,7 +80,8 @@ def numbered_canvas_class(info: PageInfo):
         def __init__(self, *args, **kwargs):
             kwargs.setdefault("pageCompression", 1)
             # no unembedded Helvetica in the page resources: start with the CJK font
-            kwargs.setdefault("initialFontName", info.font)
+            if not kwargs.get("initialFontName"):
+                kwargs["initialFontName"] = info.font
             super().__init__(*args, **kwargs)
             self._page_states: list[dict] = []
 

@@ -55,6 +55,7 @@ def grid_table(rows, col_widths, styles: Styles, header_rows: int = 1, align_rig
     """A table of Paragraph cells (CJK wrapping) that splits across pages repeating its header rows."""
     table = Table(rows, colWidths=col_widths, repeatRows=header_rows, splitByRow=1, hAlign="CENTER")
     cmds = [
+        ("FONT", (0, 0), (-1, -1), styles.font),  # the table's own default is Helvetica (not embedded)
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),

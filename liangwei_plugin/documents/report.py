@@ -108,7 +108,7 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
                 caps.append(P(f"{label}影像 {name or ''}（红线为监测图斑范围）".strip(), st.caption))
             gap = max(0.0, (width - 2 * m.width_mm * mm) / 2)
             it = Table([cells, caps], colWidths=[m.width_mm * mm + gap] * 2)
-            it.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            it.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st.font), ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
             story.append(it)
         if m.location:

@@ -1,0 +1,251 @@
+"""Documents core: 亩 rounding, safe file names, numbering, fonts, and the PDFs read back with poppler."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import doc_data  # noqa: E402
+
+from liangwei.liangwei_plugin.documents import batch, fonts  # noqa: E402
+from liangwei.liangwei_plugin.documents.config import load_config  # noqa: E402
+from liangwei.liangwei_plugin.documents.numbering import NumberRegistry  # noqa: E402
+from liangwei.liangwei_plugin.documents.values import m2_text, mu_text, share_text  # noqa: E402
+
+ISSUE = dt.date(2026, 11, 22)
+UNSAFE_ID = 'JC/2026*07:"x"?<1>|'
+
+
+def pdftext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def pdfpages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def pdffonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+# ------------------------------------------------------------------------------------- values
+def test_mu_from_exact_square_metres_half_up():
+    # 70 ㎡ = 0.105 亩 exactly: half-up gives 0.11 (binary round() would give 0.1)
+    assert mu_text(70) == "0.11"
+    # 3.3334 ㎡ = 0.0050001 亩 -> 0.01; converting the rounded 3.33 ㎡ would give 0.00
+    assert mu_text(3.3334) == "0.01"
+    assert mu_text(666.6666666) == "1.00"
+    assert m2_text(0.125) == "0.13" and m2_text(1234.5678) == "1234.57"
+    assert share_text(0.25) == "25.00%" and share_text(None) == ""
+
+
+def test_mu_edge_matches_decimal_reference():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    for a in (0.005, 1.0, 33.3333, 101.55, 12345.678, 0.0):
+        ref = (Decimal(a) * Decimal(15) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert mu_text(a) == f"{ref:.2f}"
+
+
+def test_safe_filename_from_any_id():
+    names = {batch.safe_filename(i) for i in (UNSAFE_ID, "JC_2026_07", "a:b", "a*b", "CON", "  ", "..")}
+    assert len(names) == 7
+    for n in names:
+        assert not set(n) & set('/\\:*?"<>|'), n
+        assert n and not n.startswith(".") and n.upper() != "CON"
+    assert batch.safe_filename("350521-2026-0001") == "350521-2026-0001"
+    assert batch.safe_filename(UNSAFE_ID) == batch.safe_filename(UNSAFE_ID)
+
+
+# ------------------------------------------------------------------------------------- numbering
+def test_numbers_never_reused_and_stable(tmp_path):
+    path = tmp_path / "reg.sqlite"
+    with NumberRegistry(path, {"notice": "{short}责改〔{year}〕第{n}号"}, {"short": "×自然资"}) as reg:
+        first = reg.numbers("notice", ["a", "b", "c"], 2026)
+        assert first == {"a": "×自然资责改〔2026〕第1号", "b": "×自然资责改〔2026〕第2号", "c": "×自然资责改〔2026〕第3号"}
+    with NumberRegistry(path, {"notice": "{short}责改〔{year}〕第{n}号"}, {"short": "×自然资"}) as reg:
+        again = reg.numbers("notice", ["c", "d", "a"], 2026)
+        assert again["a"] == first["a"] and again["c"] == first["c"]
+        assert again["d"] == "×自然资责改〔2026〕第4号"
+        assert reg.number("report", "a", 2026) == "〔2026〕第1号"  # another series has its own sequence
+        assert [n for _, n, _, _ in reg.issued("notice")] == [1, 2, 3, 4]
+
+
+# ------------------------------------------------------------------------------------- fonts
+def test_missing_font_names_the_package(monkeypatch, tmp_path):
+    monkeypatch.delenv(fonts.ENV_FONT, raising=False)
+    monkeypatch.setattr(fonts, "CANDIDATES", [str(tmp_path / "none.ttc")])
+    with pytest.raises(fonts.FontMissing, match="fonts-wqy-microhei"):
+        fonts.find_cjk_font()
+    monkeypatch.setenv(fonts.ENV_FONT, str(tmp_path / "nope.ttf"))
+    with pytest.raises(fonts.FontMissing, match="nope.ttf"):
+        fonts.find_cjk_font()
+
+
+# ------------------------------------------------------------------------------------- PDFs
+@pytest.fixture(scope="module")
+def batch_inputs(qgis_app, tmp_path_factory):
+    """Six determination records (one with an unsafe id), imagery, context layers."""
+    from qgis.core import QgsVectorLayer
+
+    from liangwei.liangwei_plugin.documents.maps import MapExcerptRenderer, epochs_from_paths
+    from liangwei.liangwei_plugin.documents.sources import records_from_layer
+
+    root = tmp_path_factory.mktemp("docs")
+    boxes = doc_data.patch_boxes(6, size_px=600)
+    ids = [f"350521-2026-{i:04d}" for i in range(1, 6)] + [UNSAFE_ID]
+    recs, detail = doc_data.records(boxes, ids)
+    imagery = doc_data.write_imagery(root / "imagery", size_px=600, patches=boxes)
+    paths = doc_data.write_vectors(root / "vec", recs, detail, size_px=600)
+    layer = QgsVectorLayer(paths["determination"], "认定结果", "ogr")
+    assert layer.isValid()
+    records = records_from_layer(layer)
+    details: dict[str, list] = {}
+    for row in detail:
+        details.setdefault(row["patch_id"], []).append(row)
+    context = [QgsVectorLayer(f"{paths['context']}|layername={n}", n, "ogr") for n in ("生态保护红线", "永久基本农田", "城镇开发边界")]
+    config = load_config()
+    renderer = MapExcerptRenderer(epochs_from_paths(imagery), context, None, config)
+    return {"root": root, "recs": recs, "records": records, "details": details, "renderer": renderer,
+            "config": config, "paths": paths, "imagery": imagery}
+
+
+@pytest.fixture(scope="module")
+def reports(batch_inputs):
+    b = batch_inputs
+    out = b["root"] / "reports"
+    res = batch.export_batch("report", b["records"], out, config=b["config"], details=b["details"],
+                             renderer=b["renderer"], issue_date=ISSUE, landuse_layer="三调地类图斑")
+    return res
+
+
+def test_each_report_names_its_patch_with_overlay_areas(reports, batch_inputs, artifacts_dir):
+    assert not reports.failed and reports.written == 6
+    by_id = {r["patch_id"]: r for r in batch_inputs["recs"]}
+    for row in reports.rows:
+        text = pdftext(reports.folder / row.file)
+        flat = re.sub(r"\s+", "", text)
+        rec = by_id[row.patch_id]
+        assert row.patch_id.replace(" ", "") in flat
+        # areas as in the overlay output, to 0.01 (hand-rounded here, half-up from the exact value)
+        for field in ("area_m2", "farmland_m2", "永久基本农田_m2"):
+            assert f"{rec[field]:.2f}" in flat or f"{rec[field] + 1e-9:.2f}" in flat, (row.patch_id, field)
+        assert mu_text(rec["area_m2"]) in flat
+        if rec["生态保护红线_m2"]:
+            assert f"{rec['生态保护红线_m2']:.2f}" in flat
+        assert rec["determination"] in flat and rec["rule_id"] in flat
+        assert "第1页共" in flat and "××县自然资源局" in flat
+        assert row.number in flat
+    shutil.copy(reports.folder / reports.rows[0].file, artifacts_dir / "report_sample.pdf")
+
+
+def test_fonts_embedded_and_page_counts(reports):
+    total = 0
+    for row in reports.rows:
+        pdf = reports.folder / row.file
+        rows = pdffonts(pdf)
+        assert rows and all(r[-5] == "yes" for r in rows), rows  # emb column
+        assert pdfpages(pdf) == row.pages
+        text = pdftext(pdf)
+        assert f"共{row.pages}页" in re.sub(r"\s+", "", text)
+        total += row.pages
+    assert pdfpages(reports.merged) == total
+    index = (reports.folder / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert index[0] == "patch_id,document,number,file,pages" and len(index) == 7
+
+
+def test_unsafe_id_gets_safe_file_name(reports):
+    row = next(r for r in reports.rows if r.patch_id == UNSAFE_ID)
+    assert row.file == batch.safe_filename(UNSAFE_ID) + ".pdf"
+    assert (reports.folder / row.file).is_file()
+    assert not set(row.file) & set('/\\:*?"<>|')
+    assert UNSAFE_ID.replace('"', "") in pdftext(reports.folder / row.file).replace('"', "").replace("\n", "") or \
+        "JC/2026*07" in pdftext(reports.folder / row.file)
+
+
+def test_notices_deadlines_rights_hearing_counterfoil(batch_inputs, tmp_path):
+    b = batch_inputs
+    res = batch.export_batch("notice", b["records"], tmp_path / "notices", config=b["config"],
+                             details=b["details"], issue_date=ISSUE)
+    by_id = {r["patch_id"]: r for r in b["recs"]}
+    violations = [r for r in b["recs"] if r["violation"] == 1]
+    assert {r.patch_id for r in res.rows} == {r["patch_id"] for r in violations}
+    numbers = [r.number for r in res.rows]
+    assert len(set(numbers)) == len(numbers)
+    assert all(re.fullmatch(r"×自然资责改〔2026〕第\d+号", n) for n in numbers)
+    for row in res.rows:
+        pdf = res.folder / row.file
+        text = re.sub(r"\s+", "", pdftext(pdf))
+        rec = by_id[row.patch_id]
+        days = {"限期拆除并恢复原状": 15, "没收": 30, "补办手续": 30}[rec["consequence"]]
+        deadline = ISSUE + dt.timedelta(days=days)
+        assert f"{deadline.year}年{deadline.month}月{deadline.day}日前整改完毕" in text
+        assert "60日内" in text and "6个月内" in text and "行政复议" in text and "行政诉讼" in text
+        assert ("听证" in text) == ("限期拆除" in rec["consequence"])
+        if "限期拆除" in rec["consequence"]:
+            assert "5日内" in text
+        assert row.number in text and "2026年11月22日" in text
+        last = subprocess.run(["pdftotext", "-f", str(row.pages), "-l", str(row.pages), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "存根" in last and rec["patch_id"] in re.sub(r"\s+", "", last)
+        assert pdfpages(pdf) == row.pages
+        party = rec["DSR"] or "当事人（待查明）"
+        assert party in text
+
+
+def test_resume_keeps_finished_docs_and_numbers(batch_inputs, tmp_path):
+    b = batch_inputs
+    folder = tmp_path / "resume"
+    kw = dict(config=b["config"], details=b["details"], issue_date=ISSUE)
+    first = batch.export_batch("notice", b["records"][:4], folder, **kw)
+    numbers = {r.patch_id: r.number for r in first.rows}
+    files = {r.patch_id: folder / r.file for r in first.rows}
+    mtimes = {k: p.stat().st_mtime_ns for k, p in files.items()}
+    ids = list(files)
+    # an interrupted run: a partial file, a truncated PDF, a PDF without its sidecar
+    (folder / "leftover.pdf.part").write_bytes(b"%PDF-1.4 partial")
+    data = files[ids[0]].read_bytes()
+    files[ids[0]].write_bytes(data[: len(data) // 2])
+    (folder / batch.STATE_DIR / f"{files[ids[1]].name}.json").unlink()
+    second = batch.export_batch("notice", b["records"], folder, **kw)
+    assert not list(folder.glob("*.part"))
+    assert second.kept == len(ids) - 2
+    for k in ids[2:]:
+        assert files[k].stat().st_mtime_ns == mtimes[k]  # untouched
+    for r in second.rows:
+        if r.patch_id in numbers:
+            assert r.number == numbers[r.patch_id]
+        assert pdfpages(folder / r.file) == r.pages
+    new = [r.number for r in second.rows if r.patch_id not in numbers]
+    assert new and not set(new) & set(numbers.values())
+    # a third run with nothing to do keeps everything
+    third = batch.export_batch("notice", b["records"], folder, **kw)
+    assert third.written == 0 and third.kept == len(second.rows)
+
+
+def test_failed_build_leaves_no_complete_looking_file(batch_inputs, tmp_path, monkeypatch):
+    b = batch_inputs
+    calls = {"n": 0}
+    real = batch.build_pdf
+
+    def flaky(kind, doc, config, path):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            Path(path).write_bytes(b"%PDF-1.4 half")
+            raise RuntimeError("disk full")
+        return real(kind, doc, config, path)
+
+    monkeypatch.setattr(batch, "build_pdf", flaky)
+    res = batch.export_batch("report", b["records"][:3], tmp_path / "r", config=b["config"], issue_date=ISSUE)
+    assert len(res.failed) == 1 and len(res.rows) == 2
+    assert not list((tmp_path / "r").glob("*.part"))
+    assert len(list((tmp_path / "r").glob("*.pdf"))) == 2 + 1  # two documents + merged
