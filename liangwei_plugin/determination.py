@@ -520,6 +520,33 @@ def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, viola
     return mask
 
 
+def _kinds_used(conditions: Iterable[Condition], kinds: Iterable[str]) -> set[str]:
+    kinds = set(kinds)
+    return {re.sub(r"_(m2|share)$", "", c.var) for c in conditions} & kinds
+
+
+def _warn_missing_inputs(df: pd.DataFrame, v: "_Variables", rules: RuleSet, feedback: Feedback) -> None:
+    """Say so when the rules rely on data the overlay did not provide (they would read it as 0 m²).
+
+    Without a 城镇开发边界 layer every patch would count as outside the boundary, without the 三调 layer
+    as occupying no land class: the determinations would look sure and be wrong.
+    """
+    if not len(df):
+        return
+    labels = {k.key: k.label for k in rules.kinds}
+    for kind, cols in v.by_kind.items():
+        if cols:
+            continue
+        users = [r.id for r in rules.rules if kind in _kinds_used(r.when + r.when_any, labels)]
+        if users:
+            feedback.warning(tr("叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；"
+                                "如需使用，请在图斑叠加分析中加入该图层").format(label=labels[kind], rules="、".join(users)))
+    landuse_total = sum(float(np.nansum(v.number(f))) for f in ("construction_m2", "agricultural_m2", "unused_m2"))
+    if landuse_total == 0 and float(np.nansum(v.area)) > 0:
+        feedback.warning(tr("叠加结果中所有图斑的建设用地、农用地、未利用地面积均为 0：叠加分析可能未使用三调地类图层，"
+                            "依赖地类的规则不会命中"))
+
+
 def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Feedback | None = None) -> pd.DataFrame:
     """Determinations for every row of ``df`` (overlay output fields), same index, contract columns.
 
@@ -532,6 +559,7 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
         feedback.info(tr("以下保护区图层未归入任何类别，规则中不使用（可在规则文件 [kinds] 中添加）：{fields}").format(
             fields="、".join(v.unknown_layers)))
     numeric = _numeric_vars(k.key for k in rules.kinds)
+    _warn_missing_inputs(df, v, rules, feedback)
 
     masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id)) for r in rules.rules]
     index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1) if v.n else np.zeros(0, dtype=int)

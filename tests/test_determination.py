@@ -443,3 +443,25 @@ def test_on_the_overlay_engine_output(rules):
     out = determine_frame(frame, rules)
     assert out["rule_id"].tolist() == ["R11", "R02", "R12", "R13", "R08"]
     assert out["department"].tolist() == [NR, NR, NR, UM, AGR]
+
+
+def test_missing_layers_are_reported(rules):
+    messages = []
+
+    class Fb:
+        def set_progress(self, p): pass
+        def is_canceled(self): return False
+        def info(self, m): messages.append(m)
+        def warning(self, m): messages.append(m)
+
+    record = patch(farmland_m2=400, agricultural_m2=400, construction_m2=600)
+    del record["城镇开发边界_m2"]
+    assert determine(record, rules, Fb()).rule_id == "R11"
+    assert any("城镇开发边界" in m and "R11" in m and "R12" in m for m in messages), messages
+    messages.clear()
+    determine(patch(), rules, Fb())
+    assert any("三调地类图层" in m for m in messages), messages
+    assert not any("城镇开发边界" in m for m in messages)
+    messages.clear()
+    determine(patch(**{"规划分区_m2": 10.0}), rules, Fb())
+    assert any("规划分区_m2" in m for m in messages)
