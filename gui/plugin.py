@@ -20,6 +20,7 @@ TOOLBAR_OBJECT_NAME = "mLiangweiToolBar"
 ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
     ("liangwei:determine", "规划认定…", False),
     ("liangwei:farmlandratio", "违法占耕比统计…", False),
+    ("liangwei:batchreview", "批量审查并输出文书…", True),
 ]
 
 # GUI components (docks, map tools) living in gui/: (module, class).  Each class takes

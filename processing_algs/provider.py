@@ -20,6 +20,7 @@ ALGORITHMS = [
     ("build_onemap", "BuildOneMapAlgorithm"),
     ("export_reports", "ExportReportsAlgorithm"),
     ("export_notices", "ExportNoticesAlgorithm"),
+    ("batch_review", "BatchReviewAlgorithm"),
 ]
 
 
