@@ -18,6 +18,7 @@ TOOLBAR_OBJECT_NAME = "mLiangweiToolBar"
 
 # Menu entries that open a Processing algorithm's dialog: (algorithm id, label, on toolbar).
 ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
+    ("liangwei:overlaycheck", "图斑叠加分析…", True),
     ("liangwei:determine", "规划认定…", False),
     ("liangwei:farmlandratio", "违法占耕比统计…", False),
     ("liangwei:batchreview", "批量审查并输出文书…", True),

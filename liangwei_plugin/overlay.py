@@ -83,6 +83,7 @@ class ReferenceLayer:
     zldwdm_field: str | None = None
     zldwmc_field: str | None = None
     class_name_field: str | None = None  # DLMC: names for codes the shipped table does not know
+    prefiltered: bool = False  # features far from every patch were already dropped (may be empty)
 
 
 @dataclass
@@ -112,15 +113,19 @@ def find_id_field(columns: Sequence[str], layer_name: str = "图斑") -> str:
     )
 
 
-def check_polygon_layer(gdf: gpd.GeoDataFrame, layer_name: str) -> None:
+def check_polygon_layer(gdf: gpd.GeoDataFrame, layer_name: str, allow_empty: bool = False) -> None:
     """Reject empty layers and layers whose geometries are not polygons."""
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise OverlayInputError(tr("图层「{layer}」不是矢量面图层。").format(layer=layer_name))
+    if len(gdf) == 0 and allow_empty:
+        return
     if len(gdf) == 0:
         raise OverlayInputError(tr("图层「{layer}」没有要素。").format(layer=layer_name))
     geoms = gdf.geometry.values
     present = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
     if not present.any():
+        if allow_empty:
+            return
         raise OverlayInputError(tr("图层「{layer}」的要素都没有几何。").format(layer=layer_name))
     types = set(shapely.get_type_id(np.asarray(geoms)[present]).tolist())
     if not types & {3, 6, 7}:
@@ -294,7 +299,7 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, fee
                        messages: list[str]) -> tuple[shapely.STRtree, np.ndarray]:
     """Reference geometries in the working CRS and their STRtree.  Only the features whose envelope meets
     a patch are validated and repaired (validating a million parcels costs more than the overlay)."""
-    check_polygon_layer(layer.gdf, layer.name)
+    check_polygon_layer(layer.gdf, layer.name, allow_empty=layer.prefiltered)
     gdf = layer.gdf
     if gdf.crs is None:
         raise OverlayInputError(tr("图层「{layer}」没有坐标参考系。").format(layer=layer.name))

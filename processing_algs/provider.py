@@ -15,6 +15,7 @@ PROVIDER_ID = "liangwei"
 # add entries, never rename published ones.
 ALGORITHMS = [
     ("sample_county", "SampleCountyAlgorithm"),
+    ("overlay_check", "OverlayCheckAlgorithm"),
     ("determine", "DetermineAlgorithm"),
     ("farmland_ratio", "FarmlandRatioAlgorithm"),
     ("build_onemap", "BuildOneMapAlgorithm"),

@@ -1,0 +1,166 @@
+"""QGIS layers <-> GeoDataFrames for the overlay (GUI-free; qgis.core only).
+
+File-backed OGR layers (GeoPackage, shapefile, …) are read directly with pyogrio from their source
+(much faster than iterating QgsFeatures, and with the encoding handling of :mod:`.vector_io`); other layers
+(memory, PostGIS, WFS, filtered layers) are read by iterating their features.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProviderRegistry,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDate, QDateTime, QTime, QVariant
+
+from .feedback import Feedback, check_canceled, ensure_feedback
+from .i18n import tr
+from .vector_io import CJK_ENCODINGS, read_vector
+
+
+class LayerInputError(ValueError):
+    """A layer that cannot be used (message names the layer)."""
+
+
+def layer_display_name(layer) -> str:
+    """The layer's name for reports: ``layername=X`` of its source when present, else its name."""
+    try:
+        parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
+    except Exception:  # noqa: BLE001 - providers without decodeUri
+        parts = {}
+    name = parts.get("layerName") if isinstance(parts, dict) else None
+    return name or layer.name()
+
+
+def require_polygon_layer(layer, role: str = "") -> None:
+    """Reject rasters, non-polygon vector layers and empty layers with a message naming the layer."""
+    name = layer.name() if layer is not None else role
+    if layer is None or not isinstance(layer, QgsVectorLayer):
+        raise LayerInputError(tr("图层「{layer}」不是矢量面图层（{role}需要面图层）。").format(layer=name, role=role))
+    if not layer.isValid():
+        raise LayerInputError(tr("图层「{layer}」无法打开：{src}").format(layer=name, src=layer.source()))
+    if layer.geometryType() != QgsWkbTypes.PolygonGeometry:
+        kind = QgsWkbTypes.geometryDisplayString(layer.geometryType())
+        raise LayerInputError(
+            tr("图层「{layer}」不是面图层（几何类型：{kind}），{role}需要面图层。").format(layer=name, kind=kind, role=role))
+    if layer.featureCount() == 0:
+        raise LayerInputError(tr("图层「{layer}」没有要素。").format(layer=name))
+
+
+@dataclass
+class FileSource:
+    path: str
+    layer: str | None
+    encoding: str | None  # "auto" or an explicit codec
+
+
+def file_source(layer: QgsVectorLayer) -> FileSource | None:
+    """The OGR file behind ``layer`` when it can be read directly (no subset filter), else None."""
+    if layer.providerType() != "ogr" or layer.subsetString():
+        return None
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    path = parts.get("path")
+    if not path or not os.path.isfile(path):
+        return None
+    enc = (layer.dataProvider().encoding() or "").strip()
+    # an encoding the user chose for the layer wins; "System"/UTF-8 defaults fall back to detection
+    encoding = enc if enc.lower() in CJK_ENCODINGS else "auto"
+    return FileSource(path, parts.get("layerName") or None, encoding)
+
+
+def _wkb(geom: QgsGeometry):
+    if geom is None or geom.isNull():
+        return None
+    if QgsWkbTypes.isCurvedType(geom.wkbType()):
+        geom = QgsGeometry(geom.constGet().segmentize())
+    return bytes(geom.asWkb())
+
+
+def _python_value(v):
+    if v is None or (isinstance(v, QVariant) and v.isNull()):
+        return None
+    if isinstance(v, QDateTime):
+        return pd.Timestamp(v.toPyDateTime()) if v.isValid() else None
+    if isinstance(v, QDate):
+        return v.toPyDate() if v.isValid() else None
+    if isinstance(v, QTime):
+        return v.toPyTime() if v.isValid() else None
+    return v
+
+
+def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None,
+                 feedback: Feedback | None = None) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of the layer (all or ``columns`` attributes), CRS from the layer.
+
+    ``keep_near``/``keep_near_crs``: only keep features whose envelope meets one of these geometries.
+    """
+    feedback = ensure_feedback(feedback)
+    src = file_source(layer)
+    crs = layer.crs().authid() or layer.crs().toWkt() or None
+    if src is not None:
+        gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
+                          keep_near=keep_near, keep_near_crs=keep_near_crs)
+        if gdf.crs is None and crs:
+            gdf = gdf.set_crs(crs)
+        return gdf
+    fields = layer.fields()
+    names = columns if columns is not None else [f.name() for f in fields]
+    idx = [fields.indexOf(n) for n in names]
+    request = QgsFeatureRequest().setSubsetOfAttributes(idx)
+    values: dict[str, list] = {n: [] for n in names}
+    wkbs, fids = [], []
+    total = max(1, layer.featureCount())
+    for k, f in enumerate(layer.getFeatures(request)):
+        if k % 5000 == 0:
+            check_canceled(feedback)
+        attrs = f.attributes()
+        for n, i in zip(names, idx):
+            values[n].append(_python_value(attrs[i]) if i >= 0 else None)
+        wkbs.append(_wkb(f.geometry()))
+        fids.append(f.id())
+    del total
+    geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
+    gdf = gpd.GeoDataFrame(values, geometry=geoms, crs=crs, index=pd.Index(fids, name="fid"))
+    if keep_near is not None and len(gdf):
+        near = gpd.GeoSeries(np.asarray(keep_near, dtype=object), crs=keep_near_crs)
+        if crs and keep_near_crs is not None:
+            near = near.to_crs(crs)
+        tree = shapely.STRtree(np.asarray(shapely.envelope(near.values)))
+        present = np.nonzero(~shapely.is_missing(geoms))[0]
+        hit = np.zeros(len(gdf), dtype=bool)
+        hit[present[np.unique(tree.query(geoms[present])[0])]] = True
+        gdf = gdf[hit]
+    return gdf
+
+
+def qvariant_value(v, qtype: int):
+    """A pandas/numpy value as something QgsFeature.setAttributes accepts for a field of ``qtype``."""
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if isinstance(v, _dt.datetime):
+        if qtype == QVariant.Date:
+            return QDate(v.year, v.month, v.day)
+        return QDateTime(v)
+    if isinstance(v, _dt.date):
+        return QDate(v.year, v.month, v.day) if qtype != QVariant.String else v.isoformat()
+    if isinstance(v, bytes):
+        return v
+    return v
