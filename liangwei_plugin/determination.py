@@ -56,7 +56,7 @@ OUTPUT_FIELDS = (
 _RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
               "legal_basis", "lead"}
 _ROUTE_KEYS = {"department", "when", "when_any"}
-_TOP_KEYS = {"version", "thresholds", "wording", "kinds", "departments", "routing", "route", "rule",
+_TOP_KEYS = {"version", "thresholds", "wording", "kinds", "attributes", "departments", "routing", "route", "rule",
              "farmland_ratio"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*"
@@ -120,6 +120,7 @@ class RuleSet:
     routes: list[Route]
     rules: list[Rule]
     farmland_ratio_threshold_pct: float = 15.0
+    attribute_aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def kind_of_layer(self, layer_name: str) -> Kind | None:
         """The kind of a protected layer by its name (first matching kind), or None."""
@@ -268,6 +269,13 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
             raise _fail(path, f"{where} exclude", tr("必须是图层名称关键字列表"))
         kinds.append(Kind(key, str(spec.get("label", key)), tuple(patterns), tuple(exclude)))
 
+    aliases = data.get("attributes", {})
+    if not isinstance(aliases, dict):
+        raise _fail(path, "[attributes]", tr("必须是表：字段名 = [\"别名\", …]"))
+    for name, names in aliases.items():
+        if not isinstance(names, list) or not all(isinstance(a, str) and a for a in names):
+            raise _fail(path, f"[attributes] {name}", tr("必须是字段别名列表"))
+
     departments = data.get("departments", {})
     if not departments or not isinstance(departments, dict):
         raise _fail(path, "[departments]", tr("至少需要一个部门"))
@@ -362,7 +370,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         raise _fail(path, "[farmland_ratio] threshold_pct", tr("必须是 0–100 之间的百分数"))
 
     return RuleSet(path, {k: float(v) for k, v in thresholds.items()}, wording, kinds, dict(departments),
-                   default_department, routes, rules, float(threshold_pct))
+                   default_department, routes, rules, float(threshold_pct),
+                   {k: list(v) for k, v in aliases.items()})
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
@@ -461,11 +470,17 @@ class _Variables:
         key = f"attr:{name}"
         if key in self.cache:
             return self.cache[key]
-        col = resolve_field([str(c) for c in self.df.columns], name)
+        columns = [str(c) for c in self.df.columns]
+        col = None
+        for candidate in [name] + self.rules.attribute_aliases.get(name, []):
+            col = resolve_field(columns, candidate)
+            if col is not None:
+                break
         if col is None:
             if name not in self.warned:
                 self.warned.add(name)
-                self.feedback.warning(tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
+                # Often normal (no approval numbers in a raw batch): information, not a warning.
+                self.feedback.info(tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
             value = np.full(self.n, "", dtype=object)
         else:
             value = _text(self.df[col])
@@ -537,9 +552,13 @@ def _warn_missing_inputs(df: pd.DataFrame, v: "_Variables", rules: RuleSet, feed
     for kind, cols in v.by_kind.items():
         if cols:
             continue
-        users = [r.id for r in rules.rules if kind in _kinds_used(r.when + r.when_any, labels)]
+        conditions = [(r.id, c) for r in rules.rules for c in r.when + r.when_any if kind in _kinds_used([c], labels)]
+        users = list(dict.fromkeys(rid for rid, _ in conditions))
         if users:
-            feedback.warning(tr("叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；"
+            # A missing layer read as 0 m² makes "<" conditions true (every patch "outside the boundary"):
+            # that changes outcomes and is a warning; for ">=" conditions the rule just never fires.
+            risky = any(c.op in ("<", "<=", "==", "!=") for _, c in conditions)
+            (feedback.warning if risky else feedback.info)(tr("叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；"
                                 "如需使用，请在图斑叠加分析中加入该图层").format(label=labels[kind], rules="、".join(users)))
     landuse_total = sum(float(np.nansum(v.number(f))) for f in ("construction_m2", "agricultural_m2", "unused_m2"))
     if landuse_total == 0 and float(np.nansum(v.area)) > 0:

@@ -47,6 +47,7 @@ RURAL = {"TBLX": "农村村民建房"}
 
 # rule id -> (record, code, consequence); each record hand-made to satisfy that rule and no earlier one.
 CASES = {
+    "R00": (patch(PZWH="闽政地〔2026〕12号", farmland_m2=900, agricultural_m2=1000, 生态保护红线_m2=10.0), "not_violation", ""),
     "R01": (patch(TBLX="耕地非粮化", farmland_m2=900, agricultural_m2=1000), "not_violation", ""),
     "R02": (patch(生态保护红线_m2=5.0, farmland_m2=800, agricultural_m2=800), "uncorrectable", "限期拆除并恢复原状"),
     "R03": (patch(永久基本农田_m2=300, farmland_m2=300, agricultural_m2=300), "uncorrectable", "限期拆除并恢复原状"),
@@ -194,6 +195,7 @@ BAD_EDITS = [
     ('occupy_min_m2 = 1.0', 'occupy_min_m2 = "1 平方米"', ["occupy_min_m2", "数字"]),
     ('patterns = ["林地", "公益林"]', 'patterns = []', ["kinds.forest", "patterns"]),
     ('threshold_pct = 15.0', 'threshold_pct = 150', ["threshold_pct"]),
+    ('PZWH = ["批准文号"', 'PZWH = "批准文号"\nX = ["批准文号"', ["[attributes] PZWH"]),
 ]
 
 
@@ -443,6 +445,16 @@ def test_on_the_overlay_engine_output(rules):
     out = determine_frame(frame, rules)
     assert out["rule_id"].tolist() == ["R11", "R02", "R12", "R13", "R08"]
     assert out["department"].tolist() == [NR, NR, NR, UM, AGR]
+
+
+def test_approval_number_through_attribute_aliases(rules):
+    # [attributes] PZWH accepts 批准文号; an empty or missing number is no approval.
+    outside_farmland = dict(farmland_m2=900, agricultural_m2=1000)
+    assert determine(patch(**outside_farmland, 批准文号="闽政地〔2026〕12号"), rules).rule_id == "R00"
+    assert determine(patch(**outside_farmland, 批准文号="  "), rules).rule_id == "R11"
+    assert determine(patch(**outside_farmland, 批准文号=None), rules).rule_id == "R11"
+    d = determine(patch(**INSIDE, **outside_farmland, PZWH="X"), rules)
+    assert (d.violation, d.department, d.departments) == (0, UM, UM)
 
 
 def test_missing_layers_are_reported(rules):
