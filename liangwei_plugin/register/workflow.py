@@ -1,0 +1,202 @@
+"""The case workflow (处置流程): stages, legal transitions, deadlines, roles, referral periods.
+
+Everything a bureau might change lives in ``resources/workflow.toml`` (seed 002: 发现报告 →
+快速认定 ≤ 2天 → 拆除整治 ≤ 3天 → 监督检查 ≤ 2天 → 办结, 效能问责 for missed deadlines;
+seed 001: referral to 纪委监委 within 15 / 30 days).  This module only interprets it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..paths import resource
+
+DEFAULT_WORKFLOW = resource("workflow.toml")
+
+
+class WorkflowError(ValueError):
+    """An illegal transition or an invalid value; the message says what and why (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    role: str        # responsible role (巡查人员/认定人员/拆除人员/监督人员)
+    days: int        # days allowed in the stage; 0 = no deadline
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    requires: str = ""   # "", "violation", "not_violation"
+
+
+def parse_date(value) -> dt.date | None:
+    """A date from a date/datetime/ISO string ('2026-11-02', '2026/11/02', '20261102'); None if empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "toPyDate"):  # QDate / QDateTime
+        value = value.toPyDate() if hasattr(value, "isValid") and value.isValid() else None
+        return value
+    text = str(value).strip()
+    if not text or text.upper() == "NULL":
+        return None
+    text = text[:10].replace("/", "-").replace(".", "-")
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise WorkflowError(f"无法识别的日期“{value}”，应为 yyyy-mm-dd") from exc
+
+
+@dataclass
+class Workflow:
+    stages: list[Stage]
+    transitions: list[Transition]
+    initial_stages: list[str]
+    default_initial_stage: str
+    final_stage: str
+    disposal_days: int
+    accountability_role: str
+    day_count: str = "calendar"              # "calendar" | "working"
+    holidays: frozenset = frozenset()
+    extra_workdays: frozenset = frozenset()
+    referral: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+
+    # -- loading -------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path | None = None, day_count: str | None = None) -> "Workflow":
+        """Read a workflow file (default ``resources/workflow.toml``); ``day_count`` overrides the file."""
+        with open(path or DEFAULT_WORKFLOW, "rb") as f:
+            data = tomllib.load(f)
+        cal = data.get("calendar", {})
+        wf = data["workflow"]
+        stages = [Stage(s["name"], s.get("role", ""), int(s.get("days", 0))) for s in data["stage"]]
+        names = {s.name for s in stages}
+        transitions = []
+        for t in data["transition"]:
+            tr_ = Transition(t["from"], t["to"], t.get("requires", ""))
+            for n in (tr_.source, tr_.target):
+                if n not in names:
+                    raise WorkflowError(f"流程配置 {path or DEFAULT_WORKFLOW}：转换中的阶段“{n}”未在 [[stage]] 中定义")
+            transitions.append(tr_)
+        mode = day_count or cal.get("day_count", "calendar")
+        if mode not in ("calendar", "working"):
+            raise WorkflowError(f"流程配置：day_count 应为 calendar 或 working，而不是“{mode}”")
+        return cls(
+            stages=stages,
+            transitions=transitions,
+            initial_stages=list(wf.get("initial_stages", [stages[0].name])),
+            default_initial_stage=wf.get("default_initial_stage", stages[0].name),
+            final_stage=wf.get("final_stage", stages[-1].name),
+            disposal_days=int(wf.get("disposal_days", 7)),
+            accountability_role=wf.get("accountability_role", "问责人员"),
+            day_count=mode,
+            holidays=frozenset(parse_date(d) for d in cal.get("holidays", [])),
+            extra_workdays=frozenset(parse_date(d) for d in cal.get("extra_workdays", [])),
+            referral=dict(data.get("referral", {})),
+            options=dict(data.get("options", {})),
+        )
+
+    # -- lookups -------------------------------------------------------------
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    def stage(self, name: str) -> Stage:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise WorkflowError(f"未知的处置阶段“{name}”；可用阶段：{'、'.join(self.stage_names)}")
+
+    def allowed_targets(self, source: str) -> list[str]:
+        return [t.target for t in self.transitions if t.source == source]
+
+    def next_stage(self, source: str, violation: bool | None = True) -> str | None:
+        """The usual next stage (for the dock's "下一阶段" button)."""
+        options = [t for t in self.transitions if t.source == source]
+        for t in options:
+            if t.requires == "not_violation" and violation is False:
+                return t.target
+        for t in options:
+            if t.requires != "not_violation" and self.stage_names.index(t.target) > self.stage_names.index(source):
+                return t.target
+        return options[0].target if options else None
+
+    def check_transition(self, case_no: str, source: str, target: str, violation: bool | None) -> Transition:
+        """The transition ``source → target`` or a WorkflowError saying why it is refused."""
+        self.stage(target)
+        if source == target:
+            raise WorkflowError(f"案件 {case_no} 已处于“{source}”阶段，无需转换")
+        if source == self.final_stage:
+            raise WorkflowError(f"案件 {case_no} 已办结，不能再转到“{target}”")
+        allowed = self.allowed_targets(source)
+        match = [t for t in self.transitions if t.source == source and t.target == target]
+        if not match:
+            raise WorkflowError(
+                f"案件 {case_no} 处于“{source}”阶段，不能直接转到“{target}”；允许的下一阶段：{'、'.join(allowed) or '无'}"
+            )
+        t = match[0]
+        if t.requires == "violation" and violation is False:
+            raise WorkflowError(f"案件 {case_no} 已认定不属于违法用地违法建设，不能转入“{target}”；应直接办结")
+        if t.requires == "not_violation" and violation is not False:
+            raise WorkflowError(
+                f"案件 {case_no} 从“{source}”直接办结须认定不属于违法（violation=0）并附证明说明；违法案件应转入"
+                f"“{self.next_stage(source, True)}”"
+            )
+        return t
+
+    # -- dates ---------------------------------------------------------------
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add_days(self, start: dt.date, days: int, mode: str | None = None) -> dt.date:
+        """``start`` + ``days`` calendar days, or ``days`` working days after ``start`` (mode "working")."""
+        mode = mode or self.day_count
+        if mode == "calendar" or days <= 0:
+            return start + dt.timedelta(days=days)
+        day, left = start, days
+        while left > 0:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def stage_due(self, stage: str, started: dt.date) -> dt.date | None:
+        """Deadline of a stage entered on ``started`` (None for stages without a deadline)."""
+        s = self.stage(stage)
+        return self.add_days(started, s.days) if s.days > 0 else None
+
+    def disposal_due(self, found: dt.date) -> dt.date:
+        """新增两违 7-day disposal target (calendar days unless the workflow counts working days)."""
+        return self.add_days(found, self.disposal_days)
+
+    def referral_due(self, reason: str, start: dt.date) -> dt.date:
+        days = int(self.referral.get(reason, 15))
+        return self.add_days(start, days, self.referral.get("day_count", "calendar"))
+
+    def source_names(self) -> list[str]:
+        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映"]))
+
+    def disposal_kinds(self) -> list[str]:
+        return list(self.options.get("disposal_kinds", ["拆除", "没收", "完善手续", "保留临时使用"]))
+
+    def stock_kinds(self) -> list[str]:
+        return list(self.options.get("stock_kinds", ["增量", "存量"]))
+
+
+@lru_cache(maxsize=4)
+def default_workflow(day_count: str | None = None) -> Workflow:
+    return Workflow.load(None, day_count)
