@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections import defaultdict
 from pathlib import Path
 
 import geopandas as gpd
@@ -212,83 +211,6 @@ def test_qgis_process_cli(county, tmp_path):
     assert p1["生态保护红线_m2"] == pytest.approx(geod_area_local(50, 50, 60, 150), abs=0.01)
     text = detail.read_text(encoding="utf-8")
     assert "三调地类图斑" in text and "0702" in text
-
-
-# ----------------------------------------------------------------- the sample county vs QGIS's own tools
-@pytest.fixture(scope="session")
-def sample_county(tmp_path_factory):
-    """sample/ when `make sample` has run, else a fresh one (same generator) in a temp folder."""
-    existing = ROOT / "sample"
-    if (existing / ".complete").exists() and (existing / "county.gpkg").exists():
-        return existing
-    try:
-        from liangwei.liangwei_plugin.sample_county import generate_sample_county
-    except ImportError:
-        pytest.skip("no sample county generator")
-    out = tmp_path_factory.mktemp("sample")
-    generate_sample_county(out)
-    return out
-
-
-def _qgis_reference(patches_uri, ref_uri, class_field, id_field="JCBH"):
-    """Per (patch id, class) ellipsoidal areas from native:intersection + QgsDistanceArea (GRS80 = EPSG:7019)."""
-    import processing
-    from qgis.core import QgsDistanceArea, QgsProject, QgsVectorLayer
-
-    inter = processing.run("native:intersection", {
-        "INPUT": patches_uri, "OVERLAY": ref_uri,
-        "INPUT_FIELDS": [id_field], "OVERLAY_FIELDS": [class_field] if class_field else [],
-        "OUTPUT": "memory:"})["OUTPUT"]
-    da = QgsDistanceArea()
-    da.setSourceCrs(inter.crs(), QgsProject.instance().transformContext())
-    da.setEllipsoid("EPSG:7019")
-    assert da.willUseEllipsoid()
-    out = defaultdict(float)
-    for f in inter.getFeatures():
-        key = (str(f[id_field]), str(f[class_field]) if class_field else "")
-        out[key] += da.measureArea(f.geometry())
-    return out, inter
-
-
-def test_sample_county_matches_qgis_native_intersection(liangwei_provider, sample_county):
-    from qgis.core import QgsVectorLayer
-
-    county = sample_county / "county.gpkg"
-    patches_uri = f"{sample_county / 'patches.gpkg'}|layername=卫片图斑"
-    patches = QgsVectorLayer(patches_uri, "卫片图斑", "ogr")
-    # QGIS's intersection needs valid input: compare on the patches whose geometry is valid
-    from qgis.core import QgsFeatureRequest
-
-    valid_ids = {str(f["JCBH"]) for f in patches.getFeatures() if f.hasGeometry() and f.geometry().isGeosValid()}
-    res = run({"PATCHES": patches_uri, "LANDUSE": f"{county}|layername=三调地类图斑",
-               "PROTECTED": [f"{county}|layername=生态保护红线", f"{county}|layername=永久基本农田"],
-               "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
-    assert res["OUTPUT"].featureCount() == patches.featureCount()
-    ours = defaultdict(float)
-    for f in res["OUTPUT_DETAIL"].getFeatures():
-        ours[(f["patch_id"], f["layer"], f["class_code"])] += f["area_m2"]
-    del QgsFeatureRequest
-
-    ref_lu, _ = _qgis_reference(patches_uri, f"{county}|layername=三调地类图斑", "DLBM")
-    compared = 0
-    for (pid, code), area in ref_lu.items():
-        if pid not in valid_ids or area < 1e-6:
-            continue
-        assert ours.get((pid, "三调地类图斑", code), 0.0) == pytest.approx(area, abs=0.01), (pid, code)
-        compared += 1
-    for (pid, layer, code), area in ours.items():
-        if layer == "三调地类图斑" and pid in valid_ids:
-            assert ref_lu.get((pid, code), 0.0) == pytest.approx(area, abs=0.01), (pid, code)
-    assert compared > 50
-    # protected layers: the layer as a whole per patch
-    out_rows = {f["patch_id"]: f for f in res["OUTPUT"].getFeatures()}
-    for layer in ("生态保护红线", "永久基本农田"):
-        ref, _ = _qgis_reference(patches_uri, f"{county}|layername={layer}", None)
-        per_patch = defaultdict(float)
-        for (pid, _), a in ref.items():
-            per_patch[pid] += a
-        for pid in valid_ids:
-            assert out_rows[pid][f"{layer}_m2"] == pytest.approx(per_patch.get(pid, 0.0), abs=0.01), (layer, pid)
 
 
 def test_bin_qgis_process_exists():
