@@ -17,6 +17,23 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .fonts import register_cjk_font
 
+# reportlab's CJK line breaking knows the Japanese "cannot start a line" characters but not the
+# Chinese full-width ones, so a line could start with "，".  Add them (GB/T 15834 标点).
+_CN_CANNOT_START = "，：；！？》〉』】〕〗”’…—·％"
+
+
+def _teach_chinese_line_breaking() -> None:
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    for module in (textsplit, paragraph):  # single-fragment paragraphs break in textsplit.wordSplit
+        missing = "".join(c for c in _CN_CANNOT_START if c not in module.ALL_CANNOT_START)
+        if missing:
+            module.ALL_CANNOT_START = module.ALL_CANNOT_START + missing
+
+
+_teach_chinese_line_breaking()
+
 
 @dataclass
 class Styles:

@@ -157,6 +157,17 @@ def choose_epochs(epochs: Sequence[ImageryEpoch], before, after) -> tuple[Imager
 
 
 # ---------------------------------------------------------------------------------------- styling
+_LAYERNAME = re.compile(r"\|layername=([^|]+)", re.I)
+
+
+def display_name(layer: QgsMapLayer) -> str:
+    """The layer's name as the project names it: ``layername=X`` in the source wins over the file name."""
+    m = _LAYERNAME.search(layer.source())
+    if m and (not layer.name() or Path(layer.source().split("|")[0]).stem == layer.name()):
+        return m.group(1)
+    return layer.name()
+
+
 def _qcolor(text: str) -> QColor:
     text = text.strip()
     if text.startswith("#") and len(text) == 9:  # #rrggbbaa (CSS order) -> QColor
@@ -176,8 +187,8 @@ def style_for(name: str, styles: dict) -> dict:
 def _styled_context_layer(layer: QgsVectorLayer, styles: dict) -> QgsVectorLayer:
     """A copy of a context layer with the configured fill/outline (the user's layer is left untouched)."""
     clone = layer.clone()
-    clone.setName(layer.name())
-    style = style_for(layer.name(), styles)
+    clone.setName(display_name(layer))
+    style = style_for(clone.name(), styles)
     fill, outline = _qcolor(style.get("fill", "#00000000")), _qcolor(style.get("outline", "#000000"))
     symbol = QgsFillSymbol.createSimple({
         "color": f"{fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}",

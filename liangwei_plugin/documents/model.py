@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fieldmap import resolve_field
-from .values import MISSING, date_cn, m2_text, mu_text, number_value, parse_date, text_value
+from .values import MISSING, Optional, date_cn, m2_text, mu_text, number_value, parse_date, text_value
 
 
 @dataclass
@@ -116,7 +116,7 @@ class DocumentInput:
             "consequence": text_value(self.attrs.get("consequence")),
             "department": primary,
             "departments": "、".join(departments) or primary,
-            "co_departments": ("，" + "、".join(others) + "配合") if others else "",
+            "co_departments": Optional(("，" + "、".join(others) + "配合") if others else ""),
             "party": self.attr("DSR"),
             "date": date_cn(self.issue_date),
             "number": self.number,

@@ -10,7 +10,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
 from .parts import P, PT, SignatureBlock, grid_table
-from .values import MISSING, date_cn, fill, text_value
+from .values import MISSING, Optional, date_cn, fill, text_value
 
 DEMOLITION = "限期拆除"
 
@@ -64,7 +64,7 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
         action=_lookup(cfg.get("actions", {}), values["consequence"], values["determination_code"]) or "",
     )
     farmland = doc.num("farmland_m2")
-    values["farmland_clause"] = fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else ""
+    values["farmland_clause"] = Optional(fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else "")
     return values
 
 

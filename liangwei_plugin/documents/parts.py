@@ -84,6 +84,11 @@ def PT(template: str, values: dict, style) -> Paragraph:  # noqa: N802
     """A paragraph from a configured template, its values escaped (templates themselves may use markup)."""
     from xml.sax.saxutils import escape
 
-    from .values import fill
+    from .values import Optional, fill
 
-    return Paragraph(fill(template, {k: escape(str(v)) if isinstance(v, str) else v for k, v in values.items()}), style)
+    def esc(v):
+        if isinstance(v, Optional):
+            return Optional(escape(v))
+        return escape(v) if isinstance(v, str) else v
+
+    return Paragraph(fill(template, {k: esc(v) for k, v in values.items()}), style)

@@ -30,7 +30,7 @@ def summary_rows(doc: DocumentInput) -> list[tuple[str, float | None]]:
             ("农用地", doc.num("agricultural_m2")), ("建设用地", doc.num("construction_m2")),
             ("未利用地", doc.num("unused_m2"))]
     for field_name, layer in protected_area_fields(doc.attrs):
-        rows.append((f"占用{layer}", doc.num(field_name)))
+        rows.append((f"涉及{layer}", doc.num(field_name)))
     return rows
 
 

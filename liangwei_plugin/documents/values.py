@@ -113,6 +113,10 @@ def add_months(d: _dt.date, months: int) -> _dt.date:
     raise ValueError(d)
 
 
+class Optional(str):
+    """A template value that may legitimately be empty (printed as nothing, not as a blank to fill)."""
+
+
 class _Blanks(dict):
     def __missing__(self, key: str) -> str:
         return MISSING
@@ -120,7 +124,8 @@ class _Blanks(dict):
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
     """``template.format`` with missing or empty placeholders printed as blanks to fill by hand."""
-    clean = _Blanks({k: (MISSING if v is None or v == "" else v) for k, v in values.items()})
+    clean = _Blanks({k: (MISSING if (v is None or v == "") and not isinstance(v, Optional) else v)
+                     for k, v in values.items()})
     return template.format_map(clean)
 
 
