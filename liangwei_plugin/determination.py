@@ -282,6 +282,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
     for key, name in departments.items():
         if not isinstance(name, str) or not name.strip():
             raise _fail(path, f"[departments] {key}", tr("部门名称必须是非空文字"))
+        if "、" in name:  # departments are joined by "、" in the output and split on it by documents
+            raise _fail(path, f"[departments] {key}", tr("部门名称不能含“、”"))
     default_department = data.get("routing", {}).get("default")
     if default_department not in departments:
         raise _fail(path, "[routing] default", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(

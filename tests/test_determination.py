@@ -195,6 +195,7 @@ BAD_EDITS = [
     ('occupy_min_m2 = 1.0', 'occupy_min_m2 = "1 平方米"', ["occupy_min_m2", "数字"]),
     ('patterns = ["林地", "公益林"]', 'patterns = []', ["kinds.forest", "patterns"]),
     ('threshold_pct = 15.0', 'threshold_pct = 150', ["threshold_pct"]),
+    ('water = "水务部门"', 'water = "水利、水务部门"', ["[departments] water", "、"]),
     ('PZWH = ["批准文号"', 'PZWH = "批准文号"\nX = ["批准文号"', ["[attributes] PZWH"]),
 ]
 
