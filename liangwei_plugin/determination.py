@@ -575,6 +575,9 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     """
     rules = rules or load_rules()
     feedback = ensure_feedback(feedback)
+    missing = [f for f in missing_overlay_fields(df.columns) if f in AREA_FIELDS]
+    if missing:
+        raise ValueError(tr("缺少叠加分析字段：{fields}（请先运行 liangwei:overlaycheck）").format(fields="、".join(missing)))
     v = _Variables(df, rules, feedback)
     if v.unknown_layers:
         feedback.info(tr("以下保护区图层未归入任何类别，规则中不使用（可在规则文件 [kinds] 中添加）：{fields}").format(

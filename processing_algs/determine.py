@@ -127,6 +127,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, source.wkbType(), source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        id_index = next(i for i, x in enumerate(names) if x.lower() == "patch_id")
         columns = [result[name].tolist() for name in OUTPUT_FIELDS]
         step = 40.0 / len(features) if features else 0
         for n, feat in enumerate(features):
@@ -139,8 +140,8 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             values += [int(columns[0][n])] + [str(col[n]) for col in columns[1:]]
             out.setAttributes(values)
             if not sink.addFeature(out, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(self.tr("无法写出图斑 {id}").format(id=attrs[names.index(
-                    next(x for x in names if x.lower() == "patch_id"))]))
+                raise QgsProcessingException(self.tr("无法写出图斑 {id}：{error}").format(
+                    id=attrs[id_index], error=sink.lastError() if hasattr(sink, "lastError") else ""))
             feedback.setProgress(60 + n * step)
 
         counts = result["determination_code"].value_counts()

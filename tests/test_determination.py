@@ -478,3 +478,8 @@ def test_missing_layers_are_reported(rules):
     messages.clear()
     determine(patch(**{"规划分区_m2": 10.0}), rules, Fb())
     assert any("规划分区_m2" in m for m in messages)
+
+
+def test_core_refuses_records_without_overlay_areas(rules):
+    with pytest.raises(ValueError, match="construction_m2、agricultural_m2、unused_m2"):
+        determine({"patch_id": "X", "area_m2": 10.0, "farmland_m2": 0.0}, rules)
