@@ -115,8 +115,15 @@ def batch_inputs(qgis_app, tmp_path_factory):
     context = [QgsVectorLayer(f"{paths['context']}|layername={n}", n, "ogr") for n in ("生态保护红线", "永久基本农田", "城镇开发边界")]
     config = load_config()
     renderer = MapExcerptRenderer(epochs_from_paths(imagery), context, None, config)
-    return {"root": root, "recs": recs, "records": records, "details": details, "renderer": renderer,
+    data = {"root": root, "recs": recs, "records": records, "details": details, "renderer": renderer,
             "config": config, "paths": paths, "imagery": imagery}
+    yield data
+    renderer.close()  # QGIS objects must go before QGIS exits (else a crash at interpreter exit)
+    data.clear()
+    del renderer, records, context, layer
+    import gc
+
+    gc.collect()
 
 
 @pytest.fixture(scope="module")

@@ -270,6 +270,12 @@ class MapExcerptRenderer:
             "location": self._settings(self.location_mm),
         }
 
+    def close(self) -> None:
+        """Drop the layers and settings (before QGIS shuts down; QGIS objects must not outlive it)."""
+        for e in self.epochs:
+            e.layer = None
+        self.epochs, self.context, self._base, self._transforms = [], [], {}, {}
+
     @property
     def has_imagery(self) -> bool:
         return bool(self.epochs)
