@@ -413,3 +413,28 @@ def test_unknown_target_message():
         Register("no-such-connection")
     with pytest.raises(RegisterOpenError, match="无法连接"):
         Register("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_edits_made_in_qgis_are_versioned_and_guarded(reg, qgis_app):
+    from qgis.core import QgsVectorLayer
+
+    (no,) = reg.register_cases(records(1), found_date="2026-11-02").added
+    uri, provider = reg.layer_uri()
+    layer = QgsVectorLayer(uri, "cases", provider)
+    assert layer.isValid()
+    fid = next(layer.getFeatures())["fid"] if provider == "postgres" else next(layer.getFeatures()).id()
+    feature = next(layer.getFeatures())
+    idx = layer.fields().indexOf("party")
+    assert layer.dataProvider().changeAttributeValues({feature.id(): {idx: "改名公司"}})
+    case = reg.get_case(no)
+    assert case["party"] == "改名公司" and case["version"] == 2
+    last = reg.history(no)[-1]
+    assert last["action"] == "edit" and last["changes"]["party"] == ["当事人0", "改名公司"]
+    # the stage cannot be edited around the workflow, nor a case deleted
+    stage_idx = layer.fields().indexOf("stage")
+    assert not layer.dataProvider().changeAttributeValues({feature.id(): {stage_idx: "办结"}})
+    assert not layer.dataProvider().deleteFeatures([feature.id()])
+    case = reg.get_case(no)
+    assert case["stage"] == "快速认定" and case["version"] == 2 and reg.count_cases() == 1
+    assert fid == case["fid"]
+    consistent(reg)

@@ -269,6 +269,32 @@ class GpkgDialect(Dialect):
                 f"BEGIN SELECT RAISE(ABORT, '{table} 为只增不改的历史表，禁止{'修改' if op == 'UPDATE' else '删除'}'); END"
             )
 
+    def case_guards(self, cur, table: str, history: str, columns: list[str], protected: list[str]) -> None:
+        """Edits made outside the plugin (QGIS attribute table, ogr2ogr …) still bump the version and land
+        in the history; workflow columns and deletions are refused there."""
+        cond = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in protected)
+        cur.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_guard_workflow" BEFORE UPDATE ON "{table}" '
+            f"WHEN NEW.version = OLD.version AND ({cond}) "
+            f"BEGIN SELECT RAISE(ABORT, '处置阶段、期限和编号只能通过处置流程（推进案件）修改，不能直接编辑'); END")
+        cur.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_no_delete" BEFORE DELETE ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, '台账中的案件不能删除：不属于违法的案件请在快速认定阶段办结并注明理由'); END")
+        parts = " UNION ALL ".join(
+            f"SELECT '{c}' AS k, json_array(OLD.\"{c}\", NEW.\"{c}\") AS v WHERE OLD.\"{c}\" IS NOT NEW.\"{c}\""
+            for c in columns)
+        parts += (" UNION ALL SELECT 'geom', json_array('(原图形)', '(新图形)') WHERE OLD.geom IS NOT NEW.geom")
+        cur.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_external_edit" AFTER UPDATE ON "{table}" '
+            f"WHEN NEW.version = OLD.version BEGIN "
+            f'UPDATE "{table}" SET version = OLD.version + 1, updated_at = strftime(\'%Y-%m-%dT%H:%M:%fZ\',\'now\'),'
+            f" updated_by = 'GIS直接编辑' WHERE fid = NEW.fid; "
+            f'INSERT INTO "{history}" (case_fid, case_no, version, action, from_stage, to_stage, event_date, actor,'
+            f" note, changes, recorded_at) VALUES (NEW.fid, NEW.case_no, OLD.version + 1, 'edit', OLD.stage,"
+            f" NEW.stage, date('now'), 'GIS直接编辑', '在 GIS 软件中直接编辑属性或图形',"
+            f" (SELECT coalesce(json_group_object(k, json(v)), '{{}}') FROM ({parts})),"
+            f" strftime('%Y-%m-%dT%H:%M:%fZ','now')); END")
+
     def layer_uri(self, table: str = "cases") -> tuple[str, str]:
         return f"{self.path}|layername={table}", "ogr"
 
@@ -369,6 +395,33 @@ class PostgisDialect(Dialect):
             f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
             f'FOR EACH ROW EXECUTE FUNCTION "{table}_append_only"()'
         )
+
+    def case_guards(self, cur, table: str, history: str, columns: list[str], protected: list[str]) -> None:
+        cond = " OR ".join(f'NEW."{c}" IS DISTINCT FROM OLD."{c}"' for c in protected)
+        cur.execute(
+            f'CREATE OR REPLACE FUNCTION "{table}_external_edit"() RETURNS trigger LANGUAGE plpgsql AS $$\n'
+            f"DECLARE ch jsonb;\nBEGIN\n"
+            f"  IF TG_OP = 'DELETE' THEN\n"
+            f"    RAISE EXCEPTION '台账中的案件不能删除：不属于违法的案件请在快速认定阶段办结并注明理由';\n"
+            f"  END IF;\n"
+            f"  IF NEW.version = OLD.version THEN\n"
+            f"    IF {cond} THEN\n"
+            f"      RAISE EXCEPTION '处置阶段、期限和编号只能通过处置流程（推进案件）修改，不能直接编辑';\n"
+            f"    END IF;\n"
+            f"    SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{{}}'::jsonb) INTO ch\n"
+            f"      FROM jsonb_each(to_jsonb(NEW) - 'geom') n JOIN jsonb_each(to_jsonb(OLD) - 'geom') o USING (key)\n"
+            f"      WHERE n.value IS DISTINCT FROM o.value;\n"
+            f"    IF NEW.geom IS DISTINCT FROM OLD.geom THEN\n"
+            f"      ch := ch || jsonb_build_object('geom', jsonb_build_array('(原图形)', '(新图形)'));\n"
+            f"    END IF;\n"
+            f"    NEW.version := OLD.version + 1; NEW.updated_at := now(); NEW.updated_by := current_user;\n"
+            f'    INSERT INTO "{self.schema}"."{history}" (case_fid, case_no, version, action, from_stage, to_stage, event_date, actor,'
+            f" note, changes, recorded_at) VALUES (NEW.fid, NEW.case_no, NEW.version, 'edit', OLD.stage, NEW.stage,"
+            f" current_date, current_user, '在 GIS 软件中直接编辑属性或图形', ch::text, now());\n"
+            f"  END IF;\n  RETURN NEW;\nEND $$")
+        cur.execute(f'DROP TRIGGER IF EXISTS "{table}_external_edit" ON "{table}"')
+        cur.execute(f'CREATE TRIGGER "{table}_external_edit" BEFORE UPDATE OR DELETE ON "{table}" '
+                    f'FOR EACH ROW EXECUTE FUNCTION "{table}_external_edit"()')
 
     def layer_uri(self, table: str = "cases") -> tuple[str, str]:
         p = dict(self.params)

@@ -64,10 +64,20 @@ def _m2_indexes(reg: "Register", cur) -> None:
     reg.x(cur, f'CREATE INDEX IF NOT EXISTS ix_grid_reports_date ON "{GRID_REPORTS}" (report_date)')
 
 
+def _m3_guards(reg: "Register", cur) -> None:
+    # edits made directly in QGIS still get a version bump and a history row; the workflow columns
+    # (stage, deadlines, number) can only change through transitions; cases are never deleted
+    skip = {"version", "updated_at", "updated_by"}
+    reg.dialect.case_guards(cur, CASES, HISTORY, [c for c in COLUMN_NAMES if c not in skip],
+                            ["case_no", "patch_id", "stage", "stage_started", "stage_due", "is_open", "closed_date",
+                             "created_at"])
+
+
 # (version, description, function(register, cursor)).  Append only; never edit a published step.
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "案件、历史、网格表", _m1_base),
     (2, "超期查询等索引", _m2_indexes),
+    (3, "GIS直接编辑留痕、禁止删除案件", _m3_guards),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
