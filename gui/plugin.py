@@ -56,8 +56,11 @@ class LiangweiPlugin:
     # -- Processing --------------------------------------------------------
     def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
         if self.provider is None:
-            self.provider = LiangweiProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = LiangweiProvider()
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
+            else:  # another copy of the plugin already registered it: leave that one alone
+                logger.warning("处理工具提供者 liangwei 已注册，未重复注册")
 
     # -- GUI ----------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802

@@ -32,16 +32,23 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def liangwei_provider(qgis_processing):
-    """The liangwei provider registered in the Processing registry (once per session)."""
+    """The liangwei provider registered in the Processing registry for one test.
+
+    Function-scoped so that tests which load and unload the whole plugin (and so
+    register/remove the provider themselves) never meet a provider left behind.
+    """
     from qgis.core import QgsApplication
 
     from liangwei.processing_algs.provider import LiangweiProvider
 
     registry = QgsApplication.processingRegistry()
     provider = registry.providerById("liangwei")
-    if provider is None:
+    added = provider is None
+    if added:
         provider = LiangweiProvider()
-        registry.addProvider(provider)
-    return provider
+        assert registry.addProvider(provider)
+    yield provider
+    if added and registry.providerById("liangwei") is not None:
+        registry.removeProvider("liangwei")
