@@ -27,7 +27,9 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
 # GUI components (docks, map tools) living in gui/: (module, class).  Each class takes
 # ``(iface, menu, toolbar)`` in its constructor, adds its own actions/docks there and
 # removes all of them in ``unload()``.
-COMPONENTS: list[tuple[str, str]] = []
+COMPONENTS: list[tuple[str, str]] = [
+    ("onemap_component", "OneMapComponent"),
+]
 
 
 class LiangweiPlugin:

@@ -211,6 +211,9 @@ def test_groups_in_fixed_order_boundary_on_top(built):
     assert names["保护区"] == ["自然保护地", "饮用水水源保护区"]
     assert names["规划分区"] == ["规划分区", "生态保护红线", "永久基本农田", "城镇开发边界"]
     assert names["土地利用现状"] == ["三调地类图斑"]
+    # full-cover fills start unticked so the imagery shows; everything else is ticked
+    hidden = {n.name() for n in root.findLayers() if not n.itemVisibilityChecked()}
+    assert hidden == {"三调地类图斑", "规划分区", f"影像 {min(d for d, _ in EPOCHS)}"}
 
 
 def test_every_layer_valid(built):

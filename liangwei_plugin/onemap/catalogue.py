@@ -12,6 +12,7 @@ role = "imagery"
 path = "imagery/epoch_20250610.tif"
 date = 2025-06-10                                  # YYYY-MM-DD (TOML date or string)
 style = "my_style.qml"                             # optional: own style instead of the standard one
+visible = true                                     # optional: ticked in the layer tree on opening
 ```
 
 ``path`` is any OGR/GDAL source, relative to the catalogue file; ``|layername=X`` (and other
@@ -66,6 +67,7 @@ class CatalogueEntry:
     date: dt.date | None = None
     style: Path | None = None
     options: dict[str, str] = field(default_factory=dict)   # the |key=value parts of the path
+    visible: bool | None = None   # None: the builder's default for the role
 
     @property
     def is_raster(self) -> bool:
@@ -194,7 +196,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
             if not style.exists():
                 entry_problems.append(f"{label}：样式文件不存在：{style}")
         code_field = item.get("code_field")
-        unknown = set(item) - {"role", "path", "name", "code_field", "date", "style"}
+        visible = item.get("visible")
+        if visible is not None and not isinstance(visible, bool):
+            entry_problems.append(f"{label}：visible 应为 true 或 false")
+        unknown = set(item) - {"role", "path", "name", "code_field", "date", "style", "visible"}
         if unknown:  # e.g. a bureau's own notes: tolerated, but said
             warnings.append(f"{label}：忽略不认识的键 {', '.join(sorted(unknown))}")
         if entry_problems:
@@ -202,7 +207,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
             continue
         entries.append(CatalogueEntry(index=i, role=role, path=raw, source=source, name=name,
                                       code_field=str(code_field) if code_field else None,
-                                      date=date, style=style, options=options))
+                                      date=date, style=style, options=options, visible=visible))
     if problems:
         raise CatalogueError(path, problems)
     return Catalogue(path=path, entries=entries, warnings=warnings)

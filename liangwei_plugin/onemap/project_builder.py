@@ -3,7 +3,8 @@
 Layer tree, top to bottom: boundary layers (行政区界线, ungrouped, on top of everything), then the
 groups 案件台账, 监测图斑, 保护区, 规划分区, 土地利用现状, 影像时相.  Inside a group layers keep the
 catalogue order, except imagery: sorted by date, newest on top, the newest two visible and older
-epochs hidden.  Each layer remembers its role (and imagery its date) in custom properties
+epochs hidden.  The full-cover categorised fills (land use, planning zones) are listed unticked so
+the imagery shows on opening (``visible = true`` in the catalogue ticks them).  Each layer remembers its role (and imagery its date) in custom properties
 ``liangwei/role`` and ``liangwei/date`` — plain project data that QGIS without the plugin ignores.
 
 :func:`build_onemap` adds the layers to any QgsProject (the open project in the desktop, or a new
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsLayerTreeGroup,
@@ -74,10 +76,15 @@ def create_layer(entry: CatalogueEntry) -> QgsMapLayer:
         detail = layer.error().summary() if layer.error() and not layer.error().isEmpty() else ""
         kind = "栅格影像" if entry.is_raster else "矢量图层"
         raise CatalogueError("", [f"{entry.label}：无法作为{kind}打开：{entry.path}" + (f"（{detail}）" if detail else "")])
+    _tag(layer, entry)
+    return layer
+
+
+def _tag(layer: QgsMapLayer, entry: CatalogueEntry) -> None:
+    """Remember role and date on the layer (again after a style is loaded: a .qml replaces them)."""
     layer.setCustomProperty(PROP_ROLE, entry.role)
     if entry.date:
         layer.setCustomProperty(PROP_DATE, entry.date.isoformat())
-    return layer
 
 
 def _code_field(entry: CatalogueEntry, layer: QgsVectorLayer) -> str | None:
@@ -105,6 +112,7 @@ def apply_style(layer: QgsMapLayer, entry: CatalogueEntry, result: OneMapResult 
     message, ok = layer.loadNamedStyle(str(style))
     if not ok:
         raise CatalogueError("", [f"{entry.label}：样式 {style} 无法应用：{message}"])
+    _tag(layer, entry)
     code_field = _code_field(entry, layer) if entry.role in DEFAULT_CODE_FIELDS else entry.code_field
     if entry.role in ("landuse", "planning"):
         if code_field:
@@ -118,6 +126,12 @@ def apply_style(layer: QgsMapLayer, entry: CatalogueEntry, result: OneMapResult 
         relabel_field(layer, "XZQMC")
     layer.triggerRepaint()
     return str(style)
+
+
+def _opaque_fill(entry: CatalogueEntry, layer: QgsMapLayer) -> bool:
+    """Layers that cover the whole county with a categorised fill (land use, planning zones)."""
+    return (entry.role in ("landuse", "planning") and isinstance(layer, QgsVectorLayer)
+            and isinstance(layer.renderer(), QgsCategorizedSymbolRenderer))
 
 
 def _group(root, name: str, index: int) -> QgsLayerTreeGroup:
@@ -208,7 +222,14 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
             if role == "imagery":
                 node.setItemVisibilityChecked(pos < VISIBLE_EPOCHS)
                 node.setExpanded(False)
-            if role == "landuse":
+            elif entry.visible is not None:
+                node.setItemVisibilityChecked(entry.visible)
+            elif _opaque_fill(entry, layer):
+                # full-cover fills (land use, planning zones) would hide the imagery the patches are
+                # reviewed on: listed and styled, ticked on by the user when needed
+                node.setItemVisibilityChecked(False)
+            if role in ("landuse", "planning") and isinstance(layer.renderer() if hasattr(layer, "renderer") else None,
+                                                             QgsCategorizedSymbolRenderer):
                 node.setExpanded(False)  # the legend of 100 land-use classes is long
     for pos, entry in enumerate(catalogue.by_role("boundary")):
         layer = result.layers[entry.index]

@@ -166,8 +166,13 @@ def _hatch_symbol(colour: str, angle: float, outline_width: float, spacing: floa
 
 
 def _labels(layer: QgsVectorLayer, field: str, colour: str = "#000000", size: float = 9.0,
-            buffer: bool = True, polygon_placement: str = "horizontal") -> None:
+            buffer: bool = True, polygon_placement: str = "horizontal", zoomed_out_limit: float = 0) -> None:
     settings = QgsPalLayerSettings()
+    if zoomed_out_limit:
+        # hidden when zoomed out beyond 1:zoomed_out_limit (hundreds of ids over a county are noise)
+        settings.scaleVisibility = True
+        settings.minimumScale = zoomed_out_limit
+        settings.maximumScale = 0
     settings.fieldName = field
     settings.isExpression = False
     settings.enabled = True
@@ -325,7 +330,7 @@ def _style_spring(layer: QgsVectorLayer) -> None:
 def _style_patches(layer: QgsVectorLayer) -> None:
     symbol = _fill_symbol([_outline("#ffffff", 1.2), _outline("#ff0000", 0.6)])
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    _labels(layer, "JCBH", "#d00000", 8)
+    _labels(layer, "JCBH", "#d00000", 8, zoomed_out_limit=25000)
 
 
 def _style_register_point(layer: QgsVectorLayer) -> None:
@@ -378,7 +383,8 @@ def choose_style(role: str, names: Iterable[str], geometry: str | None) -> Path 
     """The shipped .qml for a layer of ``role`` named ``names`` (display / source layer names)."""
     names = [n for n in names if n]
     for rule in load_style_config().get("rule", []):
-        if rule["role"] != role:
+        roles = rule["role"] if isinstance(rule["role"], list) else [rule["role"]]
+        if role not in roles:
             continue
         if "geometry" in rule and rule["geometry"] != geometry:
             continue

@@ -1,0 +1,252 @@
+"""Patch navigator dock (图斑导航): step through the patches, zoom to each, see its figures and
+case stage, export its documents."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsFeatureRequest,
+    QgsMapLayerProxyModel,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProject,
+    QgsVectorLayer,
+)
+from qgis.gui import QgsDockWidget
+from qgis.PyQt import uic
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
+
+from ..liangwei_plugin.i18n import tr
+from ..liangwei_plugin.log import logger
+from ..liangwei_plugin.onemap.navigator import (
+    ALL,
+    PROP_ROLE,
+    filter_values,
+    patch_fields,
+    patch_ids,
+    patch_summary,
+    patch_view_extent,
+)
+
+FORM_CLASS, _ = uic.loadUiType(str(Path(__file__).resolve().parent.parent / "forms" / "patch_navigator.ui"))
+
+DOCK_OBJECT_NAME = "mLiangweiPatchNavigatorDock"
+EXPORT_ALGORITHMS = {"report": "liangwei:exportreports", "notice": "liangwei:exportnotices"}
+MIN_SCALE = 1000.0  # never zoom closer than 1:1000 on a tiny patch
+
+
+class PatchNavigatorWidget(QWidget, FORM_CLASS):
+    pass
+
+
+class PatchNavigatorDock(QgsDockWidget):
+    def __init__(self, iface, parent=None):
+        super().__init__(tr("图斑导航"), parent or iface.mainWindow())
+        self.setObjectName(DOCK_OBJECT_NAME)
+        self.iface = iface
+        self.ui = PatchNavigatorWidget(self)
+        self.ui.setupUi(self.ui)
+        self.setWidget(self.ui)
+        self._retranslate()
+        self.ids: list[int] = []
+        self.position = -1
+        ui = self.ui
+        ui.layerCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        ui.layerCombo.setAllowEmptyLayer(True)
+        ui.infoTable.horizontalHeader().setStretchLastSection(True)
+        ui.layerCombo.layerChanged.connect(self._layer_changed)
+        ui.determinationCombo.currentIndexChanged.connect(self._filters_changed)
+        ui.townshipCombo.currentIndexChanged.connect(self._filters_changed)
+        ui.previousButton.clicked.connect(self.previous)
+        ui.nextButton.clicked.connect(self.next)
+        ui.zoomButton.clicked.connect(self.zoom_to_current)
+        ui.reportButton.clicked.connect(lambda: self.export_documents("report"))
+        ui.noticeButton.clicked.connect(lambda: self.export_documents("notice"))
+        self._pick_default_layer()
+
+    def _retranslate(self) -> None:
+        ui = self.ui
+        for widget, text in ((ui.layerLabel, "图斑图层"), (ui.determinationLabel, "认定结论"), (ui.townshipLabel, "乡镇"),
+                             (ui.previousButton, "◀ 上一个"), (ui.nextButton, "下一个 ▶"),
+                             (ui.zoomButton, "缩放至图斑"), (ui.reportButton, "导出认定意见书"),
+                             (ui.noticeButton, "导出整改通知书")):
+            widget.setText(tr(text))
+        ui.infoTable.setHorizontalHeaderLabels([tr("项目"), tr("内容")])
+
+    # -- layer and filters --------------------------------------------------------------------------
+    def layer(self) -> QgsVectorLayer | None:
+        layer = self.ui.layerCombo.currentLayer()
+        return layer if isinstance(layer, QgsVectorLayer) and layer.isValid() else None
+
+    def _pick_default_layer(self) -> None:
+        """Prefer the one map's patch layer (role "patches"), else keep the combo's choice."""
+        for layer in QgsProject.instance().mapLayers().values():
+            if layer.customProperty(PROP_ROLE) == "patches":
+                self.ui.layerCombo.setLayer(layer)
+                break
+        self._layer_changed(self.ui.layerCombo.currentLayer())
+
+    def set_layer(self, layer: QgsVectorLayer | None) -> None:
+        self.ui.layerCombo.setLayer(layer)
+        self._layer_changed(layer)
+
+    def _layer_changed(self, _layer=None) -> None:
+        layer = self.layer()
+        fields = patch_fields(layer) if layer else None
+        for combo, field in ((self.ui.determinationCombo, fields.determination_field if fields else None),
+                             (self.ui.townshipCombo, fields.township if fields else None)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(tr("全部"), ALL)
+            for value in filter_values(layer, field) if layer else []:
+                combo.addItem(value, value)
+            combo.setEnabled(field is not None)
+            combo.blockSignals(False)
+        self._filters_changed()
+
+    def set_filters(self, determination: str | None = ALL, township: str | None = ALL) -> None:
+        for combo, value in ((self.ui.determinationCombo, determination), (self.ui.townshipCombo, township)):
+            index = combo.findData(value) if value is not ALL else 0
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+        self._filters_changed()
+
+    def _filters_changed(self, *_args) -> None:
+        layer = self.layer()
+        if layer is None:
+            self.ids = []
+        else:
+            self.ids = patch_ids(layer, self.ui.determinationCombo.currentData(), self.ui.townshipCombo.currentData())
+        self.position = 0 if self.ids else -1
+        self._show(zoom=False)
+
+    # -- stepping ---------------------------------------------------------------------------------
+    def current_feature(self):
+        layer = self.layer()
+        if layer is None or not (0 <= self.position < len(self.ids)):
+            return None
+        return next(layer.getFeatures(QgsFeatureRequest(self.ids[self.position])), None)
+
+    def next(self) -> None:
+        if self.ids:
+            self.position = (self.position + 1) % len(self.ids)
+            self._show()
+
+    def previous(self) -> None:
+        if self.ids:
+            self.position = (self.position - 1) % len(self.ids)
+            self._show()
+
+    def go_to(self, position: int) -> None:
+        if self.ids:
+            self.position = max(0, min(position, len(self.ids) - 1))
+            self._show()
+
+    def _show(self, zoom: bool = True) -> None:
+        ui = self.ui
+        total = len(self.ids)
+        ui.positionLabel.setText(f"{self.position + 1 if total else 0} / {total}")
+        for button in (ui.previousButton, ui.nextButton, ui.zoomButton, ui.reportButton, ui.noticeButton):
+            button.setEnabled(total > 0)
+        feature = self.current_feature()
+        rows = patch_summary(feature, QgsProject.instance()) if feature is not None else []
+        ui.titleLabel.setText(rows[0][1] if rows else tr("（没有图斑）"))
+        ui.infoTable.setRowCount(len(rows))
+        for r, (label, value) in enumerate(rows):
+            for c, text in enumerate((tr(label), value)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                ui.infoTable.setItem(r, c, item)
+        ui.infoTable.resizeColumnToContents(0)
+        ui.infoTable.resizeRowsToContents()
+        if feature is not None:
+            self.layer().selectByIds([feature.id()])
+            if zoom:
+                self.zoom_to_current()
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        table = self.ui.infoTable
+        return [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
+
+    def zoom_to_current(self) -> None:
+        feature = self.current_feature()
+        layer = self.layer()
+        if feature is None or layer is None or not feature.hasGeometry():
+            return
+        canvas = self.iface.mapCanvas()
+        crs = canvas.mapSettings().destinationCrs()
+        canvas.setExtent(patch_view_extent(feature, layer.crs(), crs, QgsProject.instance()))
+        if canvas.scale() < MIN_SCALE:
+            canvas.zoomScale(MIN_SCALE)
+        canvas.refresh()
+        canvas.flashGeometries([feature.geometry()], layer.crs())
+
+    # -- documents --------------------------------------------------------------------------------
+    def export_documents(self, kind: str) -> bool:
+        """Open the document algorithm's dialog for the current patch (selected features only)."""
+        alg_id = EXPORT_ALGORITHMS[kind]
+        algorithm = QgsApplication.processingRegistry().algorithmById(alg_id)
+        feature, layer = self.current_feature(), self.layer()
+        if algorithm is None:
+            self.iface.messageBar().pushMessage(tr("图斑导航"), tr("文书输出算法未安装：") + alg_id, Qgis.Warning, 8)
+            return False
+        if feature is None or layer is None:
+            return False
+        layer.selectByIds([feature.id()])
+        params = {}
+        for definition in algorithm.parameterDefinitions():
+            if definition.type() in ("source", "vector") and not params:
+                params[definition.name()] = QgsProcessingFeatureSourceDefinition(layer.id(), selectedFeaturesOnly=True)
+        try:
+            import processing
+
+            processing.execAlgorithmDialog(alg_id, params)
+        except Exception:  # noqa: BLE001 — report, keep the dock alive
+            logger.exception("无法打开 %s", alg_id)
+            return False
+        return True
+
+
+class PatchNavigatorController:
+    """Menu/toolbar action "图斑导航" toggling the dock."""
+
+    def __init__(self, iface, menu, toolbar):
+        from qgis.PyQt.QtGui import QIcon
+        from qgis.PyQt.QtWidgets import QAction
+
+        from ..liangwei_plugin.paths import icon_path
+
+        self.iface = iface
+        self.dock: PatchNavigatorDock | None = None
+        self.action = QAction(QIcon(icon_path()), tr("图斑导航"), iface.mainWindow())
+        self.action.setObjectName("mLiangweiActionPatchNavigator")
+        self.action.setCheckable(True)
+        self.action.toggled.connect(self._toggled)
+        menu.addAction(self.action)
+        toolbar.addAction(self.action)
+
+    def _ensure_dock(self) -> PatchNavigatorDock:
+        if self.dock is None:
+            self.dock = PatchNavigatorDock(self.iface)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.dock.visibilityChanged.connect(lambda visible: self.action.setChecked(visible))
+        return self.dock
+
+    def _toggled(self, checked: bool) -> None:
+        if checked:
+            dock = self._ensure_dock()
+            dock._pick_default_layer() if dock.layer() is None else None
+            dock.show()
+            dock.raise_()
+        elif self.dock is not None:
+            self.dock.hide()
+
+    def unload(self) -> None:
+        if self.dock is not None:
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        self.action.deleteLater()

@@ -1,0 +1,222 @@
+"""Patch navigator logic (图斑导航), GUI-free: which patches, in what order, what to show for each.
+
+The dock in ``gui/patch_navigator.py`` is a thin view over these functions.  Patches are stepped
+through in order of their id (``patch_id`` of the overlay output, else the layer's JCBH); filters
+use the determination (``determination`` wording or ``determination_code``) and the township
+(XZQMC, else the overlay's ``zldwmc``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+)
+
+from ..fieldmap import resolve_field
+
+MU_PER_M2 = 15.0 / 10000.0
+ALL = None  # filter value meaning "no filter"
+
+DETERMINATION_LABELS = {
+    "correctable": "尚可采取改正措施消除对规划实施的影响",
+    "uncorrectable": "无法采取改正措施消除对规划实施的影响",
+    "not_violation": "不属于违法用地违法建设",
+}
+# Overlay output fields shown under their own labels (the *_m2 protected-area fields are found by suffix).
+KNOWN_AREA_FIELDS = {"area_m2", "farmland_m2", "construction_m2", "agricultural_m2", "unused_m2"}
+PROP_ROLE = "liangwei/role"
+
+
+@dataclass
+class PatchFields:
+    """Which fields of a patch layer the navigator uses (None when the layer lacks one)."""
+
+    patch_id: str | None
+    jcbh: str | None
+    township: str | None
+    determination: str | None
+    determination_code: str | None
+
+    @property
+    def id_field(self) -> str | None:
+        return self.patch_id or self.jcbh
+
+    @property
+    def determination_field(self) -> str | None:
+        return self.determination or self.determination_code
+
+
+def patch_fields(layer: QgsVectorLayer) -> PatchFields:
+    names = [f.name() for f in layer.fields()]
+    lower = {n.lower(): n for n in names}
+    township = resolve_field(names, "XZQMC") or lower.get("zldwmc")
+    return PatchFields(
+        patch_id=lower.get("patch_id"),
+        jcbh=resolve_field(names, "JCBH"),
+        township=township,
+        determination=lower.get("determination"),
+        determination_code=lower.get("determination_code"),
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "" if text == "NULL" else text
+
+
+def filter_values(layer: QgsVectorLayer, field: str | None) -> list[str]:
+    """Distinct non-empty values of ``field`` (for the filter combo boxes), sorted."""
+    if not field:
+        return []
+    idx = layer.fields().lookupField(field)
+    return sorted({_text(v) for v in layer.uniqueValues(idx)} - {""})
+
+
+def patch_ids(layer: QgsVectorLayer, determination: str | None = ALL, township: str | None = ALL) -> list[int]:
+    """Feature ids of the patches passing the filters, in order of patch id."""
+    fields = patch_fields(layer)
+    wanted = [f for f in (fields.id_field, fields.determination_field, fields.township) if f]
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    if wanted:
+        request.setSubsetOfAttributes(wanted, layer.fields())
+    rows = []
+    for feat in layer.getFeatures(request):
+        if determination is not ALL and fields.determination_field and _text(feat[fields.determination_field]) != determination:
+            continue
+        if township is not ALL and fields.township and _text(feat[fields.township]) != township:
+            continue
+        key = _text(feat[fields.id_field]) if fields.id_field else ""
+        rows.append((key, feat.id()))
+    rows.sort()
+    return [fid for _key, fid in rows]
+
+
+def zoom_extent(bbox: QgsRectangle, margin: float = 1.5, min_size: float = 60.0) -> QgsRectangle:
+    """The view for a patch: its bbox scaled by ``margin`` (1.5 = 150 %) and at least ``min_size``
+    map units across, centred on the patch."""
+    centre = bbox.center()
+    width = max(bbox.width() * margin, min_size)
+    height = max(bbox.height() * margin, min_size)
+    return QgsRectangle(centre.x() - width / 2, centre.y() - height / 2, centre.x() + width / 2, centre.y() + height / 2)
+
+
+def patch_view_extent(feature: QgsFeature, layer_crs: QgsCoordinateReferenceSystem,
+                      map_crs: QgsCoordinateReferenceSystem, project: QgsProject | None = None,
+                      margin: float = 1.5) -> QgsRectangle:
+    bbox = feature.geometry().boundingBox()
+    if layer_crs.isValid() and map_crs.isValid() and layer_crs != map_crs:
+        ctx = (project or QgsProject.instance()).transformContext()
+        bbox = QgsCoordinateTransform(layer_crs, map_crs, ctx).transformBoundingBox(bbox)
+    min_size = 0.0006 if map_crs.isGeographic() else 60.0
+    return zoom_extent(bbox, margin, min_size)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        if value is None or _text(value) == "":
+            return None
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _area(m2: float | None, mu: float | None = None) -> str:
+    if m2 is None:
+        return ""
+    mu = m2 * MU_PER_M2 if mu is None else mu
+    return f"{m2:,.2f} ㎡（{mu:,.2f} 亩）"
+
+
+def register_layers(project: QgsProject) -> list[QgsVectorLayer]:
+    """Case-register layers of the project: role "register", else layers with stage + patch_id."""
+    layers = [lyr for lyr in project.mapLayers().values() if isinstance(lyr, QgsVectorLayer)]
+    tagged = [lyr for lyr in layers if lyr.customProperty(PROP_ROLE) == "register"]
+    if tagged:
+        return tagged
+    return [lyr for lyr in layers
+            if lyr.fields().lookupField("stage") >= 0 and lyr.fields().lookupField("patch_id") >= 0]
+
+
+def case_stage(project: QgsProject, patch_key: str) -> tuple[str, bool] | None:
+    """(stage, overdue) of the case registered for ``patch_key``, if any register layer has it."""
+    if not patch_key:
+        return None
+    for layer in register_layers(project):
+        names = [f.name() for f in layer.fields()]
+        key_field = "patch_id" if "patch_id" in names else resolve_field(names, "JCBH")
+        if key_field is None or "stage" not in names:
+            continue
+        escaped = patch_key.replace("'", "''")
+        request = QgsFeatureRequest().setFilterExpression(f"\"{key_field}\" = '{escaped}'")
+        request.setFlags(QgsFeatureRequest.NoGeometry)
+        for feat in layer.getFeatures(request):
+            overdue = feat["overdue"] if "overdue" in names else None
+            flag = _text(overdue).lower() in ("1", "true", "t", "yes", "是")
+            return _text(feat["stage"]), flag
+    return None
+
+
+def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows describing a patch: identity, overlay figures, determination, case stage."""
+    names = feature.fields().names()
+    lower = {n.lower(): n for n in names}
+
+    def get(name: str) -> Any:
+        field = lower.get(name.lower())
+        return feature[field] if field else None
+
+    rows: list[tuple[str, str]] = []
+    jcbh = resolve_field(names, "JCBH")
+    key = _text(get("patch_id")) or (_text(feature[jcbh]) if jcbh else "")
+    rows.append(("监测编号", _text(feature[jcbh]) if jcbh else key))
+    town = resolve_field(names, "XZQMC")
+    if town:
+        rows.append(("行政区", _text(feature[town])))
+    if get("zldwmc") is not None:
+        rows.append(("坐落单位", _text(get("zldwmc"))))
+    area = _number(get("area_m2"))
+    if area is not None:
+        rows.append(("图斑面积", _area(area, _number(get("area_mu")))))
+        if get("area_method") is not None:
+            rows.append(("面积算法", {"ellipsoidal": "椭球面积", "planar": "平面面积"}.get(_text(get("area_method")),
+                                                                                    _text(get("area_method")))))
+    else:
+        jcmj = resolve_field(names, "JCMJ")
+        if jcmj and _number(feature[jcmj]) is not None:
+            rows.append(("监测面积", _area(_number(feature[jcmj]))))
+    for field, label in (("farmland_m2", "占用耕地"), ("construction_m2", "建设用地"),
+                         ("agricultural_m2", "农用地"), ("unused_m2", "未利用地")):
+        value = _number(get(field))
+        if value is not None:
+            mu = _number(get(field[:-3] + "_mu"))
+            rows.append((label, _area(value, mu)))
+    for name in names:
+        if name.lower().endswith("_m2") and name.lower() not in KNOWN_AREA_FIELDS:
+            value = _number(feature[name])
+            if value is not None:
+                rows.append((f"占{name[:-3]}", _area(value)))
+    if _text(get("protected_summary")):
+        rows.append(("保护区", _text(get("protected_summary"))))
+    determination = _text(get("determination")) or DETERMINATION_LABELS.get(_text(get("determination_code")), "")
+    if determination:
+        rows.append(("认定", determination))
+    for field, label in (("consequence", "处理"), ("rule_name", "认定规则"), ("departments", "责任部门")):
+        if _text(get(field)):
+            rows.append((label, _text(get(field))))
+    if project is not None:
+        stage = case_stage(project, key)
+        if stage is not None:
+            rows.append(("案件阶段", stage[0] + ("（逾期）" if stage[1] else "")))
+        elif register_layers(project):
+            rows.append(("案件阶段", "未立案"))
+    return rows

@@ -1,0 +1,233 @@
+"""Swipe tool and patch navigator, headless (offscreen canvas from pytest-qgis).
+
+The real-desktop swipe check (two halves of the canvas show different epochs) is
+tests/test_swipe_desktop.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_onemap import EPOCHS, X0, Y0, make_small_county
+
+
+@pytest.fixture(scope="module")
+def onemap_qgz(tmp_path_factory, qgis_app) -> Path:
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    catalogue = make_small_county(tmp_path_factory.mktemp("tools") / "county")
+    return write_onemap_project(catalogue, catalogue.parent / "onemap.qgz")
+
+
+@pytest.fixture
+def loaded_project(onemap_qgz, qgis_iface):
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    assert project.read(str(onemap_qgz))
+    yield project
+    project.clear()
+
+
+def test_default_epochs_are_newest_two_by_date(loaded_project):
+    from liangwei.gui.swipe_tool import default_epochs, layer_date, raster_layers_newest_first
+
+    dates = [layer_date(l) for l in raster_layers_newest_first(loaded_project)]
+    assert dates == sorted((d for d, _ in EPOCHS), reverse=True)
+    before, after = default_epochs(loaded_project)
+    newest = sorted(EPOCHS, reverse=True)
+    assert layer_date(after) == newest[0][0] and layer_date(before) == newest[1][0]
+
+
+def test_layer_date_from_name_or_file():
+    from qgis.core import QgsRasterLayer
+
+    from liangwei.gui.swipe_tool import layer_date
+
+    layer = QgsRasterLayer("/nowhere/epoch_20230415.tif", "影像", "gdal")
+    assert layer_date(layer) == "2023-04-15"
+    layer.setCustomProperty("liangwei/date", "2022-01-02")
+    assert layer_date(layer) == "2022-01-02"
+
+
+def test_overlay_keeps_layers_above_after_and_swaps_epoch(loaded_project):
+    from liangwei.gui.swipe_tool import default_epochs, overlay_layers
+
+    before, after = default_epochs(loaded_project)
+    canvas_layers = [n.layer() for n in loaded_project.layerTreeRoot().findLayers() if n.isVisible()]
+    layers = overlay_layers(canvas_layers, before, after)
+    assert layers[-1] is before and after not in layers
+    assert layers[:-1] == canvas_layers[: canvas_layers.index(after)]
+
+
+def _wait(signal_owner, predicate, timeout=20.0):
+    import time
+
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    end = time.time() + timeout
+    while not predicate() and time.time() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_swipe_tool_draws_before_epoch_left_of_divider(loaded_project, artifacts_dir):
+    from qgis.core import QgsRectangle
+    from qgis.PyQt.QtGui import QColor, QImage, QPainter
+
+    from liangwei.gui.swipe_tool import SwipeMapTool, default_epochs
+
+    from qgis.gui import QgsMapCanvas
+
+    canvas = QgsMapCanvas()
+    canvas.resize(600, 400)
+    canvas.show()
+    _wait(canvas, lambda: canvas.mapSettings().outputSize().width() > 500, 5)
+    canvas.setDestinationCrs(loaded_project.crs())
+    before, after = default_epochs(loaded_project)
+    canvas.setLayers([before, after])
+    # a view over the imagery only (no vector overlays) so pixel colours are the epochs'
+    canvas.setExtent(QgsRectangle(X0 + 3000, Y0 + 1500, X0 + 3900, Y0 + 2100))
+    tool = SwipeMapTool(canvas)
+    tool.set_epochs(before, after)
+    canvas.setMapTool(tool)
+    try:
+        assert _wait(tool, lambda: tool.item is not None and tool.item.image is not None and not tool.is_rendering())
+        image = tool.item.image
+        colours = dict((d, rgb) for d, rgb in EPOCHS)
+        from liangwei.gui.swipe_tool import layer_date
+
+        expected = colours[layer_date(before)]
+        # the epoch tif is one colour plus a +30 checkerboard: every pixel is within 30 of it
+        px = image.pixelColor(image.width() // 3, image.height() // 2)
+        assert all(0 <= c - e <= 30 for c, e in zip((px.red(), px.green(), px.blue()), expected))
+        # composite: paint the item over a blank "after" canvas and look at both halves
+        tool.set_fraction(0.5)
+        target = QImage(canvas.width(), canvas.height(), QImage.Format_ARGB32)
+        target.fill(QColor(255, 255, 255))
+        painter = QPainter(target)
+        painter.translate(-tool.item.mapFromScene(canvas.mapToScene(0, 0)))
+        tool.item.paint(painter)
+        painter.end()
+        target.save(str(artifacts_dir / "swipe_headless_composite.png"))
+        left = target.pixelColor(canvas.width() // 4, canvas.height() // 3)
+        right = target.pixelColor(3 * canvas.width() // 4, canvas.height() // 3)
+        assert left.name() != "#ffffff" and right.name() == "#ffffff"
+        tool.set_fraction(0.9)
+        assert tool.item.divider_x() == pytest.approx(0.9 * canvas.width())
+    finally:
+        canvas.unsetMapTool(tool)
+    assert tool.item is None  # removed on deactivate
+
+
+# -- patch navigator ------------------------------------------------------------------------------
+
+@pytest.fixture
+def patch_layers(qgis_iface):
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    patches = QgsVectorLayer(
+        "Polygon?crs=EPSG:4527&field=patch_id:string&field=JCBH:string&field=XZQMC:string"
+        "&field=determination_code:string&field=determination:string&field=area_m2:double&field=area_mu:double"
+        "&field=farmland_m2:double&field=生态保护红线_m2:double", "监测图斑", "memory")
+    rows = [
+        ("P3", "城关镇", "uncorrectable", "无法采取改正措施消除对规划实施的影响", 3000.0, 1200.0, 50.0),
+        ("P1", "溪口镇", "correctable", "尚可采取改正措施消除对规划实施的影响", 1500.0, 0.0, 0.0),
+        ("P2", "城关镇", "correctable", "尚可采取改正措施消除对规划实施的影响", 600.0, 600.0, 0.0),
+    ]
+    feats = []
+    for i, (pid, town, code, text, area, farm, red) in enumerate(rows):
+        f = QgsFeature(patches.fields())
+        f.setAttributes([pid, "JC" + pid, town, code, text, area, area * 15 / 10000, farm, red])
+        x = X0 + 1000 * i
+        f.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({x} {Y0},{x + 60} {Y0},{x + 60} {Y0 + 40},{x} {Y0 + 40},{x} {Y0}))"))
+        feats.append(f)
+    patches.dataProvider().addFeatures(feats)
+    register = QgsVectorLayer("Point?crs=EPSG:4527&field=patch_id:string&field=stage:string&field=overdue:integer",
+                              "案件台账", "memory")
+    r = QgsFeature(register.fields())
+    r.setAttributes(["P3", "拆除整治", 1])
+    register.dataProvider().addFeatures([r])
+    register.setCustomProperty("liangwei/role", "register")
+    patches.setCustomProperty("liangwei/role", "patches")
+    QgsProject.instance().addMapLayers([patches, register])
+    yield patches, register
+    QgsProject.instance().removeAllMapLayers()
+
+
+def test_navigator_steps_filters_and_shows_figures(patch_layers, qgis_iface):
+    from qgis.core import QgsProject
+
+    from liangwei.gui.patch_navigator import PatchNavigatorDock
+
+    patches, _register = patch_layers
+    canvas = qgis_iface.mapCanvas()
+    canvas.resize(600, 400)
+    canvas.setDestinationCrs(patches.crs())
+    dock = PatchNavigatorDock(qgis_iface)
+    assert dock.layer() is patches  # the one map's patch layer is picked by its role
+    ids_in_order = [patches.getFeature(fid)["patch_id"] for fid in dock.ids]
+    assert ids_in_order == ["P1", "P2", "P3"]
+    dock.next()
+    dock.next()
+    rows = dict(dock.summary_rows())
+    assert rows["监测编号"] == "JCP3"
+    assert rows["图斑面积"] == "3,000.00 ㎡（4.50 亩）"
+    assert rows["占用耕地"] == "1,200.00 ㎡（1.80 亩）"
+    assert rows["占生态保护红线"] == "50.00 ㎡（0.07 亩）"
+    assert rows["认定"].startswith("无法采取")
+    assert rows["案件阶段"] == "拆除整治（逾期）"
+    # zoomed to the patch with a margin: 60 x 40 m patch -> at least 90 m wide view around it
+    extent = canvas.extent()
+    geom_box = patches.getFeature(dock.ids[dock.position]).geometry().boundingBox()
+    assert extent.contains(geom_box)
+    assert extent.width() >= 60 * 1.5 - 1e-6
+    assert canvas.scale() >= 1000 - 1
+    assert patches.selectedFeatureIds() == [dock.ids[dock.position]]
+    dock.next()  # wraps around
+    assert dict(dock.summary_rows())["监测编号"] == "JCP1"
+    assert dict(dock.summary_rows())["案件阶段"] == "未立案"
+    dock.previous()
+    assert dict(dock.summary_rows())["监测编号"] == "JCP3"
+
+    dock.set_filters(determination="尚可采取改正措施消除对规划实施的影响")
+    assert [patches.getFeature(fid)["patch_id"] for fid in dock.ids] == ["P1", "P2"]
+    dock.set_filters(determination="尚可采取改正措施消除对规划实施的影响", township="城关镇")
+    assert [patches.getFeature(fid)["patch_id"] for fid in dock.ids] == ["P2"]
+    assert dock.ui.positionLabel.text() == "1 / 1"
+    dock.set_filters()
+    assert len(dock.ids) == 3
+    dock.deleteLater()
+    QgsProject.instance()
+
+
+def test_navigator_export_guarded_when_algorithm_missing(patch_layers, qgis_iface):
+    from qgis.core import QgsApplication
+
+    from liangwei.gui.patch_navigator import EXPORT_ALGORITHMS, PatchNavigatorDock
+
+    dock = PatchNavigatorDock(qgis_iface)
+    if QgsApplication.processingRegistry().algorithmById(EXPORT_ALGORITHMS["report"]) is None:
+        assert dock.export_documents("report") is False
+    dock.deleteLater()
+
+
+def test_plugin_component_adds_and_removes_actions(qgis_iface):
+    from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+    from liangwei.gui.onemap_component import OneMapComponent
+    from liangwei.gui.swipe_tool import SWIPE_SHORTCUT
+
+    menu = QMenu()
+    toolbar = QToolBar()
+    component = OneMapComponent(qgis_iface, menu, toolbar)
+    labels = [a.text() for a in menu.actions()]
+    assert labels == ["加载一张图…", "卷帘对比", "图斑导航"]
+    assert component.swipe.action.shortcut().toString() == SWIPE_SHORTCUT
+    component.unload()
+    from qgis.PyQt.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert menu.actions() == [] and toolbar.actions() == []
