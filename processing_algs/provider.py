@@ -22,6 +22,10 @@ ALGORITHMS = [
     ("export_reports", "ExportReportsAlgorithm"),
     ("export_notices", "ExportNoticesAlgorithm"),
     ("batch_review", "BatchReviewAlgorithm"),
+    ("register_cases", "RegisterCasesAlgorithm"),
+    ("advance_cases", "AdvanceCasesAlgorithm"),
+    ("export_ledger", "ExportLedgerAlgorithm"),
+    ("case_statistics", "CaseStatisticsAlgorithm"),
 ]
 
 
