@@ -307,6 +307,27 @@ class Register:
         finally:
             cur.close()
 
+    def distinct_values(self, column: str) -> list[str]:
+        """Sorted distinct non-empty values of a case column (for filter lists)."""
+        if column not in COLUMN_NAMES:
+            raise KeyError(column)
+        cur = self.conn.cursor()
+        try:
+            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')
+            return [str(r[0]) for r in cur.fetchall() if r[0] not in ("", None)]
+        finally:
+            cur.close()
+
+    def count_overdue(self, today=None) -> int:
+        """Number of open cases whose stage deadline is before ``today`` (uses ix_cases_open_due)."""
+        day = parse_date(today) or dt.date.today()
+        cur = self.conn.cursor()
+        try:
+            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}" WHERE is_open = 1 AND stage_due < ?', (day.isoformat(),))
+            return int(cur.fetchone()[0])
+        finally:
+            cur.close()
+
     def history(self, ref) -> list[dict]:
         """The append-only history of a case, oldest first."""
         case = self.get_case(ref)
