@@ -29,6 +29,7 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
 # removes all of them in ``unload()``.
 COMPONENTS: list[tuple[str, str]] = [
     ("onemap_component", "OneMapComponent"),
+    ("case_register_dock", "CaseRegisterComponent"),
 ]
 
 
