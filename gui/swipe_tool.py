@@ -294,6 +294,7 @@ class SwipeController:
         self.iface = iface
         canvas = iface.mapCanvas()
         main = iface.mainWindow()
+        self._choice: tuple[str, str] | None = None   # (before id, after id) picked by the user
         self.tool = SwipeMapTool(canvas)
         self.action = QAction(QIcon(icon_path()), tr("卷帘对比"), main)
         self.action.setObjectName(SWIPE_ACTION_NAME)
@@ -326,11 +327,13 @@ class SwipeController:
     def _toggled(self, checked: bool) -> None:
         canvas = self.iface.mapCanvas()
         if checked:
-            before, after = default_epochs(QgsProject.instance())
-            if self.tool.before is not None and QgsProject.instance().mapLayer(self.tool.before.id()):
-                before = self.tool.before
-            if self.tool.after is not None and QgsProject.instance().mapLayer(self.tool.after.id()):
-                after = self.tool.after
+            project = QgsProject.instance()
+            before, after = default_epochs(project)
+            # the pair the user picked last time, while both layers are still there
+            if self._choice:
+                chosen = [project.mapLayer(layer_id) for layer_id in self._choice]
+                if all(chosen) and chosen[0] is not chosen[1]:
+                    before, after = chosen
             if before is None or after is None:
                 self.iface.messageBar().pushMessage(tr("卷帘对比"), tr("项目中至少需要两个栅格影像图层"), Qgis.Warning, 8)
             self._set_combos(before, after)
@@ -349,11 +352,19 @@ class SwipeController:
             combo.blockSignals(False)
 
     def _combo_changed(self, _layer=None) -> None:
-        self.tool.set_epochs(self.before_combo.currentLayer(), self.after_combo.currentLayer())
+        # combo boxes also change on their own when the project's layers change: only a change
+        # while the tool is on is the user's choice
+        if not self.action.isChecked():
+            return
+        before, after = self.before_combo.currentLayer(), self.after_combo.currentLayer()
+        self._choice = (before.id(), after.id()) if before is not None and after is not None else None
+        self.tool.set_epochs(before, after)
 
     def swap(self) -> None:
         before, after = self.after_combo.currentLayer(), self.before_combo.currentLayer()
         self._set_combos(before, after)
+        if before is not None and after is not None:
+            self._choice = (before.id(), after.id())
         self.tool.set_epochs(before, after)
 
     def unload(self) -> None:

@@ -187,13 +187,24 @@ def small_county(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(small_county, qgis_app, liangwei_provider) -> Path:
-    import processing
+def built(small_county, qgis_app) -> Path:
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
 
-    out = small_county.parent / "onemap.qgz"
+    return write_onemap_project(small_county, small_county.parent / "onemap.qgz")
+
+
+def test_processing_algorithm_writes_the_project(small_county, liangwei_provider, tmp_path):
+    import processing
+    from qgis.core import QgsLayerTreeGroup
+
+    out = tmp_path / "一张图.qgz"
     result = processing.run("liangwei:buildonemap", {"CATALOGUE": str(small_county), "OUTPUT": str(out)})
     assert Path(result["OUTPUT"]) == out and out.exists()
-    return out
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+    project = _open(out)
+    groups = [c.name() for c in project.layerTreeRoot().children() if isinstance(c, QgsLayerTreeGroup)]
+    assert groups == GROUPS_TOP_DOWN
+    assert all(l.isValid() for l in project.mapLayers().values())
 
 
 def test_groups_in_fixed_order_boundary_on_top(built):
@@ -307,6 +318,10 @@ def test_patches_red_outline_labelled_with_jcbh(built):
     outline = symbol.symbolLayer(symbol.symbolLayerCount() - 1)
     assert outline.color().name() == "#ff0000"
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "JCBH"
+    # the label font is one installed here, so QGIS does not warn about a missing font on opening
+    from qgis.PyQt.QtGui import QFontDatabase
+
+    assert layer.labeling().settings().format().font().family() in QFontDatabase().families()
 
 
 def test_register_symbols_by_stage_overdue_highlighted(built):
@@ -438,6 +453,10 @@ def test_processing_reports_bad_catalogue(small_county, liangwei_provider, tmp_p
 
 @pytest.fixture(scope="module")
 def sample_county(tmp_path_factory, qgis_app):
+    """The sample county: ``sample/`` when `make sample` has completed, else generated into tmp."""
+    made = Path(__file__).resolve().parent.parent / "sample"
+    if (made / ".complete").exists() and (made / "catalogue.toml").exists():
+        return made
     try:
         from liangwei.liangwei_plugin.sample_county import generate_sample_county
     except ImportError:
@@ -456,7 +475,7 @@ def test_sample_county_one_map(sample_county, tmp_path):
     from liangwei.liangwei_plugin.onemap.catalogue import load_catalogue
     from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
 
-    out = write_onemap_project(sample_county / "catalogue.toml", sample_county / "onemap.qgz")
+    out = write_onemap_project(sample_county / "catalogue.toml", tmp_path / "onemap.qgz")
     project = _open(out)
     layers = list(project.mapLayers().values())
     assert len(layers) == len(load_catalogue(sample_county / "catalogue.toml").entries)

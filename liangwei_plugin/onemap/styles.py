@@ -458,8 +458,20 @@ def complete_categories(layer: QgsVectorLayer, role: str, code_field: str | None
     return added
 
 
+def label_font_family() -> str | None:
+    """The first installed font of ``[labels] fonts`` (Chinese-capable), None if none is."""
+    from qgis.PyQt.QtGui import QFontDatabase
+
+    installed = set(QFontDatabase().families())
+    for family in load_style_config().get("labels", {}).get("fonts", []):
+        if family in installed:
+            return family
+    return None
+
+
 def relabel_field(layer: QgsVectorLayer, canonical: str) -> None:
-    """Point simple labelling at the layer's own name for ``canonical`` (e.g. JCBH → 监测编号)."""
+    """Point simple labelling at the layer's own name for ``canonical`` (e.g. JCBH → 监测编号)
+    and at a Chinese font installed here (the project stores one family name)."""
     from ..fieldmap import resolve_field
 
     labeling = layer.labeling()
@@ -467,8 +479,15 @@ def relabel_field(layer: QgsVectorLayer, canonical: str) -> None:
         return
     settings = labeling.settings()
     actual = resolve_field([f.name() for f in layer.fields()], canonical)
-    if actual and actual != settings.fieldName:
-        settings.fieldName = actual
-        layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
-    elif not actual:
+    if not actual:
         layer.setLabelsEnabled(False)
+        return
+    settings.fieldName = actual
+    family = label_font_family()
+    if family:
+        fmt = settings.format()
+        font = fmt.font()
+        font.setFamily(family)
+        fmt.setFont(font)
+        settings.setFormat(fmt)
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))

@@ -1,0 +1,285 @@
+"""Swipe comparison in real QGIS desktop under Xvfb.
+
+A one map is built from the test county (three epochs of distinct colours); QGIS starts with the
+plugin enabled in a fresh profile, opens the project, activates the swipe tool with its keyboard
+shortcut (falling back to the menu action), drags the divider to the middle and grabs the canvas.
+The startup script also renders the same view twice with plain QgsMapSettings — once with the
+after epoch, once with the before epoch in its place — without using the plugin's code; the test
+checks that the left half of the canvas matches the before rendering and the right half the after
+rendering.  Screenshots are kept in tests/artifacts/ (swipe_desktop_*.png).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from test_onemap import EPOCHS, X0, Y0, make_small_county
+
+pytestmark = pytest.mark.desktop
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STARTUP = textwrap.dedent(
+    r"""
+    import json, os, traceback
+    from qgis.core import (QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsProject,
+                           QgsRasterLayer, QgsRectangle)
+    from qgis.PyQt.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+    from qgis.PyQt.QtGui import QColor, QMouseEvent
+    from qgis.PyQt.QtTest import QTest
+    from qgis.PyQt.QtWidgets import QAction, QApplication
+    from qgis.utils import iface
+
+    OUT = os.environ["LIANGWEI_DESKTOP_OUT"]
+    ART = os.environ["LIANGWEI_ARTIFACTS"]
+    PROJECT = os.environ["LIANGWEI_PROJECT"]
+    EXTENT = [float(v) for v in os.environ["LIANGWEI_EXTENT"].split(",")]
+    data = {"steps": []}
+    state = {}
+
+    def write():
+        with open(OUT + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(OUT + ".tmp", OUT)
+
+    def guarded(fn):
+        def run():
+            try:
+                data["steps"].append(fn.__name__)
+                fn()
+            except Exception:
+                data["error"] = traceback.format_exc()
+                write()
+        return run
+
+    def render(settings, path):
+        job = QgsMapRendererParallelJob(settings)
+        job.start()
+        job.waitForFinished()
+        image = job.renderedImage()
+        image.save(path)
+
+    @guarded
+    def open_project():
+        iface.mainWindow().showMaximized()
+        iface.addProject(PROJECT)
+        QTimer.singleShot(2500, zoom)
+
+    @guarded
+    def zoom():
+        canvas = iface.mapCanvas()
+        canvas.setExtent(QgsRectangle(*EXTENT))
+        canvas.refresh()
+        QTimer.singleShot(2500, activate)
+
+    @guarded
+    def activate():
+        canvas = iface.mapCanvas()
+        action = iface.mainWindow().findChild(QAction, "mLiangweiActionSwipe")
+        data["action_found"] = action is not None
+        data["shortcut"] = action.shortcut().toString() if action else None
+        # no window manager under Xvfb: make the main window the active one for shortcuts
+        QApplication.setActiveWindow(iface.mainWindow())
+        canvas.setFocus()
+        QApplication.processEvents()
+        QTest.keyClick(canvas, Qt.Key_W, Qt.ControlModifier | Qt.ShiftModifier)
+        QApplication.processEvents()
+        data["shortcut_activated"] = bool(action and action.isChecked())
+        if action and not action.isChecked():
+            action.trigger()
+        tool = canvas.mapTool()
+        data["tool"] = type(tool).__name__ if tool else None
+        state["tool"] = tool
+        QTimer.singleShot(1000, drag)
+
+    @guarded
+    def drag():
+        canvas = iface.mapCanvas()
+        vp = canvas.viewport()
+        y = vp.height() // 2
+        start, end = QPoint(vp.width() // 4, y), QPoint(vp.width() // 2, y)
+        QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, start)
+        for x in range(start.x(), end.x() + 1, 20):
+            move = QMouseEvent(QEvent.MouseMove, QPointF(x, y), Qt.NoButton, Qt.LeftButton, Qt.NoModifier)
+            QApplication.sendEvent(vp, move)
+        move = QMouseEvent(QEvent.MouseMove, QPointF(end), Qt.NoButton, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(vp, move)
+        QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, end)
+        tool = state["tool"]
+        data["fraction"] = getattr(tool, "fraction", None)
+        data["before"] = tool.before.name() if getattr(tool, "before", None) else None
+        data["after"] = tool.after.name() if getattr(tool, "after", None) else None
+        state["waited"] = 0
+        QTimer.singleShot(500, wait_rendered)
+
+    @guarded
+    def wait_rendered():
+        canvas = iface.mapCanvas()
+        tool = state["tool"]
+        busy = canvas.isDrawing() or (hasattr(tool, "is_rendering") and tool.is_rendering()) \
+            or getattr(getattr(tool, "item", None), "image", None) is None
+        if busy and state["waited"] < 40:
+            state["waited"] += 1
+            QTimer.singleShot(250, wait_rendered)
+            return
+        QTimer.singleShot(800, grab)
+
+    @guarded
+    def grab():
+        canvas = iface.mapCanvas()
+        canvas.viewport().grab().save(os.path.join(ART, "swipe_desktop_canvas.png"))
+        # independent renderings of the same view: the canvas's own layers (after epoch) and the
+        # same list with the before epoch put in the after epoch's place
+        tool = state["tool"]
+        settings = QgsMapSettings(canvas.mapSettings())
+        render(settings, os.path.join(ART, "swipe_desktop_expected_after.png"))
+        layers = [tool.before if l.id() == tool.after.id() else l for l in canvas.layers()]
+        settings.setLayers(layers)
+        render(settings, os.path.join(ART, "swipe_desktop_expected_before.png"))
+        data["canvas_layers"] = [l.name() for l in canvas.layers()]
+        data["output_size"] = [settings.outputSize().width(), settings.outputSize().height()]
+        data["done"] = True
+        write()
+
+    def maybe_quit():
+        if os.path.exists(OUT + ".quit"):
+            QgsApplication.exit(0)
+
+    QTimer.singleShot(3000, open_project)
+    _quit_timer = QTimer()
+    _quit_timer.timeout.connect(maybe_quit)
+    _quit_timer.start(300)
+    """
+)
+
+
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        display = f.readline().strip()
+    return proc, f":{display}"
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _array(path: Path) -> np.ndarray:
+    from qgis.PyQt.QtGui import QImage
+
+    image = QImage(str(path)).convertToFormat(QImage.Format_RGB32)
+    ptr = image.constBits()
+    ptr.setsize(image.height() * image.bytesPerLine())
+    arr = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    return arr[:, : image.width(), :3].astype(np.int16).copy()
+
+
+@pytest.fixture
+def onemap_project(tmp_path, qgis_app) -> Path:
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    catalogue = make_small_county(tmp_path / "county")
+    return write_onemap_project(catalogue, catalogue.parent / "onemap.qgz")
+
+
+@pytest.fixture
+def desktop_profile(tmp_path: Path) -> Path:
+    profile = tmp_path / "qgis-config"
+    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text(
+        "[PythonPlugins]\nliangwei=true\n\n[qgis]\ncheckVersion=false\nshowTips\\3.22=false\n"
+        "newProjectDefault=false\n\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n",
+        encoding="utf-8",
+    )
+    return profile
+
+
+def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_profile, artifacts_dir):
+    for tool in ("Xvfb", "qgis", "import"):
+        assert shutil.which(tool), f"{tool} missing: run `make setup`"
+    for old in artifacts_dir.glob("swipe_desktop_*.png"):
+        old.unlink()
+    out = tmp_path / "swipe.json"
+    script = tmp_path / "startup.py"
+    script.write_text(STARTUP, encoding="utf-8")
+    # a view over part of the county: imagery with the one map's overlays on top
+    extent = f"{X0 + 500},{Y0 + 300},{X0 + 3500},{Y0 + 2700}"
+    xvfb, display = _start_xvfb()
+    qgis = None
+    log = tmp_path / "qgis.log"
+    try:
+        env = dict(os.environ)
+        env.pop("QT_QPA_PLATFORM", None)
+        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts_dir),
+                   LIANGWEI_PROJECT=str(onemap_project), LIANGWEI_EXTENT=extent,
+                   QGIS_PLUGINPATH=str(ROOT / "build" / "plugins"))
+        with open(log, "wb") as log_file:
+            qgis = subprocess.Popen(
+                ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(desktop_profile),
+                 "--code", str(script)],
+                env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            )
+            deadline = time.time() + 120
+            while not out.exists() and time.time() < deadline and qgis.poll() is None:
+                time.sleep(0.5)
+            assert out.exists(), "QGIS desktop did not report: " + log.read_text(errors="replace")[-3000:]
+            subprocess.run(["import", "-display", display, "-window", "root",
+                            str(artifacts_dir / "swipe_desktop_screen.png")], check=True, timeout=60)
+            (tmp_path / "swipe.json.quit").touch()
+            try:
+                qgis.wait(30)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        _stop(qgis)
+        _stop(xvfb)
+
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "error" not in data, data.get("error")
+    assert data.get("done"), data
+    assert data["action_found"] and data["shortcut"] == "Ctrl+Shift+W"
+    assert data["tool"] == "SwipeMapTool"
+    newest = sorted(EPOCHS, reverse=True)
+    assert data["after"] == f"影像 {newest[0][0]}" and data["before"] == f"影像 {newest[1][0]}"
+    assert data["fraction"] == pytest.approx(0.5, abs=0.02)
+
+    canvas = _array(artifacts_dir / "swipe_desktop_canvas.png")
+    before = _array(artifacts_dir / "swipe_desktop_expected_before.png")
+    after = _array(artifacts_dir / "swipe_desktop_expected_after.png")
+    h = min(canvas.shape[0], before.shape[0], after.shape[0])
+    w = min(canvas.shape[1], before.shape[1], after.shape[1])
+    canvas, before, after = canvas[:h, :w], before[:h, :w], after[:h, :w]
+    mid = int(round(data["fraction"] * w))
+    margin = 20  # the divider and its handle
+    left, right = np.s_[:, : mid - margin], np.s_[:, mid + margin:]
+
+    def diff(a, b, region):
+        return float(np.abs(a[region] - b[region]).mean())
+
+    # the two epochs really differ in this view
+    assert diff(before, after, left) > 40 and diff(before, after, right) > 40
+    # left of the divider: the before epoch; right: the after epoch (allowing for rendering noise)
+    assert diff(canvas, before, left) < 6, diff(canvas, before, left)
+    assert diff(canvas, after, right) < 6, diff(canvas, after, right)
+    assert diff(canvas, after, left) > 40 and diff(canvas, before, right) > 40
+    assert (artifacts_dir / "swipe_desktop_screen.png").stat().st_size > 10_000
