@@ -18,7 +18,7 @@ class OneMapComponent:
         from .swipe_tool import SwipeController
 
         self.iface = iface
-        self.load_action = QAction(QIcon(icon_path()), tr("加载一张图…"), iface.mainWindow())
+        self.load_action = QAction(QIcon(icon_path("onemap_load.svg")), tr("加载一张图…"), iface.mainWindow())
         self.load_action.setObjectName("mLiangweiActionLoadOneMap")
         self.load_action.setToolTip(tr("按数据目录（TOML）把一张图加载到当前项目"))
         self.load_action.triggered.connect(self.choose_and_load)

@@ -221,7 +221,7 @@ class PatchNavigatorController:
 
         self.iface = iface
         self.dock: PatchNavigatorDock | None = None
-        self.action = QAction(QIcon(icon_path()), tr("图斑导航"), iface.mainWindow())
+        self.action = QAction(QIcon(icon_path("navigator.svg")), tr("图斑导航"), iface.mainWindow())
         self.action.setObjectName("mLiangweiActionPatchNavigator")
         self.action.setCheckable(True)
         self.action.toggled.connect(self._toggled)

@@ -296,7 +296,7 @@ class SwipeController:
         main = iface.mainWindow()
         self._choice: tuple[str, str] | None = None   # (before id, after id) picked by the user
         self.tool = SwipeMapTool(canvas)
-        self.action = QAction(QIcon(icon_path()), tr("卷帘对比"), main)
+        self.action = QAction(QIcon(icon_path("swipe.svg")), tr("卷帘对比"), main)
         self.action.setObjectName(SWIPE_ACTION_NAME)
         self.action.setCheckable(True)
         self.action.setToolTip(tr("卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）"))

@@ -42,6 +42,7 @@ STARTUP = textwrap.dedent(
     ART = os.environ["LIANGWEI_ARTIFACTS"]
     PROJECT = os.environ["LIANGWEI_PROJECT"]
     EXTENT = [float(v) for v in os.environ["LIANGWEI_EXTENT"].split(",")]
+    PREFIX = os.environ.get("LIANGWEI_PREFIX", "swipe_desktop")
     data = {"steps": []}
     state = {}
 
@@ -135,21 +136,49 @@ STARTUP = textwrap.dedent(
     @guarded
     def grab():
         canvas = iface.mapCanvas()
-        canvas.viewport().grab().save(os.path.join(ART, "swipe_desktop_canvas.png"))
+        canvas.viewport().grab().save(os.path.join(ART, PREFIX + "_canvas.png"))
         # independent renderings of the same view: the canvas's own layers (after epoch) and the
         # same list with the before epoch put in the after epoch's place
         tool = state["tool"]
         settings = QgsMapSettings(canvas.mapSettings())
-        render(settings, os.path.join(ART, "swipe_desktop_expected_after.png"))
+        render(settings, os.path.join(ART, PREFIX + "_expected_after.png"))
         layers = [tool.before if l.id() == tool.after.id() else l for l in canvas.layers()]
         settings.setLayers(layers)
-        render(settings, os.path.join(ART, "swipe_desktop_expected_before.png"))
+        render(settings, os.path.join(ART, PREFIX + "_expected_before.png"))
         data["canvas_layers"] = [l.name() for l in canvas.layers()]
         data["output_size"] = [settings.outputSize().width(), settings.outputSize().height()]
         data["done"] = True
         write()
 
+    @guarded
+    def navigator():
+        # phase 2 (after the test took its screenshot): swipe off, patch navigator on, two steps
+        from qgis.gui import QgsDockWidget
+
+        swipe = iface.mainWindow().findChild(QAction, "mLiangweiActionSwipe")
+        swipe.trigger()
+        data["swipe_off"] = not swipe.isChecked() and iface.mapCanvas().mapTool() is not state["tool"]
+        data["swipe_item_removed"] = state["tool"].item is None
+        action = iface.mainWindow().findChild(QAction, "mLiangweiActionPatchNavigator")
+        action.trigger()
+        dock = iface.mainWindow().findChild(QgsDockWidget, "mLiangweiPatchNavigatorDock")
+        dock.next()
+        dock.next()
+        data["nav_layer"] = dock.layer().name() if dock.layer() else None
+        data["nav_count"] = len(dock.ids)
+        data["nav_rows"] = dock.summary_rows()
+        feature = dock.current_feature()
+        box = feature.geometry().boundingBox()
+        extent = iface.mapCanvas().extent()
+        data["nav_patch_in_view"] = extent.contains(box)
+        data["nav_view"] = [extent.width(), box.width()]
+        data["nav_done"] = True
+        write()
+
     def maybe_quit():
+        if os.path.exists(OUT + ".next") and "nav" not in state:
+            state["nav"] = True
+            QTimer.singleShot(10, navigator)
         if os.path.exists(OUT + ".quit"):
             QgsApplication.exit(0)
 
@@ -214,28 +243,32 @@ def desktop_profile(tmp_path: Path) -> Path:
     return profile
 
 
-def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_profile, artifacts_dir):
+def _check_tools() -> None:
     for tool in ("Xvfb", "qgis", "import"):
         assert shutil.which(tool), f"{tool} missing: run `make setup`"
-    for old in artifacts_dir.glob("swipe_desktop_*.png"):
+
+
+def run_session(tmp_path: Path, project: Path, extent: str, profile: Path, artifacts: Path, prefix: str,
+                navigator_shot: str | None = None) -> dict:
+    """Start QGIS on ``project`` under Xvfb, run the startup script, keep screenshots; the JSON."""
+    _check_tools()
+    for old in artifacts.glob(f"{prefix}_*.png"):
         old.unlink()
     out = tmp_path / "swipe.json"
     script = tmp_path / "startup.py"
     script.write_text(STARTUP, encoding="utf-8")
-    # a view over part of the county: imagery with the one map's overlays on top
-    extent = f"{X0 + 500},{Y0 + 300},{X0 + 3500},{Y0 + 2700}"
     xvfb, display = _start_xvfb()
     qgis = None
     log = tmp_path / "qgis.log"
     try:
         env = dict(os.environ)
         env.pop("QT_QPA_PLATFORM", None)
-        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts_dir),
-                   LIANGWEI_PROJECT=str(onemap_project), LIANGWEI_EXTENT=extent,
+        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts),
+                   LIANGWEI_PROJECT=str(project), LIANGWEI_EXTENT=extent, LIANGWEI_PREFIX=prefix,
                    QGIS_PLUGINPATH=str(ROOT / "build" / "plugins"))
         with open(log, "wb") as log_file:
             qgis = subprocess.Popen(
-                ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(desktop_profile),
+                ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(profile),
                  "--code", str(script)],
                 env=env, stdout=log_file, stderr=subprocess.STDOUT,
             )
@@ -244,7 +277,18 @@ def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_pr
                 time.sleep(0.5)
             assert out.exists(), "QGIS desktop did not report: " + log.read_text(errors="replace")[-3000:]
             subprocess.run(["import", "-display", display, "-window", "root",
-                            str(artifacts_dir / "swipe_desktop_screen.png")], check=True, timeout=60)
+                            str(artifacts / f"{prefix}_screen.png")], check=True, timeout=60)
+            if navigator_shot:
+                (tmp_path / "swipe.json.next").touch()
+                deadline = time.time() + 30
+                while time.time() < deadline and qgis.poll() is None:
+                    state = json.loads(out.read_text(encoding="utf-8"))
+                    if state.get("nav_done") or "error" in state:
+                        break
+                    time.sleep(0.3)
+                time.sleep(1.5)  # let the dock and the zoomed canvas paint
+                subprocess.run(["import", "-display", display, "-window", "root",
+                                str(artifacts / navigator_shot)], check=True, timeout=60)
             (tmp_path / "swipe.json.quit").touch()
             try:
                 qgis.wait(30)
@@ -253,29 +297,41 @@ def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_pr
     finally:
         _stop(qgis)
         _stop(xvfb)
-
     data = json.loads(out.read_text(encoding="utf-8"))
     assert "error" not in data, data.get("error")
     assert data.get("done"), data
+    return data
+
+
+def _halves(artifacts: Path, prefix: str, fraction: float, margin: int = 20):
+    """(canvas, expected before, expected after) arrays and the left/right regions."""
+    canvas = _array(artifacts / f"{prefix}_canvas.png")
+    before = _array(artifacts / f"{prefix}_expected_before.png")
+    after = _array(artifacts / f"{prefix}_expected_after.png")
+    h = min(canvas.shape[0], before.shape[0], after.shape[0])
+    w = min(canvas.shape[1], before.shape[1], after.shape[1])
+    canvas, before, after = canvas[:h, :w], before[:h, :w], after[:h, :w]
+    mid = int(round(fraction * w))
+    return canvas, before, after, np.s_[:, : mid - margin], np.s_[:, mid + margin:]
+
+
+def _diff(a, b, region) -> float:
+    return float(np.abs(a[region] - b[region]).mean())
+
+
+def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_profile, artifacts_dir):
+    # a view over part of the county: imagery with the one map's overlays on top
+    extent = f"{X0 + 500},{Y0 + 300},{X0 + 3500},{Y0 + 2700}"
+    data = run_session(tmp_path, onemap_project, extent, desktop_profile, artifacts_dir, "swipe_desktop",
+                       navigator_shot="navigator_desktop_screen.png")
     assert data["action_found"] and data["shortcut"] == "Ctrl+Shift+W"
     assert data["tool"] == "SwipeMapTool"
     newest = sorted(EPOCHS, reverse=True)
     assert data["after"] == f"影像 {newest[0][0]}" and data["before"] == f"影像 {newest[1][0]}"
     assert data["fraction"] == pytest.approx(0.5, abs=0.02)
 
-    canvas = _array(artifacts_dir / "swipe_desktop_canvas.png")
-    before = _array(artifacts_dir / "swipe_desktop_expected_before.png")
-    after = _array(artifacts_dir / "swipe_desktop_expected_after.png")
-    h = min(canvas.shape[0], before.shape[0], after.shape[0])
-    w = min(canvas.shape[1], before.shape[1], after.shape[1])
-    canvas, before, after = canvas[:h, :w], before[:h, :w], after[:h, :w]
-    mid = int(round(data["fraction"] * w))
-    margin = 20  # the divider and its handle
-    left, right = np.s_[:, : mid - margin], np.s_[:, mid + margin:]
-
-    def diff(a, b, region):
-        return float(np.abs(a[region] - b[region]).mean())
-
+    canvas, before, after, left, right = _halves(artifacts_dir, "swipe_desktop", data["fraction"])
+    diff = _diff
     # the two epochs really differ in this view
     assert diff(before, after, left) > 40 and diff(before, after, right) > 40
     # left of the divider: the before epoch; right: the after epoch (allowing for rendering noise)
@@ -283,3 +339,48 @@ def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_pr
     assert diff(canvas, after, right) < 6, diff(canvas, after, right)
     assert diff(canvas, after, left) > 40 and diff(canvas, before, right) > 40
     assert (artifacts_dir / "swipe_desktop_screen.png").stat().st_size > 10_000
+
+    # patch navigator in the same session: the one map's patch layer, third patch by JCBH,
+    # its case stage from the register, zoomed to it with a margin; swipe item gone
+    assert data["swipe_off"] and data["swipe_item_removed"]
+    assert data.get("nav_done"), data
+    assert data["nav_layer"] == "卫片图斑" and data["nav_count"] == 6
+    rows = dict(data["nav_rows"])
+    assert rows["监测编号"] == "35062720250002"
+    assert rows["案件阶段"] == "拆除整治"  # the register's third case (i = 2, not overdue)
+    assert data["nav_patch_in_view"] and data["nav_view"][0] >= 1.5 * data["nav_view"][1] - 1e-6
+
+
+def _sample_dir() -> Path | None:
+    for candidate in (os.environ.get("LIANGWEI_SAMPLE_DIR"), str(ROOT / "sample")):
+        if candidate and (Path(candidate) / "catalogue.toml").exists() and list(Path(candidate).glob("imagery/*.tif")):
+            return Path(candidate)
+    return None
+
+
+@pytest.mark.slow
+def test_swipe_on_sample_county(tmp_path, desktop_profile, artifacts_dir, qgis_app):
+    """The same on the sample county's real epochs, zoomed to a monitoring patch (new building):
+    left of the divider matches the before rendering better than the after one, and vice versa."""
+    sample = _sample_dir()
+    if sample is None:
+        pytest.skip("no sample county: run `make sample` (or set LIANGWEI_SAMPLE_DIR)")
+    from osgeo import ogr
+
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    qgz = write_onemap_project(sample / "catalogue.toml", tmp_path / "onemap.qgz")
+    # a close view centred on the largest monitoring patch: the divider cuts through the new building
+    ds = ogr.Open(str(sample / "patches.gpkg"))
+    layer = ds.GetLayerByName("卫片图斑")
+    largest = max(layer, key=lambda f: f.GetGeometryRef().GetArea())
+    x0, x1, y0, y1 = largest.GetGeometryRef().GetEnvelope()
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = max(x1 - x0, y1 - y0) * 1.5
+    extent = f"{cx - half},{cy - half * 0.65},{cx + half},{cy + half * 0.65}"
+    data = run_session(tmp_path, qgz, extent, desktop_profile, artifacts_dir, "swipe_sample")
+    assert data["tool"] == "SwipeMapTool" and data["before"] != data["after"]
+    canvas, before, after, left, right = _halves(artifacts_dir, "swipe_sample", data["fraction"])
+    assert _diff(canvas, before, left) < _diff(canvas, after, left)
+    assert _diff(canvas, after, right) < _diff(canvas, before, right)
+    assert _diff(canvas, before, left) < 6 and _diff(canvas, after, right) < 6
