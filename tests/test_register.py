@@ -38,7 +38,7 @@ def pg():
     cluster.stop()
 
 
-@pytest.fixture(params=["gpkg", "postgis"])
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def target(request, tmp_path):
     if request.param == "gpkg":
         return str(tmp_path / "台账.gpkg")
@@ -386,6 +386,7 @@ def test_grid_zero_reports_and_missed_days(reg):
 
 # -- PostGIS specifics ---------------------------------------------------------------------------
 
+@pytest.mark.postgis
 def test_qgis_connection_name_and_layer(pg, qgis_app):
     from qgis.core import QgsSettings, QgsVectorLayer
 

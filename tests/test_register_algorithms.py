@@ -35,7 +35,7 @@ def pg():
     cluster.stop()
 
 
-@pytest.fixture(params=["gpkg", "postgis"])
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def target(request, tmp_path):
     if request.param == "gpkg":
         return str(tmp_path / "sub" / "台账.gpkg")     # folder and file created on first use

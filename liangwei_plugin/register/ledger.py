@@ -143,22 +143,29 @@ def _write_xlsx(path: Path, rows: list[list], title: str, today: dt.date, fb: Fe
     red = Font(name="宋体", size=11, color="C00000")
     kinds = [k for _, _, k in LEDGER_COLUMNS]
     totals = [0.0] * len(LEDGER_COLUMNS)
+    # Plain values where no format is needed: styling every one of 100 000 × 24 cells triples the time.
     for n, r in enumerate(rows):
         if n % 2000 == 0:
             check_canceled(fb)
         out = []
         overdue = str(r[20]).startswith("是")
         for i, v in enumerate(r):
-            c = WriteOnlyCell(ws, value=(None if v == "" else v))
-            c.border = border
-            c.font = red if overdue and i in (15, 16, 20) else font
-            if kinds[i] == "area":
+            kind = kinds[i]
+            if kind == "area":
+                c = WriteOnlyCell(ws, value=v)
                 c.number_format = "#,##0.00"
                 if v is not None:
                     totals[i] += float(v)
-            elif kinds[i] == "date" and v:
-                c.value = dt.date.fromisoformat(str(v)[:10])
+            elif kind == "date" and v:
+                c = WriteOnlyCell(ws, value=dt.date.fromisoformat(str(v)[:10]))
                 c.number_format = "yyyy-mm-dd"
+            elif overdue and i in (15, 20):
+                c = WriteOnlyCell(ws, value=v)
+            else:
+                out.append(None if v == "" else v)
+                continue
+            if overdue and i in (15, 16, 20):
+                c.font = red
             out.append(c)
         ws.append(out)
     total_row = []

@@ -232,6 +232,9 @@ class Register:
     def _fetch(self, cur, sql: str, params: Iterable = ()) -> list[dict]:
         self.x(cur, sql, params)
         names = [d[0] for d in cur.description]
+        if self.dialect.name == "gpkg" and "geom" not in names:
+            # SQLite hands back dates as ISO text already: nothing to normalise (fast path for big lists)
+            return [dict(zip(names, r)) for r in cur.fetchall()]
         return [self._row(names, r) for r in cur.fetchall()]
 
     def get_case(self, ref, with_geometry: bool = False, cur=None) -> dict:
