@@ -421,11 +421,13 @@ def _name_hints(layer: QgsVectorLayer, field: str) -> dict[str, str]:
     return hints
 
 
-def complete_categories(layer: QgsVectorLayer, role: str, code_field: str | None) -> list[str]:
+def complete_categories(layer: QgsVectorLayer, role: str, code_field: str | None, prune: bool = True) -> list[str]:
     """Point a categorised style at ``code_field`` and add categories for codes it lacks.
 
-    Returns the values that got a new category (land use: coloured by their first-level class).
-    Non-categorised renderers are left as they are.
+    With ``prune`` the style's categories for codes absent from the data are dropped, so the legend
+    lists what the layer holds (the "其他" catch-all category stays).  Returns the values that got
+    a new category (land use: coloured by their first-level class).  Non-categorised renderers are
+    left as they are.
     """
     renderer = layer.renderer()
     if not isinstance(renderer, QgsCategorizedSymbolRenderer):
@@ -450,6 +452,12 @@ def complete_categories(layer: QgsVectorLayer, role: str, code_field: str | None
         renderer.addCategory(category)
         known.add(str(value))
         added.append(str(value))
+    if prune and present:
+        wanted = {str(v) for v in present}
+        for i in reversed(range(len(renderer.categories()))):
+            value = str(renderer.categories()[i].value())
+            if value not in wanted and value not in ("", "NULL"):
+                renderer.deleteCategory(i)
     # keep the "其他" (all other values) category last in the legend
     cats = renderer.categories()
     other = next((i for i, c in enumerate(cats) if str(c.value()) in ("", "NULL") and i != len(cats) - 1), None)
