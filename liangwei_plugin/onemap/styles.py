@@ -46,12 +46,11 @@ from ..paths import resource
 
 STYLES_DIR = resource("styles")
 STYLE_CONFIG = STYLES_DIR / "onemap_styles.toml"
-LANDUSE_CODES = resource("landuse_codes.toml")
 
 # Name fields looked at when a planning layer's code field holds codes rather than zone names.
 PLANNING_NAME_FIELDS = ("GHFQMC", "GHYTMC", "YDYHMC", "FQMC", "MC", "NAME")
 
-_SUFFIX = re.compile(r"^(\d{3,4}(?:H\d)?)[A-Z]+$")
+_SUFFIX = re.compile(r"^(\d{3,4}|\d{2}H\d)[A-Z]+$")  # 1104A -> 1104, 08H2A -> 08H2
 
 
 @lru_cache(maxsize=4)
@@ -59,19 +58,6 @@ def load_style_config(path: str | None = None) -> dict[str, Any]:
     """The parsed ``onemap_styles.toml`` (colour tables and style rules)."""
     with open(path or STYLE_CONFIG, "rb") as f:
         return tomllib.load(f)
-
-
-@lru_cache(maxsize=2)
-def _landuse_names(path: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
-    """(code -> name, first-level -> name) from the land-use code table, empty if not shipped."""
-    p = Path(path) if path else LANDUSE_CODES
-    if not p.exists():
-        return {}, {}
-    with open(p, "rb") as f:
-        data = tomllib.load(f)
-    codes = {k: v.get("name", "") for k, v in data.get("codes", {}).items()}
-    first = {k: v.get("name", "") for k, v in data.get("first_level", {}).items()}
-    return codes, first
 
 
 def normalise_landuse_code(value: Any) -> str:
@@ -101,16 +87,16 @@ def landuse_colour(code: Any, config: dict | None = None) -> tuple[str, str]:
 
 
 def landuse_label(code: Any) -> str:
-    """Legend label "0101 水田"; unknown second-level codes say their first-level class."""
+    """Legend label "0101 水田"; unknown second-level codes show their first-level class "0199 （耕地）".
+    Names come from the shared land-use code table (resources/landuse_codes.toml)."""
+    from ..landuse_codes import lookup
+
     text = normalise_landuse_code(code)
-    names, first = _landuse_names()
-    if text in names:
-        return f"{text} {names[text]}"
-    m = _SUFFIX.match(text)
-    if m and m.group(1) in names:
-        return f"{text} {names[m.group(1)]}"
-    if text[:2] in first:
-        return f"{text} （{first[text[:2]]}）"
+    info = lookup(text)
+    if info.level == 2 and info.name:
+        return f"{text} {info.name}"
+    if info.level == 1 and info.name:
+        return f"{text} （{info.name}）"
     return text or "（空）"
 
 
