@@ -207,3 +207,48 @@ def test_bad_inputs_are_named(tmp_path, liangwei_provider):
         run("advancecases", REGISTER=str(tmp_path / "r.gpkg"), CASE_IDS="NOPE", TARGET_STAGE=2)
     with pytest.raises(QgsProcessingException, match="无法识别的台账"):
         run("exportledger", REGISTER="not-a-connection", OUTPUT=str(tmp_path / "x.xlsx"))
+
+
+def test_flag_overdue_and_grid_checkins(target, liangwei_provider):
+    from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingUtils
+
+    from liangwei.liangwei_plugin.register import Register
+
+    run("registercases", INPUT=determined_layer(), REGISTER=target, DATE="2026-11-02")   # 认定 due 11-04
+    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=2, DATE="2026-11-03", ACTOR="国土所")  # due 11-06
+
+    def features(out):
+        layer = out["OUTPUT"]
+        if isinstance(layer, str):
+            layer = QgsProcessingUtils.mapLayerFromString(layer, QgsProcessingContext())
+        return {f["case_no"] if "case_no" in f.fields().names() else f["unit_code"] + f["date"]: f
+                for f in layer.getFeatures()}
+
+    out = run("flagoverdue", REGISTER=target, AS_OF="2026-11-05", OUTPUT="memory:")
+    assert out["OVERDUE"] == 2 and out["FLAGGED"] == 0          # P002, P004 (认定 overdue); P003 closed
+    feats = features(out)
+    assert {f["patch_id"]: (f["role"], f["overdue_days"]) for f in feats.values()} == {
+        "P002": ("认定人员", 1), "P004": ("认定人员", 1)}
+    assert all(abs(f.geometry().area() - {"P002": 900.0, "P004": 1600.0}[f["patch_id"]]) < 1e-6 for f in feats.values())
+    out = run("flagoverdue", REGISTER=target, AS_OF="2026-11-08", RECORD=True, ACTOR="效能办", OUTPUT="memory:")
+    assert out["OVERDUE"] == 3 and out["FLAGGED"] == 3
+    p1 = next(f for f in features(out).values() if f["patch_id"] == "P001")
+    # new case not demolished by 11-06 → referral within 15 days: 11-21
+    assert (p1["role"], p1["referral_due"]) == ("拆除人员", "2026-11-21")
+    with Register(target) as reg:
+        assert reg.get_case("P001")["accountability"] == 1
+        assert reg.history("P004")[-1]["action"] == "flag" and reg.history("P004")[-1]["actor"] == "效能办"
+
+    run("gridcheckin", REGISTER=target, UNIT="G01", UNIT_NAME="东山村", TOWNSHIP="城关镇", DATE="2026-11-02",
+        REPORTER="网格员A", CASE_IDS="P001")
+    run("gridcheckin", REGISTER=target, UNIT="G02", UNIT_NAME="西溪村", TOWNSHIP="城关镇", DATE="2026-11-02",
+        REPORTER="网格员B")
+    zero = run("gridcheckin", REGISTER=target, UNIT="G01", DATE="2026-11-03", REPORTER="网格员A")
+    assert zero["CASES"] == 0
+    with pytest.raises(QgsProcessingException, match="重复"):
+        run("gridcheckin", REGISTER=target, UNIT="G01", DATE="2026-11-03")
+    with pytest.raises(QgsProcessingException, match="没有案件"):
+        run("gridcheckin", REGISTER=target, UNIT="G02", DATE="2026-11-03", CASE_IDS="NOPE")
+    missed = run("missedgridreports", REGISTER=target, START="2026-11-02", END="2026-11-04", OUTPUT="memory:")
+    assert missed["MISSED"] == 3
+    assert set(features(missed)) == {"G022026-11-03", "G012026-11-04", "G022026-11-04"}
