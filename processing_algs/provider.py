@@ -26,6 +26,9 @@ ALGORITHMS = [
     ("advance_cases", "AdvanceCasesAlgorithm"),
     ("export_ledger", "ExportLedgerAlgorithm"),
     ("case_statistics", "CaseStatisticsAlgorithm"),
+    ("flag_overdue", "FlagOverdueAlgorithm"),
+    ("grid_checkin", "GridCheckinAlgorithm"),
+    ("missed_grid_reports", "MissedGridReportsAlgorithm"),
 ]
 
 
