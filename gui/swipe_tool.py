@@ -323,6 +323,18 @@ class SwipeController:
         self.pickers.setVisible(False)
         self.before_combo.layerChanged.connect(self._combo_changed)
         self.after_combo.layerChanged.connect(self._combo_changed)
+        QgsProject.instance().layersWillBeRemoved.connect(self._layers_removed)
+
+    def _layers_removed(self, layer_ids) -> None:
+        """An epoch being removed (or the project closed) ends the swipe before the layer dies."""
+        ids = set(layer_ids)
+        if self._choice and ids & set(self._choice):
+            self._choice = None
+        epochs = {lyr.id() for lyr in (self.tool.before, self.tool.after) if lyr is not None}
+        if epochs & ids:
+            if self.action.isChecked():
+                self.action.setChecked(False)  # deactivates the tool
+            self.tool.before = self.tool.after = None
 
     def _toggled(self, checked: bool) -> None:
         canvas = self.iface.mapCanvas()
@@ -368,6 +380,10 @@ class SwipeController:
         self.tool.set_epochs(before, after)
 
     def unload(self) -> None:
+        try:
+            QgsProject.instance().layersWillBeRemoved.disconnect(self._layers_removed)
+        except TypeError:
+            pass
         canvas = self.iface.mapCanvas()
         if canvas.mapTool() is self.tool:
             canvas.unsetMapTool(self.tool)

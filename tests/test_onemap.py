@@ -370,13 +370,19 @@ def test_project_has_relative_paths_and_can_be_moved(built, small_county, tmp_pa
         text = z.read(qgs).decode("utf-8")
     assert str(small_county.parent) not in text
     assert "./data/county.gpkg" in text
-    # move the whole folder elsewhere: the project still finds every layer
-    moved = tmp_path / "elsewhere"
-    shutil.copytree(small_county.parent, moved)
-    project = _open(moved / built.name)
+    # build in a folder of its own, then move the whole folder: the project still finds every layer
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    original = make_small_county(tmp_path / "县局" / "一张图")
+    write_onemap_project(original, original.parent / "onemap.qgz")
+    moved = tmp_path / "移交" / "一张图"
+    moved.parent.mkdir()
+    shutil.move(str(original.parent), str(moved))
+    assert not original.parent.exists()
+    project = _open(moved / "onemap.qgz")
     layers = list(project.mapLayers().values())
-    assert layers and all(l.isValid() for l in layers)
-    assert all(str(moved) in l.source() for l in layers)
+    assert len(layers) == 10 + len(EPOCHS) and all(l.isValid() for l in layers)
+    assert all(l.source().startswith(str(moved)) for l in layers)
 
 
 def test_renders_in_plain_qgis(built):

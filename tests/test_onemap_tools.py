@@ -231,3 +231,21 @@ def test_plugin_component_adds_and_removes_actions(qgis_iface):
 
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     assert menu.actions() == [] and toolbar.actions() == []
+
+
+def test_swipe_ends_when_an_epoch_is_removed(loaded_project, qgis_iface):
+    from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+    from liangwei.gui.swipe_tool import SwipeController, default_epochs
+
+    controller = SwipeController(qgis_iface, QMenu(), QToolBar())
+    try:
+        controller.action.setChecked(True)
+        before, after = default_epochs(loaded_project)
+        assert controller.tool.before is before and controller.tool.after is after
+        assert qgis_iface.mapCanvas().mapTool() is controller.tool
+        loaded_project.removeMapLayer(before.id())
+        assert not controller.action.isChecked()
+        assert controller.tool.item is None and controller.tool.before is None
+    finally:
+        controller.unload()
