@@ -1,7 +1,7 @@
 """Menu/toolbar entries of the one map: "加载一张图…", "卷帘对比" (swipe), "图斑导航" (navigator)."""
 from __future__ import annotations
 
-from qgis.core import QgsProject, QgsSettings
+from qgis.core import Qgis, QgsProject, QgsSettings
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QFileDialog
 
@@ -48,8 +48,8 @@ class OneMapComponent:
             result = build_onemap(catalogue_path, project)
         except CatalogueError as exc:
             logger.warning(str(exc))
-            self.iface.messageBar().pushCritical(tr("加载一张图"), "；".join(exc.problems[:3]) +
-                                                 (tr("……详见日志") if len(exc.problems) > 3 else ""))
+            self.iface.messageBar().pushMessage(tr("加载一张图"), "；".join(exc.problems[:3]) +
+                                                (tr("……详见日志") if len(exc.problems) > 3 else ""), Qgis.Critical, 0)
             return False
         canvas = self.iface.mapCanvas()
         if was_empty:
@@ -57,7 +57,7 @@ class OneMapComponent:
             if not extent.isNull():
                 canvas.setReferencedExtent(extent)
         canvas.refresh()
-        self.iface.messageBar().pushSuccess(tr("加载一张图"), tr("已加载 %d 个图层") % len(result.layers))
+        self.iface.messageBar().pushMessage(tr("加载一张图"), tr("已加载 %d 个图层") % len(result.layers), Qgis.Success, 5)
         return True
 
     def unload(self) -> None:

@@ -249,3 +249,29 @@ def test_swipe_ends_when_an_epoch_is_removed(loaded_project, qgis_iface):
         assert controller.tool.item is None and controller.tool.before is None
     finally:
         controller.unload()
+
+
+def test_menu_load_builds_into_the_open_project(onemap_qgz, qgis_iface, tmp_path):
+    from qgis.core import QgsLayerTreeGroup, QgsProject
+    from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+    from liangwei.gui.onemap_component import OneMapComponent
+    from test_onemap import GROUPS_TOP_DOWN
+
+    project = QgsProject.instance()
+    project.clear()
+    component = OneMapComponent(qgis_iface, QMenu(), QToolBar())
+    try:
+        assert component.load(str(onemap_qgz.parent / "catalogue.toml"))
+        groups = [c.name() for c in project.layerTreeRoot().children() if isinstance(c, QgsLayerTreeGroup)]
+        assert groups == GROUPS_TOP_DOWN
+        assert len(project.mapLayers()) == 10 + len(EPOCHS)
+        assert project.crs().authid() == "EPSG:4527"
+        bad = tmp_path / "bad.toml"
+        bad.write_text('[[layer]]\nrole = "imagery"\npath = "none.tif"\nname = "坏影像"\n', encoding="utf-8")
+        before = len(project.mapLayers())
+        assert not component.load(str(bad))
+        assert len(project.mapLayers()) == before  # nothing added from a bad catalogue
+    finally:
+        component.unload()
+        project.clear()
