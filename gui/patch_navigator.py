@@ -196,10 +196,7 @@ class PatchNavigatorDock(QgsDockWidget):
         if feature is None or layer is None:
             return False
         layer.selectByIds([feature.id()])
-        params = {}
-        for definition in algorithm.parameterDefinitions():
-            if definition.type() in ("source", "vector") and not params:
-                params[definition.name()] = QgsProcessingFeatureSourceDefinition(layer.id(), selectedFeaturesOnly=True)
+        params = document_parameters(algorithm, layer, QgsProject.instance())
         try:
             import processing
 
@@ -208,6 +205,33 @@ class PatchNavigatorDock(QgsDockWidget):
             logger.exception("无法打开 %s", alg_id)
             return False
         return True
+
+
+def document_parameters(algorithm, layer: QgsVectorLayer, project: QgsProject) -> dict:
+    """Pre-filled parameters of a document algorithm for the selected patch of ``layer``:
+    the patch layer restricted to its selection, the one map's imagery epochs and its planning /
+    protected layers for the location map (where the algorithm has such parameters)."""
+    from qgis.core import QgsProcessing
+
+    def by_role(*roles):
+        return [lyr.id() for lyr in project.mapLayers().values() if lyr.customProperty(PROP_ROLE) in roles]
+
+    params: dict = {}
+    patch_param = None
+    for definition in algorithm.parameterDefinitions():
+        kind, name = definition.type(), definition.name()
+        if kind in ("source", "vector") and patch_param is None:
+            patch_param = name
+            params[name] = (QgsProcessingFeatureSourceDefinition(layer.id(), selectedFeaturesOnly=True)
+                            if kind == "source" else layer.id())
+        elif kind == "boolean" and name.upper() in ("SELECTED_ONLY", "SELECTED"):
+            params[name] = True
+        elif kind == "multilayer":
+            if definition.layerType() == QgsProcessing.TypeRaster:
+                params[name] = by_role("imagery")
+            else:
+                params[name] = by_role("planning", "protected")
+    return params
 
 
 class PatchNavigatorController:

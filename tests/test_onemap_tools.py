@@ -275,3 +275,25 @@ def test_menu_load_builds_into_the_open_project(onemap_qgz, qgis_iface, tmp_path
     finally:
         component.unload()
         project.clear()
+
+
+def test_document_parameters_for_the_current_patch(patch_layers, qgis_iface, liangwei_provider):
+    from qgis.core import QgsApplication, QgsProcessingFeatureSourceDefinition, QgsProject, QgsRasterLayer
+
+    from liangwei.gui.patch_navigator import EXPORT_ALGORITHMS, document_parameters
+
+    patches, _register = patch_layers
+    algorithm = QgsApplication.processingRegistry().algorithmById(EXPORT_ALGORITHMS["report"])
+    if algorithm is None:
+        pytest.skip("liangwei:exportreports not registered")
+    epoch = QgsRasterLayer("/nowhere/epoch_20250101.tif", "影像", "gdal")
+    epoch.setCustomProperty("liangwei/role", "imagery")
+    QgsProject.instance().addMapLayer(epoch, False)
+    params = document_parameters(algorithm, patches, QgsProject.instance())
+    patch_params = [v for v in params.values() if v == patches.id() or isinstance(v, QgsProcessingFeatureSourceDefinition)]
+    assert len(patch_params) == 1
+    if isinstance(patch_params[0], QgsProcessingFeatureSourceDefinition):
+        assert patch_params[0].selectedFeaturesOnly
+    else:
+        assert True in params.values()  # "selected features only" switched on
+    assert [epoch.id()] in params.values()
