@@ -4,8 +4,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-SAMPLE="$ROOT/sample"
-OUT="$ROOT/demo_output"
+SAMPLE="${LIANGWEI_SAMPLE:-$ROOT/sample}"
+OUT="${LIANGWEI_DEMO_OUTPUT:-$ROOT/demo_output}"
 [ -f "$SAMPLE/county.gpkg" ] || { echo "demo: sample county missing; run 'make sample'" >&2; exit 1; }
 
 args=(

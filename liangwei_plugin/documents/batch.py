@@ -19,6 +19,7 @@ import subprocess
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,23 +200,18 @@ class _InProcess:
 
 
 def _process_pool(workers: int):
-    """Worker processes for reportlab (GIL-bound) while the main process renders maps with QGIS."""
+    """Worker processes for reportlab (GIL-bound) while the main process renders maps with QGIS.
+
+    Only from a plain Python interpreter (scripts, tests, the benchmark): inside QGIS desktop or
+    qgis_process the embedded interpreter cannot be re-spawned reliably, so PDFs are built in-process.
+    """
     import multiprocessing as mp
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("spawn")
-    exe = Path(sys.executable)
-    if "python" not in exe.name.lower():  # qgis_process / QGIS desktop: find the interpreter beside them
-        for cand in (Path(sys.exec_prefix) / "bin" / "python3", Path(sys.exec_prefix) / "python.exe",
-                     Path(sys.base_exec_prefix) / "bin" / "python3", Path("/usr/bin/python3")):
-            if cand.exists():
-                exe = cand
-                break
-        else:
-            return None
-    ctx.set_executable(str(exe))
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    if not Path(sys.executable).name.lower().startswith("python"):
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
 
 
 def export_batch(
@@ -313,10 +309,19 @@ def export_batch(
     total = max(1, len(todo))
 
     def finish(item) -> None:
-        fut, r, fname, fp, number = item
+        nonlocal executor
+        fut, r, fname, fp, number, doc = item
         part = folder / f"{fname}.part"
         try:
-            pages = fut.result()
+            try:
+                pages = fut.result()
+            except BrokenProcessPool:
+                # a worker died (e.g. no usable interpreter): build the rest here
+                if not isinstance(executor, _InProcess):
+                    fb.warning("PDF 工作进程异常退出，改为在本进程中生成")
+                    executor.shutdown(wait=False)
+                    executor = _InProcess()
+                pages = build_pdf(kind, doc, config, str(part))
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
             logger.exception("%s %s 生成失败", title, r.patch_id)
             fb.warning(f"图斑 {r.patch_id} 的{title}生成失败：{exc}")
@@ -350,7 +355,7 @@ def export_batch(
             if maps_pending is not None:
                 doc.maps = maps_pending.result()
             fut = executor.submit(build_pdf, kind, doc, config, str(folder / f"{fname}.part"))
-            pending.append((fut, r, fname, fp, number))
+            pending.append((fut, r, fname, fp, number, doc))
             while pending and (pending[0][0].done() or len(pending) > 2 * max(1, workers)):
                 finish(pending.pop(0))
             if progress:
