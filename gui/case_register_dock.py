@@ -469,6 +469,7 @@ def register_layer(register) -> QgsVectorLayer | None:
     """The register's case table as a QGIS layer: role property, virtual ``overdue`` field, overdue style."""
     uri, provider = register.layer_uri()
     layer = QgsVectorLayer(uri, tr("案件台账"), provider)
+    layer.featureCount()
     if not layer.isValid():
         logger.warning("无法加载台账图层：%s", uri)
         return None
@@ -485,16 +486,46 @@ def register_layer(register) -> QgsVectorLayer | None:
             layer.setFieldAlias(idx, tr(label))
     layer.setFieldAlias(layer.fields().indexOf("overdue"), tr("是否超期"))
     root = QgsRuleBasedRenderer.Rule(None)
+    # rules on the stored columns (not the virtual field) so the style also works when saved as the default
+    overdue = '"is_open" = 1 AND "stage_due" < to_date(now())'
     for label, expr, fill, outline in (
-            (tr("超期"), '"overdue" = 1', "255,80,80,140", "200,0,0,255"),
-            (tr("办理中"), '"is_open" = 1 AND "overdue" = 0', "255,190,60,110", "230,120,0,255"),
+            (tr("超期"), overdue, "255,80,80,140", "200,0,0,255"),
+            (tr("办理中"), f'"is_open" = 1 AND NOT ({overdue})', "255,190,60,110", "230,120,0,255"),
             (tr("已办结"), '"is_open" = 0', "160,160,160,80", "110,110,110,255")):
         symbol = QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": "0.6"})
         root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, expr, label))
     layer.setRenderer(QgsRuleBasedRenderer(root))
     layer.setDisplayExpression('"case_no" || \' \' || coalesce("stage", \'\')')
     QgsExpressionContextUtils.setLayerVariable(layer, "liangwei_register", register.description)
+    save_default_style(uri, provider, layer)
     return layer
+
+
+def save_default_style(uri: str, provider: str, styled: QgsVectorLayer) -> bool:
+    """Store the style in the register (table layer_styles) as its default, once, so the register looks
+    the same when someone adds it to QGIS by hand (GeoPackage and PostGIS both support this).
+
+    Saved through a throw-away layer: saving on the displayed layer before its provider has counted
+    the features leaves the GeoPackage provider unable to count them (QGIS 3.22/GDAL 3.6)."""
+    try:
+        tmp = QgsVectorLayer(uri, "liangwei_style", provider)
+        if not tmp.isValid():
+            return False
+        result = tmp.listStylesInDatabase()
+        if result and result[0] > 0:
+            return False
+        tmp.featureCount()
+        tmp.setRenderer(styled.renderer().clone())
+        for i in range(tmp.fields().count()):
+            j = styled.fields().indexOf(tmp.fields().at(i).name())
+            if j >= 0 and styled.attributeAlias(j):
+                tmp.setFieldAlias(i, styled.attributeAlias(j))
+        tmp.setDisplayExpression(styled.displayExpression())
+        tmp.saveStyleToDatabase("liangwei", tr("两违案件台账：超期标红、办理中橙色、已办结灰色"), True, "")
+        return True
+    except Exception:  # noqa: BLE001 - a read-only register still loads, just without a stored style
+        logger.warning("无法在台账中保存默认样式")
+        return False
 
 
 class CaseRegisterComponent:

@@ -400,9 +400,15 @@ def test_qgis_connection_name_and_layer(pg, qgis_app):
             assert r.dialect.name == "postgis" and r.dialect.schema == "by_name"
             r.register_cases(records(2), found_date="2026-11-02")
             uri, provider = r.layer_uri()
-        layer = QgsVectorLayer(uri, "cases", provider)
-        assert layer.isValid(), uri
-        assert layer.featureCount() == 2 and layer.crs().authid() == "EPSG:4527"
+            layer = QgsVectorLayer(uri, "cases", provider)
+            assert layer.isValid(), uri
+            assert layer.featureCount() == 2 and layer.crs().authid() == "EPSG:4527"
+            from liangwei.gui.case_register_dock import register_layer
+
+            styled = register_layer(r)          # the dock's layer: overdue style saved as the default
+            assert styled.featureCount() == 2 and styled.listStylesInDatabase()[0] == 1
+        again = QgsVectorLayer(uri, "cases", provider)
+        assert again.renderer().type() == "RuleRenderer"
     finally:
         s.remove(base)
 

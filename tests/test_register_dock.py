@@ -83,6 +83,11 @@ def test_dock_lists_filters_advances_and_zooms(small_register, qgis_iface, qgis_
     assert layer is not None and layer.featureCount() == 4
     assert layer in QgsProject.instance().mapLayers().values()
     assert layer.fields().indexOf("overdue") >= 0
+    assert layer.listStylesInDatabase()[0] == 1        # stored as the register's default style
+    from qgis.core import QgsVectorLayer
+
+    plain = QgsVectorLayer(small_register + "|layername=cases", "by hand", "ogr")
+    assert plain.renderer().type() == "RuleRenderer"    # a layer added by hand gets that style
     dock.shutdown()
     component.unload()
 

@@ -487,8 +487,19 @@ class Register:
                                   _diff(case, changes))
                     result.closed.append(case["case_no"])
             self.dialect.touch_contents(cur, CASES, self._extent(cur, extent))
+        if len(result.added) >= 1000:
+            self.analyze()   # fresh statistics, so the planners pick the indexes after a bulk load
         fb.set_progress(100.0)
         return result
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics of the case tables."""
+        cur = self.conn.cursor()
+        try:
+            for table in (CASES, HISTORY):
+                cur.execute(f'ANALYZE "{table}"')
+        finally:
+            cur.close()
 
     def _extent(self, cur, new_extent):
         if new_extent is None or self.dialect.name != "gpkg":
@@ -644,6 +655,8 @@ class Register:
                     after_each(i)
         for case_no, message in result.refused:
             fb.warning(message)
+        if len(result.advanced) >= 1000:
+            self.analyze()
         return result
 
     def update_case(self, ref, changes: dict, actor: str = "", note: str = "",
