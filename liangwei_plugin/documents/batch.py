@@ -199,6 +199,25 @@ class _InProcess:
         pass
 
 
+def _embedded_python() -> bool:
+    """True inside QGIS desktop / qgis_process: sys.executable is not the program that is running."""
+    import sys
+
+    exe = Path(sys.executable or "")
+    if not exe.name.lower().startswith("python"):
+        return True
+    try:
+        import psutil
+
+        running = Path(psutil.Process().exe())
+    except Exception:  # noqa: BLE001 - no psutil: trust sys.executable
+        return False
+    try:
+        return running.resolve() != exe.resolve()
+    except OSError:
+        return True
+
+
 def _process_pool(workers: int):
     """Worker processes for reportlab (GIL-bound) while the main process renders maps with QGIS.
 
@@ -209,7 +228,7 @@ def _process_pool(workers: int):
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    if not Path(sys.executable).name.lower().startswith("python"):
+    if _embedded_python():
         return None
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
 
