@@ -28,7 +28,7 @@ from qgis.PyQt.QtWidgets import QAction, QLabel, QToolBar
 from ..liangwei_plugin.i18n import tr
 from ..liangwei_plugin.paths import icon_path
 
-SWIPE_SHORTCUT = "Ctrl+Shift+W"
+SWIPE_SHORTCUT = "Ctrl+Alt+W"  # Ctrl+Shift+W is QGIS's "Add WMS/WMTS Layer"
 SWIPE_ACTION_NAME = "mLiangweiActionSwipe"
 SWIPE_TOOLBAR_NAME = "mLiangweiSwipeToolBar"
 DATE_PROPERTY = "liangwei/date"

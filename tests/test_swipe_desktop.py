@@ -2,7 +2,7 @@
 
 A one map is built from the test county (three epochs of distinct colours); QGIS starts with the
 plugin enabled in a fresh profile, opens the project, activates the swipe tool with its keyboard
-shortcut (falling back to the menu action), drags the divider to the middle and grabs the canvas.
+shortcut Ctrl+Alt+W, drags the divider to the middle and grabs the canvas.
 The startup script also renders the same view twice with plain QgsMapSettings — once with the
 after epoch, once with the before epoch in its place — without using the plugin's code; the test
 checks that the left half of the canvas matches the before rendering and the right half the after
@@ -77,6 +77,9 @@ STARTUP = textwrap.dedent(
     @guarded
     def zoom():
         canvas = iface.mapCanvas()
+        e = canvas.extent()
+        data["initial_extent"] = [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()]
+        data["initial_crs"] = canvas.mapSettings().destinationCrs().authid()
         canvas.setExtent(QgsRectangle(*EXTENT))
         canvas.refresh()
         QTimer.singleShot(2500, activate)
@@ -91,9 +94,12 @@ STARTUP = textwrap.dedent(
         QApplication.setActiveWindow(iface.mainWindow())
         canvas.setFocus()
         QApplication.processEvents()
-        QTest.keyClick(canvas, Qt.Key_W, Qt.ControlModifier | Qt.ShiftModifier)
+        QTest.keyClick(canvas, Qt.Key_W, Qt.ControlModifier | Qt.AltModifier)
         QApplication.processEvents()
         data["shortcut_activated"] = bool(action and action.isChecked())
+        data["active_window"] = QApplication.activeWindow() is iface.mainWindow()
+        data["same_shortcut"] = [a.objectName() or a.text() for a in iface.mainWindow().findChildren(QAction)
+                                 if action and a.shortcut() == action.shortcut()]
         if action and not action.isChecked():
             action.trigger()
         tool = canvas.mapTool()
@@ -324,7 +330,15 @@ def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_pr
     extent = f"{X0 + 500},{Y0 + 300},{X0 + 3500},{Y0 + 2700}"
     data = run_session(tmp_path, onemap_project, extent, desktop_profile, artifacts_dir, "swipe_desktop",
                        navigator_shot="navigator_desktop_screen.png")
-    assert data["action_found"] and data["shortcut"] == "Ctrl+Shift+W"
+    # the project opens on the whole county (the default view stored by the builder), in its CRS
+    assert data["initial_crs"] == "EPSG:4527"
+    ix0, iy0, ix1, iy1 = data["initial_extent"]
+    assert ix0 <= X0 + 1 and iy0 <= Y0 + 1 and ix1 >= X0 + 3999 and iy1 >= Y0 + 2999
+    assert (ix1 - ix0) < 3 * 4000  # … and not zoomed far out
+    # the keyboard shortcut (no other QGIS action has it) switched the swipe tool on
+    assert data["action_found"] and data["shortcut"] == "Ctrl+Alt+W"
+    assert data["same_shortcut"] == ["mLiangweiActionSwipe"] and data["active_window"]
+    assert data["shortcut_activated"]
     assert data["tool"] == "SwipeMapTool"
     newest = sorted(EPOCHS, reverse=True)
     assert data["after"] == f"影像 {newest[0][0]}" and data["before"] == f"影像 {newest[1][0]}"
