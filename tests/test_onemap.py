@@ -48,7 +48,8 @@ def _write_layer(path: Path, name: str, rows: list[tuple[str, dict]], epsg: int 
         feat = ogr.Feature(lyr.GetLayerDefn())
         for k, v in attrs.items():
             feat.SetField(k, v)
-        feat.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        if wkt:
+            feat.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
         lyr.CreateFeature(feat)
     ds = None
 
@@ -498,3 +499,28 @@ def test_sample_county_one_map(sample_county, tmp_path):
     assert isinstance(renderer, QgsCategorizedSymbolRenderer)
     present = _distinct(landuse.source(), renderer.classAttribute())
     assert present and present <= {str(c.value()) for c in renderer.categories()}
+
+
+def test_register_as_table_or_polygons(tmp_path, qgis_app):
+    """A register kept as a plain GeoPackage table is listed unstyled; a polygon register gets the
+    polygon variant of the case style."""
+    from qgis.core import QgsRuleBasedRenderer
+
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    gpkg = tmp_path / "register.gpkg"
+    _write_layer(gpkg, "cases", [("", {"patch_id": "P1", "stage": "办结"})], geom_type=ogr.wkbNone)
+    ds = ogr.Open(str(gpkg))
+    assert ds.GetLayerByName("cases").GetGeomType() == ogr.wkbNone
+    ds = None
+    _write_layer(gpkg, "case_areas", [(_box(X0, Y0, X0 + 100, Y0 + 100), {"patch_id": "P1", "stage": "办结", "overdue": "1"})])
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text('[[layer]]\nrole = "register"\npath = "register.gpkg|layername=cases"\n\n'
+                         '[[layer]]\nrole = "register"\npath = "register.gpkg|layername=case_areas"\n', encoding="utf-8")
+    project = _open(write_onemap_project(catalogue, tmp_path / "r.qgz"))
+    table = project.mapLayersByName("cases")[0]
+    areas = project.mapLayersByName("case_areas")[0]
+    assert table.isValid() and not table.isSpatial()
+    assert isinstance(areas.renderer(), QgsRuleBasedRenderer)
+    assert areas.renderer().rootRule().children()[1].label() == "逾期"
+    assert [n.name() for n in project.layerTreeRoot().findGroup("案件台账").findLayers()] == ["cases", "case_areas"]
