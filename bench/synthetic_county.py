@@ -65,6 +65,8 @@ def star_polygons(n: int, extent: float, rmin: float, rmax: float, seed: int, ma
 
 def patches(n: int, extent: float, seed: int) -> gpd.GeoDataFrame:
     geoms = star_polygons(n, extent, 20.0, 80.0, seed)
+    bad = ~shapely.is_valid(geoms)  # two nearly equal random angles: use the hull (every tool gets valid input)
+    geoms[bad] = shapely.convex_hull(geoms[bad])
     return gpd.GeoDataFrame({
         "JCBH": np.char.add("WP", np.arange(n).astype(str)),
         "XZQDM": "350521",
@@ -72,8 +74,11 @@ def patches(n: int, extent: float, seed: int) -> gpd.GeoDataFrame:
 
 
 def protected(n: int, extent: float, rmin: float, rmax: float, seed: int, name: str) -> gpd.GeoDataFrame:
+    """Disjoint protected polygons (a real 红线/基本农田 layer does not overlap itself): overlapping stars
+    are merged, so every tool measures the same thing."""
     geoms = star_polygons(n, extent, rmin, rmax, seed, margin=0.0)
-    geoms = shapely.make_valid(geoms)
+    geoms = shapely.get_parts(shapely.union_all(shapely.make_valid(geoms)))
+    n = len(geoms)
     return gpd.GeoDataFrame({"MC": [f"{name}{i}" for i in range(n)]}, geometry=geoms, crs="EPSG:4527")
 
 

@@ -157,7 +157,17 @@ def _polygonal(geom):
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
-def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _threaded(func, arr: np.ndarray, workers: int) -> np.ndarray:
+    """``func`` over ``arr`` split in ``workers`` slices on threads (shapely releases the GIL)."""
+    if workers <= 1 or len(arr) < 20_000:
+        return func(arr)
+    cuts = np.linspace(0, len(arr), workers + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(func, [arr[a:b] for a, b in zip(cuts[:-1], cuts[1:])]))
+    return np.concatenate(parts)
+
+
+def repair_geometries(geoms: np.ndarray, workers: int = 1) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Make invalid geometries valid, keeping every polygonal part (``shapely.make_valid``, not buffer(0)).
 
     Returns (geometries, repaired flags, notes); the note names what was wrong (GEOS validity reason).
@@ -182,7 +192,7 @@ def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[s
         present[i] = False
     check = present.copy()
     valid = np.ones(n, dtype=bool)
-    valid[check] = shapely.is_valid(geoms[check])
+    valid[check] = _threaded(shapely.is_valid, geoms[check], workers)
     for i in np.nonzero(check & ~valid)[0]:
         reason = shapely.is_valid_reason(geoms[i])
         fixed = _polygonal(shapely.make_valid(geoms[i]))
@@ -220,7 +230,8 @@ def working_crs_for(gdf: gpd.GeoDataFrame, layer_name: str = "图斑") -> CRS:
 
 # --------------------------------------------------------------------------- the pair engine
 def _chunk_pairs(chunk_idx: np.ndarray, patches: np.ndarray, tree: shapely.STRtree, refs: np.ndarray,
-                 crs: CRS, method: str, patch_area: np.ndarray, keep_geoms: bool):
+                 crs: CRS, method: str, patch_area: np.ndarray, keep_geoms: bool,
+                 patch_bounds: np.ndarray, ref_bounds: np.ndarray):
     """Pairs (patch, ref) with positive overlap for one chunk of patches, and their areas."""
     p = patches[chunk_idx]
     shapely.prepare(p)
@@ -232,19 +243,25 @@ def _chunk_pairs(chunk_idx: np.ndarray, patches: np.ndarray, tree: shapely.STRtr
     pi = chunk_idx[local]
     pg = p[local]
     rg = refs[rj]
+    pb, rb = patch_bounds[pi], ref_bounds[rj]
     # A single polygon (connected interior) that meets a parcel but none of its rings lies inside it.
     # Multipolygons may have parts outside the parcel, so they take the contains/intersection path.
-    on_boundary = shapely.intersects(pg, shapely.boundary(rg))
-    single = shapely.get_type_id(pg) == 3
-    inside = ~on_boundary & single
+    # Only pairs whose envelopes nest can be "inside"/"contained": test just those.
+    maybe_inside = np.nonzero(np.all(pb[:, :2] >= rb[:, :2], axis=1) & np.all(pb[:, 2:] <= rb[:, 2:], axis=1)
+                              & (shapely.get_type_id(pg) == 3))[0]
+    inside = np.zeros(len(pi), dtype=bool)
+    if len(maybe_inside):
+        inside[maybe_inside] = ~shapely.intersects(pg[maybe_inside], shapely.boundary(rg[maybe_inside]))
     area = np.zeros(len(pi), dtype=np.float64)
     area[inside] = patch_area[pi[inside]]
-    rest = np.nonzero(~inside)[0]
-    contained = shapely.contains_properly(pg[rest], rg[rest])
+    maybe_contained = np.nonzero(~inside & np.all(rb[:, :2] >= pb[:, :2], axis=1) & np.all(rb[:, 2:] <= pb[:, 2:], axis=1))[0]
+    contained = np.zeros(len(pi), dtype=bool)
+    if len(maybe_contained):
+        contained[maybe_contained] = shapely.contains_properly(pg[maybe_contained], rg[maybe_contained])
     transformer = geographic_transformer(crs) if method == ELLIPSOIDAL else None
-    c_idx = rest[contained]
+    c_idx = np.nonzero(contained)[0]
     area[c_idx] = areas(rg[c_idx], crs, method, transformer)
-    x_idx = rest[~contained]
+    x_idx = np.nonzero(~inside & ~contained)[0]
     pieces = shapely.intersection(pg[x_idx], rg[x_idx])
     area[x_idx] = areas(pieces, crs, method, transformer)
     geoms = None
@@ -254,13 +271,15 @@ def _chunk_pairs(chunk_idx: np.ndarray, patches: np.ndarray, tree: shapely.STRtr
         geoms[c_idx] = rg[c_idx]
         geoms[x_idx] = pieces
     keep = area >= MIN_PIECE_M2
-    shapely.destroy_prepared(p)
+    shapely.destroy_prepared(p)  # don't leave GEOS prepared caches to interpreter exit (QGIS shares GEOS)
     return pi[keep], rj[keep], area[keep], (geoms[keep] if keep_geoms else None)
 
 
 def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: np.ndarray, crs: CRS,
            method: str, patch_area: np.ndarray, keep_geoms: bool, workers: int, feedback: Feedback,
            progress: tuple[float, float]):
+    patch_bounds = shapely.bounds(patches)
+    ref_bounds = shapely.bounds(refs)
     n = len(order)
     chunk = max(256, min(4000, math.ceil(n / max(1, workers * 8))))
     chunks = [order[i:i + chunk] for i in range(0, n, chunk)]
@@ -269,12 +288,13 @@ def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: 
     if workers <= 1 or len(chunks) == 1:
         for k, c in enumerate(chunks):
             check_canceled(feedback)
-            results.append(_chunk_pairs(c, patches, tree, refs, crs, method, patch_area, keep_geoms))
+            results.append(_chunk_pairs(c, patches, tree, refs, crs, method, patch_area, keep_geoms,
+                                        patch_bounds, ref_bounds))
             feedback.set_progress(lo + (hi - lo) * (k + 1) / len(chunks))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_chunk_pairs, c, patches, tree, refs, crs, method, patch_area, keep_geoms)
-                       for c in chunks]
+            futures = [pool.submit(_chunk_pairs, c, patches, tree, refs, crs, method, patch_area, keep_geoms,
+                                   patch_bounds, ref_bounds) for c in chunks]
             try:
                 for k, f in enumerate(futures):
                     results.append(f.result())
@@ -296,7 +316,7 @@ def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: 
 
 
 def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, feedback: Feedback,
-                       messages: list[str]) -> tuple[shapely.STRtree, np.ndarray]:
+                       messages: list[str], workers: int = 1) -> tuple[shapely.STRtree, np.ndarray]:
     """Reference geometries in the working CRS and their STRtree.  Only the features whose envelope meets
     a patch are validated and repaired (validating a million parcels costs more than the overlay)."""
     check_polygon_layer(layer.gdf, layer.name, allow_empty=layer.prefiltered)
@@ -311,7 +331,7 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, fee
     geoms = np.asarray(geoms, dtype=object)
     tree = shapely.STRtree(geoms)
     cand = np.unique(tree.query(patches[~shapely.is_missing(patches)])[1])
-    fixed, repaired, _notes = repair_geometries(geoms[cand])
+    fixed, repaired, _notes = repair_geometries(geoms[cand], workers)
     geoms = geoms.copy()
     geoms[cand] = fixed
     n_rep = int(repaired.sum())
@@ -363,7 +383,7 @@ def overlay_patches(
     geoms = patches.geometry.values
     if not CRS.from_user_input(patches.crs).equals(crs):
         geoms = geoms.to_crs(crs)
-    geoms, repaired, notes = repair_geometries(np.asarray(geoms))
+    geoms, repaired, notes = repair_geometries(np.asarray(geoms), workers)
     for i in np.nonzero(repaired)[0]:
         feedback.warning(tr("图斑 {id}：{note}").format(id=patches[id_field].iloc[i], note=notes[i]))
     patch_area = areas(geoms, crs, area_method)
@@ -422,7 +442,7 @@ def overlay_patches(
         check_canceled(feedback)
         lo = 5 + li * step
         feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(layer.gdf)))
-        tree, refs = _prepare_reference(layer, crs, geoms, feedback, messages)
+        tree, refs = _prepare_reference(layer, crs, geoms, feedback, messages, workers)
         is_landuse = layer.kind == LANDUSE
         pi, rj, ar, pieces = _pairs(geoms, order, tree, refs, crs, area_method, patch_area, not is_landuse,
                                     workers, feedback, (lo, lo + step))

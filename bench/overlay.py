@@ -1,0 +1,273 @@
+"""Overlay benchmark: the liangwei engine vs geopandas.overlay + group-by vs QGIS native:intersection.
+
+    source scripts/env.sh
+    .venv/bin/python bench/overlay.py                 # small and large
+    .venv/bin/python bench/overlay.py --sizes small   # quick run
+
+Counties (bench/synthetic_county.py, written once into bench/data/, git-ignored):
+  small  5,000 patches x 160,000 land-use parcels (+ 生态保护红线, 永久基本农田)
+  large  100,000 patches x 1,000,000 land-use parcels
+
+Each tool runs in its own subprocess on the same files and computes the same result: per patch, the
+ellipsoidal (CGCS2000) area of every land-use class it overlaps and of each protected layer.  Timed from
+opening the files to the aggregated result (interpreter and library start-up excluded); peak memory is the
+subprocess's ru_maxrss.  geopandas gets the engine's vectorised ellipsoidal area function (otherwise a
+per-geometry Geod loop would dominate its time); QGIS measures with QgsDistanceArea (ellipsoid EPSG:7019).
+QGIS runs longer than --qgis-cap minutes are stopped and extrapolated from the progress reached (labelled).
+Results: bench/results/overlay_<size>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+PROTECTED = ("生态保护红线", "永久基本农田")
+TOOLS = ("engine", "geopandas", "qgis")
+
+
+def _plugin_path():
+    plugins = ROOT / "build" / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    if not (plugins / "liangwei").exists():
+        (plugins / "liangwei").symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, str(plugins))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ------------------------------------------------------------------------------------------ workers
+def work_engine(county: Path, patches: Path) -> dict:
+    from liangwei.liangwei_plugin import overlay as ov
+    from liangwei.liangwei_plugin.vector_io import read_vector
+
+    t0 = time.perf_counter()
+    p = read_vector(patches, "卫片图斑")
+    near = p.geometry.values
+    lu = read_vector(county, "三调地类图斑", columns=["DLBM", "ZLDWDM", "ZLDWMC"], keep_near=near, keep_near_crs=p.crs)
+    prot = [ov.ReferenceLayer(name, read_vector(county, name, columns=["MC"], keep_near=near, keep_near_crs=p.crs),
+                              prefiltered=True) for name in PROTECTED]
+    t_read = time.perf_counter() - t0
+    res = ov.overlay_patches(p, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM", zldwdm_field="ZLDWDM",
+                                                  zldwmc_field="ZLDWMC", prefiltered=True), prot, id_field="JCBH")
+    elapsed = time.perf_counter() - t0
+    d = res.detail
+    lu_rows = d[d["layer"] == "三调地类图斑"]
+    out = {(a, b): c for a, b, c in zip(lu_rows["patch_id"], lu_rows["class_code"], lu_rows["area_m2"])}
+    for name in PROTECTED:
+        col = res.summary[res.protected_fields[name]].to_numpy()
+        for pid, a in zip(res.summary["patch_id"], col):
+            if a > 0:
+                out[(pid, name)] = a
+    return {"seconds": elapsed, "read_seconds": t_read, "pairs": len(d), "result": out}
+
+
+def work_geopandas(county: Path, patches: Path) -> dict:
+    import geopandas as gpd
+
+    from liangwei.liangwei_plugin.areas import ellipsoidal_areas
+
+    t0 = time.perf_counter()
+    p = gpd.read_file(patches, layer="卫片图斑", engine="pyogrio")[["JCBH", "geometry"]]
+    lu = gpd.read_file(county, layer="三调地类图斑", engine="pyogrio", columns=["DLBM"])
+    t_read = time.perf_counter() - t0
+    out = {}
+    x = gpd.overlay(p, lu, how="intersection", keep_geom_type=True)
+    x["a"] = ellipsoidal_areas(x.geometry.values, x.crs)
+    g = x.groupby(["JCBH", "DLBM"])["a"].sum()
+    out.update({k: v for k, v in g.items() if v >= 1e-6})
+    pairs = len(x)
+    del x, lu
+    for name in PROTECTED:
+        layer = gpd.read_file(county, layer=name, engine="pyogrio", columns=["MC"])
+        x = gpd.overlay(p, layer, how="intersection", keep_geom_type=True)
+        x["a"] = ellipsoidal_areas(x.geometry.values, x.crs)
+        for pid, a in x.groupby("JCBH")["a"].sum().items():
+            if a >= 1e-6:
+                out[(pid, name)] = a
+        pairs += len(x)
+    return {"seconds": time.perf_counter() - t0, "read_seconds": t_read, "pairs": pairs, "result": out}
+
+
+def work_qgis(county: Path, patches: Path, progress_file: Path) -> dict:
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.insert(0, "/usr/share/qgis/python/plugins")
+    import processing
+    from processing.core.Processing import Processing
+    from qgis.core import (
+        QgsDistanceArea,
+        QgsFeatureRequest,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProject,
+    )
+
+    Processing.initialize()
+    jobs = [("三调地类图斑", "DLBM")] + [(name, None) for name in PROTECTED]
+    t0 = time.perf_counter()
+    out = {}
+    pairs = 0
+    with open(progress_file, "w") as log:
+        for k, (name, field) in enumerate(jobs):
+            feedback = QgsProcessingFeedback()
+            feedback.progressChanged.connect(
+                lambda pct, k=k: (log.write(f"{time.perf_counter() - t0:.1f} {k} {pct:.2f}\n"), log.flush()))
+            context = QgsProcessingContext()
+            context.setProject(QgsProject.instance())
+            context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryNoCheck)
+            inter = processing.run("native:intersection", {
+                "INPUT": f"{patches}|layername=卫片图斑", "OVERLAY": f"{county}|layername={name}",
+                "INPUT_FIELDS": ["JCBH"], "OVERLAY_FIELDS": [field] if field else [], "OUTPUT": "memory:"},
+                context=context, feedback=feedback)["OUTPUT"]
+            da = QgsDistanceArea()
+            da.setSourceCrs(inter.crs(), QgsProject.instance().transformContext())
+            da.setEllipsoid("EPSG:7019")
+            for f in inter.getFeatures():
+                key = (f["JCBH"], f[field] if field else name)
+                out[key] = out.get(key, 0.0) + da.measureArea(f.geometry())
+                pairs += 1
+            log.write(f"{time.perf_counter() - t0:.1f} {k} done\n")
+            log.flush()
+    out = {k: v for k, v in out.items() if v >= 1e-6}
+    return {"seconds": time.perf_counter() - t0, "read_seconds": None, "pairs": pairs, "result": out}
+
+
+def worker_main(tool: str, size: str, result_file: Path) -> None:
+    _plugin_path()
+    county, patches = DATA / f"county_{size}.gpkg", DATA / f"patches_{size}.gpkg"
+    if tool == "engine":
+        r = work_engine(county, patches)
+    elif tool == "geopandas":
+        r = work_geopandas(county, patches)
+    else:
+        r = work_qgis(county, patches, result_file.with_suffix(".progress"))
+    r["peak_mb"] = _peak_mb()
+    with open(result_file, "wb") as f:
+        pickle.dump(r, f)
+
+
+# ------------------------------------------------------------------------------------------ driver
+def _extrapolate(progress_file: Path, cap_s: float, n_jobs: int) -> float | None:
+    """Total time estimated from the QGIS progress log when the run was stopped at the cap.
+
+    Progress is per job (land use, then each protected layer); finished jobs count their real time, the
+    running job is extrapolated linearly from its percentage, later jobs are assumed no faster than the
+    protected layers already done (or ignored if none finished: a lower bound)."""
+    if not progress_file.exists():
+        return None
+    done, last = {}, {}
+    for line in progress_file.read_text().split("\n"):
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        t, k = float(parts[0]), int(parts[1])
+        if parts[2] == "done":
+            done[k] = t
+        else:
+            last[k] = (t, float(parts[2]))
+    start = 0.0
+    total = 0.0
+    for k in range(n_jobs):
+        if k in done:
+            total += done[k] - start
+            start = done[k]
+        elif k in last and last[k][1] > 0:
+            t, pct = last[k]
+            total += (t - start) * 100.0 / pct
+            break
+        else:
+            break
+    return total or None
+
+
+def run_tool(tool: str, size: str, cap_minutes: float) -> dict:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result_file = RESULTS / f"overlay_{size}_{tool}.pkl"
+    result_file.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", tool, "--size", size,
+           "--result-file", str(result_file)]
+    timeout = cap_minutes * 60 if tool == "qgis" else None
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, timeout=timeout, capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        est = _extrapolate(result_file.with_suffix(".progress"), timeout, 1 + len(PROTECTED))
+        return {"tool": tool, "seconds": est, "capped": True, "wall": time.perf_counter() - started,
+                "peak_mb": None, "result": None}
+    if proc.returncode != 0:
+        raise RuntimeError(f"{tool} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    with open(result_file, "rb") as f:
+        r = pickle.load(f)
+    r.update(tool=tool, capped=False)
+    return r
+
+
+def compare(a: dict, b: dict) -> tuple[int, float]:
+    keys = set(a) | set(b)
+    worst = max((abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in keys), default=0.0)
+    return len(keys), worst
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="small,large", help="comma-separated: small, large")
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--qgis-cap", type=float, default=40.0, help="minutes before QGIS is stopped and extrapolated")
+    ap.add_argument("--worker")
+    ap.add_argument("--size")
+    ap.add_argument("--result-file")
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker_main(args.worker, args.size, Path(args.result_file))
+        return
+
+    sys.path.insert(0, str(HERE))
+    from synthetic_county import SIZES, generate
+
+    for size in args.sizes.split(","):
+        n_patch, side, _ = SIZES[size]
+        t = time.perf_counter()
+        generate(DATA, size)
+        print(f"\n== {size}: {n_patch:,} patches x {side * side:,} parcels (data ready in "
+              f"{time.perf_counter() - t:.0f} s)", flush=True)
+        runs = {}
+        for tool in args.tools.split(","):
+            r = run_tool(tool, size, args.qgis_cap)
+            runs[tool] = r
+            label = " (stopped at cap, extrapolated)" if r["capped"] else ""
+            mem = f"{r['peak_mb']:.0f} MB" if r.get("peak_mb") else "n/a"
+            secs = f"{r['seconds']:.1f} s" if r["seconds"] else "n/a"
+            print(f"  {tool:10s} {secs:>10s}{label}  peak memory {mem}", flush=True)
+        summary = {"size": size, "patches": n_patch, "parcels": side * side, "cpus": os.cpu_count(), "tools": {}}
+        eng = runs.get("engine")
+        for tool, r in runs.items():
+            entry = {k: r.get(k) for k in ("seconds", "read_seconds", "peak_mb", "pairs", "capped")}
+            if eng and r is not eng and r.get("seconds"):
+                entry["ratio_vs_engine"] = r["seconds"] / eng["seconds"]
+                print(f"  engine is {entry['ratio_vs_engine']:.1f}x faster than {tool}")
+            if eng and r is not eng and r.get("result") is not None:
+                n, worst = compare(eng["result"], r["result"])
+                entry["compared_keys"], entry["max_abs_diff_m2"] = n, worst
+                print(f"  engine vs {tool}: {n:,} patch x class areas, max |difference| {worst:.2e} m2")
+            summary["tools"][tool] = entry
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"overlay_{size}.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
