@@ -524,3 +524,26 @@ def test_register_as_table_or_polygons(tmp_path, qgis_app):
     assert isinstance(areas.renderer(), QgsRuleBasedRenderer)
     assert areas.renderer().rootRule().children()[1].label() == "逾期"
     assert [n.name() for n in project.layerTreeRoot().findGroup("案件台账").findLayers()] == ["cases", "case_areas"]
+
+
+def test_large_image_without_overviews_is_reported(tmp_path, qgis_app):
+    from liangwei.liangwei_plugin.onemap.project_builder import build_onemap
+    from qgis.core import QgsProject
+
+    big = tmp_path / "big_20250101.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(big), 5000, 400, 3, gdal.GDT_Byte, options=["COMPRESS=DEFLATE"])
+    ds.SetGeoTransform((X0, 1.0, 0, Y0 + 400, 0, -1.0))
+    ds.SetProjection(_srs(4527).ExportToWkt())
+    ds = None
+    catalogue = tmp_path / "c.toml"
+    catalogue.write_text('[[layer]]\nrole = "imagery"\npath = "big_20250101.tif"\nname = "大影像"\ndate = 2025-01-01\n',
+                         encoding="utf-8")
+    result = build_onemap(catalogue, QgsProject())
+    assert any("大影像" in w and "金字塔" in w and "gdaladdo" in w for w in result.warnings)
+    # the same image with overviews (a copy: QGIS keeps the first file's GDAL handle open)
+    with_ovr = tmp_path / "big_ovr_20250101.tif"
+    gdal.Translate(str(with_ovr), str(big))
+    gdal.Open(str(with_ovr)).BuildOverviews("AVERAGE", [2, 4, 8])
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("big_20250101", "big_ovr_20250101"), encoding="utf-8")
+    result = build_onemap(catalogue, QgsProject())
+    assert not any("金字塔" in w for w in result.warnings)

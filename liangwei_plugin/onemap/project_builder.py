@@ -128,6 +128,22 @@ def apply_style(layer: QgsMapLayer, entry: CatalogueEntry, result: OneMapResult 
     return str(style)
 
 
+LARGE_RASTER_PX = 4096
+
+
+def _overview_warning(entry: CatalogueEntry, layer: QgsMapLayer) -> str | None:
+    """A large image without overviews (pyramids) renders slowly at county scale: say so."""
+    if not isinstance(layer, QgsRasterLayer):
+        return None
+    if max(layer.width(), layer.height()) <= LARGE_RASTER_PX:
+        return None
+    provider = layer.dataProvider()
+    if provider.bandCount() and provider.hasPyramids():
+        return None
+    return (f"{entry.label}：影像 {layer.width()}×{layer.height()} 像素没有金字塔（概视图），全县范围显示会很慢；"
+            f"建议先生成：gdaladdo -r average \"{entry.file_path or entry.path}\" 2 4 8 16 32")
+
+
 def _opaque_fill(entry: CatalogueEntry, layer: QgsMapLayer) -> bool:
     """Layers that cover the whole county with a categorised fill (land use, planning zones)."""
     return (entry.role in ("landuse", "planning") and isinstance(layer, QgsVectorLayer)
@@ -196,6 +212,11 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         feedback.set_progress(80.0 * (n + 1) / total)
     if problems:
         raise CatalogueError(catalogue.path, problems)
+    for entry in catalogue.by_role("imagery"):
+        message = _overview_warning(entry, result.layers[entry.index])
+        if message:
+            result.warnings.append(message)
+            feedback.warning(message)
 
     root = project.layerTreeRoot()
     # Groups: reuse groups of these names already in the project, create the others in order on top.
