@@ -2,7 +2,7 @@
 
     source scripts/env.sh && .venv/bin/python bench/onemap.py [SAMPLE_DIR] [--runs N] [--png out.png]
 
-Builds ``SAMPLE_DIR/onemap.qgz`` from ``SAMPLE_DIR/catalogue.toml`` (default ``sample/``, made by
+Builds ``bench/results/onemap.qgz`` from ``SAMPLE_DIR/catalogue.toml`` (default ``sample/``, made by
 ``make sample``), then times, per run, in a fresh QgsProject: reading the project and rendering
 all visible layers at the project's full extent with QgsMapRendererParallelJob.  The first run is
 "cold" (file caches as the OS has them), the others warm; the median is what the README quotes.
@@ -41,7 +41,9 @@ def main() -> int:
 
         sample = Path(args.sample)
         t0 = time.perf_counter()
-        qgz = write_onemap_project(sample / "catalogue.toml", sample / "onemap.qgz")
+        results = ROOT / "bench" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        qgz = write_onemap_project(sample / "catalogue.toml", results / "onemap.qgz")
         build_s = time.perf_counter() - t0
 
         runs = []
