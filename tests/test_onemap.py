@@ -547,3 +547,26 @@ def test_large_image_without_overviews_is_reported(tmp_path, qgis_app):
     catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("big_20250101", "big_ovr_20250101"), encoding="utf-8")
     result = build_onemap(catalogue, QgsProject())
     assert not any("金字塔" in w for w in result.warnings)
+
+
+def test_catalogue_style_override_local_or_shipped(small_county, qgis_app, tmp_path):
+    """`style =` takes a .qml beside the catalogue, or the name of a shipped style."""
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsSingleSymbolRenderer
+
+    from liangwei.liangwei_plugin.onemap.project_builder import write_onemap_project
+
+    folder = small_county.parent
+    (folder / "my_patches.qml").write_text(
+        (Path(resource("styles", "protected_river.qml"))).read_text(encoding="utf-8"), encoding="utf-8")
+    catalogue = folder / f"override_{tmp_path.name}.toml"
+    catalogue.write_text(
+        '[[layer]]\nrole = "patches"\npath = "data/patches.gpkg|layername=卫片图斑"\nstyle = "my_patches.qml"\n\n'
+        '[[layer]]\nrole = "protected"\npath = "data/county.gpkg|layername=规划分区"\nname = "分区作保护区"\n'
+        'style = "planning_zones.qml"\ncode_field = "GHFQDM"\n', encoding="utf-8")
+    project = _open(write_onemap_project(catalogue, tmp_path / "o.qgz"))
+    patches = project.mapLayersByName("卫片图斑")[0].renderer()
+    assert isinstance(patches, QgsSingleSymbolRenderer)
+    assert patches.symbol().symbolLayer(0).strokeColor().name() == "#1f78b4"  # the river style, not red
+    zones = project.mapLayersByName("分区作保护区")[0].renderer()
+    assert isinstance(zones, QgsCategorizedSymbolRenderer) and zones.classAttribute() == "GHFQDM"
+    assert {str(c.value()) for c in zones.categories()} == {"01", "05", "99", ""}

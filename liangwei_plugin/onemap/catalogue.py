@@ -27,6 +27,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import resource
+
 ROLES = ("boundary", "planning", "landuse", "protected", "imagery", "patches", "register")
 
 # Display name of each role (messages and the layer tree).
@@ -191,7 +193,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
             style = Path(str(item["style"])).expanduser()
             if not style.is_absolute():
                 local = base / style
-                shipped = Path(__file__).resolve().parents[2] / "resources" / "styles" / style
+                shipped = resource("styles", str(style))
                 style = local if local.exists() or not shipped.exists() else shipped
             if not style.exists():
                 entry_problems.append(f"{label}：样式文件不存在：{style}")

@@ -113,10 +113,10 @@ def apply_style(layer: QgsMapLayer, entry: CatalogueEntry, result: OneMapResult 
     if not ok:
         raise CatalogueError("", [f"{entry.label}：样式 {style} 无法应用：{message}"])
     _tag(layer, entry)
-    code_field = _code_field(entry, layer) if entry.role in DEFAULT_CODE_FIELDS else entry.code_field
-    if entry.role in ("landuse", "planning"):
-        if code_field:
-            layer.setCustomProperty(PROP_CODE_FIELD, code_field)
+    code_field = _code_field(entry, layer)
+    if code_field:
+        layer.setCustomProperty(PROP_CODE_FIELD, code_field)
+    if isinstance(layer.renderer(), QgsCategorizedSymbolRenderer):
         added = complete_categories(layer, entry.role, code_field)
         if result is not None and added:
             result.added_categories[entry.index] = added
