@@ -42,6 +42,7 @@ from qgis.PyQt.QtWidgets import (
 from ..liangwei_plugin.i18n import tr
 from ..liangwei_plugin.log import logger
 from ..liangwei_plugin.paths import icon_path
+from ..liangwei_plugin.register.model import LIST_COLUMNS
 
 FORM_CLASS, _ = uic.loadUiType(str(Path(__file__).resolve().parent.parent / "forms" / "case_register_dock.ui"))
 
@@ -268,7 +269,7 @@ class CaseRegisterDock(QgsDockWidget):
                 township=None if township in (ALL, None) else township,
                 overdue_on=today if ui.overdueCheck.isChecked() else None,
                 text=ui.searchEdit.text().strip() or None, order="found_date DESC, case_no DESC",
-                limit=MAX_ROWS + 1)
+                limit=MAX_ROWS + 1, columns=LIST_COLUMNS)
         except Exception as exc:  # noqa: BLE001 - e.g. the database went away
             logger.warning("读取台账失败：%s", exc)
             self._message(Qgis.Critical, str(exc))

@@ -63,7 +63,7 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.TARGET_STAGE, self.tr("目标阶段"), options=[self.tr(s) for s in STAGES], defaultValue=2))
         self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("处置日期（yyyy-mm-dd，空为今天）"), optional=True))
-        self.addParameter(QgsProcessingParameterString(self.ACTOR, self.tr("处置人"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.ACTOR, self.tr("处置人")))
         self.addParameter(QgsProcessingParameterString(self.NOTE, self.tr("说明（认定不属于违法时须填写证明）"),
                                                        optional=True, multiLine=True))
         self.addParameter(QgsProcessingParameterBoolean(

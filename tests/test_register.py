@@ -235,6 +235,8 @@ def test_illegal_transitions_refused(reg, source):
 
 def test_date_before_stage_start_refused(reg):
     (no,) = reg.register_cases(records(1), found_date="2026-11-06").added
+    with pytest.raises(WorkflowError, match="处置人"):
+        reg.advance(no, "拆除整治", "2026-11-07", "  ", "")
     with pytest.raises(WorkflowError, match="早于"):
         reg.advance(no, "拆除整治", "2026-11-05", "甲", "")
     with pytest.raises(WorkflowError, match="处置方式"):

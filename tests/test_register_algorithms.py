@@ -204,7 +204,7 @@ def test_bad_inputs_are_named(tmp_path, liangwei_provider):
     with pytest.raises(QgsProcessingException, match="yyyy-mm"):
         run("exportledger", REGISTER=str(tmp_path / "r.gpkg"), MONTH="2026年11月", OUTPUT=str(tmp_path / "x.xlsx"))
     with pytest.raises(QgsProcessingException, match="没有案件"):
-        run("advancecases", REGISTER=str(tmp_path / "r.gpkg"), CASE_IDS="NOPE", TARGET_STAGE=2)
+        run("advancecases", REGISTER=str(tmp_path / "r.gpkg"), CASE_IDS="NOPE", TARGET_STAGE=2, ACTOR="甲")
     with pytest.raises(QgsProcessingException, match="无法识别的台账"):
         run("exportledger", REGISTER="not-a-connection", OUTPUT=str(tmp_path / "x.xlsx"))
 

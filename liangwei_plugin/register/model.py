@@ -72,6 +72,14 @@ COLUMN_TYPES = {c[0]: c[1] for c in CASE_COLUMNS}
 COLUMN_LABELS = {c[0]: c[2] for c in CASE_COLUMNS}
 DATE_COLUMNS = {c for c, t, _ in CASE_COLUMNS if t == "DATE"}
 
+# What a listing (dock, overdue report) shows and what ``evaluate`` needs: a narrower, faster query.
+LIST_COLUMNS = (
+    "case_no", "patch_id", "source", "stock_kind", "township", "village", "department", "violation", "party",
+    "area_m2", "farmland_m2", "found_date", "stage", "stage_started", "stage_due", "stage_role", "is_open",
+    "rectify_due", "closed_date", "accountability", "accountability_note", "found_late", "penalty_date",
+    "party_official", "referral_required", "referral_reason", "referral_due", "referred_date", "version",
+)
+
 # Fields a user may change through ``Register.update_case`` (stage fields change only by transitions).
 EDITABLE = {
     "source", "stock_kind", "township_code", "township", "village_code", "village", "department",

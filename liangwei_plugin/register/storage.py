@@ -211,8 +211,9 @@ class Register:
         return self.dialect.layer_uri(table)
 
     # -- reading ----------------------------------------------------------------
-    def _select(self, with_geometry: bool) -> str:
-        cols = ", ".join(["fid"] + [f'"{c}"' for c in COLUMN_NAMES])
+    def _select(self, with_geometry: bool, columns: Iterable[str] | None = None) -> str:
+        names = COLUMN_NAMES if columns is None else [c for c in COLUMN_NAMES if c in set(columns)]
+        cols = ", ".join(["fid"] + [f'"{c}"' for c in names])
         if with_geometry:
             cols += f", {self.dialect.geom_select('geom')} AS geom"
         return f'SELECT {cols} FROM "{CASES}"'
@@ -258,9 +259,11 @@ class Register:
                    department: str | None = None, overdue_on: dt.date | str | None = None,
                    open_only: bool = False, month: str | None = None, text: str | None = None,
                    violation: bool | None = None, fids: Iterable[int] | None = None,
-                   with_geometry: bool = False, order: str = "fid", limit: int | None = None) -> list[dict]:
+                   with_geometry: bool = False, order: str = "fid", limit: int | None = None,
+                   columns: Iterable[str] | None = None) -> list[dict]:
         """Cases matching all given filters.  ``overdue_on`` = open cases whose stage deadline is before
-        that date; ``month`` = found in ``yyyy-mm``; ``text`` searches numbers, party, township, village."""
+        that date; ``month`` = found in ``yyyy-mm``; ``text`` searches numbers, party, township, village.
+        ``columns``: only these case columns (plus fid), e.g. ``LIST_COLUMNS`` for listings."""
         where, params = [], []
         if stage:
             where.append("stage = ?"); params.append(stage)
@@ -290,7 +293,7 @@ class Register:
             if not ids:
                 return []
             where.append(f"fid IN ({','.join('?' * len(ids))})"); params += ids
-        sql = self._select(with_geometry)
+        sql = self._select(with_geometry, columns)
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order}"
@@ -481,8 +484,8 @@ class Register:
                 if close_not_violations and case.get("violation") == 0 and stage != wf.final_stage:
                     changes = self._transition_changes(case, wf.final_stage, found,
                                                        "内业认定不属于违法用地违法建设", {})
-                    version = self._update(cur, case, changes, actor, 1)
-                    self._history(cur, case, version, "advance", stage, wf.final_stage, found, actor,
+                    version = self._update(cur, case, changes, actor or "系统", 1)
+                    self._history(cur, case, version, "advance", stage, wf.final_stage, found, actor or "系统",
                                   f"认定不属于违法用地违法建设：{case.get('determination') or '内业认定'}",
                                   _diff(case, changes))
                     result.closed.append(case["case_no"])
@@ -599,6 +602,7 @@ class Register:
         ``fields``: editable columns set with the transition (disposal_kind, demolished_m2, …).
         """
         day = parse_date(date) or dt.date.today()
+        _require_actor(actor, target)
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)
             self._advance_locked(cur, case, target, day, actor, note, expected_version, fields)
@@ -623,6 +627,7 @@ class Register:
         fb = ensure_feedback(feedback)
         refs = list(refs)
         day = parse_date(date) or dt.date.today()
+        _require_actor(actor, target)
         fields = dict(fields or {})
         result = AdvanceResult()
 
@@ -807,6 +812,12 @@ def _norm(v):
 
 def _diff(case: dict, changes: dict) -> dict:
     return {k: [_norm(case.get(k)), _norm(Register._db_value(k, v))] for k, v in changes.items()}
+
+
+def _require_actor(actor: str, target: str) -> None:
+    # every transition names who did it: that is what 效能问责 holds people to
+    if not (actor or "").strip():
+        raise WorkflowError(f"转到“{target}”须填写处置人")
 
 
 def _join(old, entry: str) -> str:
