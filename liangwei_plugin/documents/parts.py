@@ -1,11 +1,14 @@
 """Flowables shared by the documents: signature block with seal area, map figures, tables."""
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfutils import readJPEGInfo
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from .layout import Styles
 
@@ -46,8 +49,54 @@ class SignatureBlock(Flowable):
         c.restoreState()
 
 
-def jpeg_image(data: bytes, width_mm: float, height_mm: float) -> Image:
-    return Image(BytesIO(data), width=width_mm * mm, height=height_mm * mm)
+class _JpegReader(ImageReader):
+    """A JPEG for reportlab without decoding it: embedded as-is (DCTDecode).
+
+    reportlab's own ImageReader decodes every image to RGB just to name it (an MD5 of the pixels);
+    for map excerpts that was most of the time spent per page.
+    """
+
+    def __init__(self, data: bytes):  # noqa: D107 - ImageReader.__init__ would open it with PIL
+        self._data = data
+        self.fp = BytesIO(data)
+        width, height = readJPEGInfo(self.fp)[:2]
+        self.fp.seek(0)
+        self._width, self._height = width, height
+        self.fileName = f"jpeg-{hashlib.md5(data).hexdigest()}"
+        self._image = None
+        self._dataA = None
+        self._transparent = None
+        self.mode = "RGB"
+
+    def getRGBData(self):  # noqa: N802 - used by reportlab only to name the image
+        return self._data
+
+    def jpeg_fh(self):
+        self.fp.seek(0)
+        return self.fp
+
+    def getSize(self):  # noqa: N802
+        return self._width, self._height
+
+    def getTransparent(self):  # noqa: N802
+        return None
+
+
+class JpegImage(Flowable):
+    def __init__(self, data: bytes, width: float, height: float):
+        super().__init__()
+        self.reader = _JpegReader(data)
+        self.width, self.height = width, height
+
+    def wrap(self, avail_width, avail_height):
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.drawImage(self.reader, 0, 0, self.width, self.height)
+
+
+def jpeg_image(data: bytes, width_mm: float, height_mm: float) -> Flowable:
+    return JpegImage(data, width_mm * mm, height_mm * mm)
 
 
 def grid_table(rows, col_widths, styles: Styles, header_rows: int = 1, align_right_from: int | None = None,

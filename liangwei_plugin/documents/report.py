@@ -126,9 +126,11 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     srows = [head]
     for label, area in summary_rows(doc):
         share = (area / total) if (area is not None and total) else None
-        srows.append([P(label, st.cell), P(m2_text(area), st.cell_right), P(mu_text(area), st.cell_right),
-                      P(share_text(share) if share is not None else "", st.cell_right)])
-    story.append(grid_table(srows, [width * 0.40, width * 0.20, width * 0.18, width * 0.22], st))
+        # numbers as plain strings (no wrapping needed, much cheaper than Paragraphs)
+        srows.append([P(label, st.cell), m2_text(area), mu_text(area), share_text(share) if share is not None else ""])
+    t = grid_table(srows, [width * 0.40, width * 0.20, width * 0.18, width * 0.22], st)
+    t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize)]))
+    story.append(t)
     detail = _detail_sorted(doc)
     if detail:
         story.append(Spacer(1, 3 * mm))
@@ -137,16 +139,19 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
         drows = [head]
         for i, r in enumerate(detail, 1):
             drows.append([
-                P(str(i), st.cell_center), P(text_value(r.get("layer")), st.cell),
-                P(text_value(r.get("class_code")), st.cell_center), P(text_value(r.get("class_name")), st.cell),
-                P(m2_text(r.get("area_m2")), st.cell_right), P(mu_text(r.get("area_m2")), st.cell_right),
-                P(share_text(r.get("share")), st.cell_right),
+                str(i), P(text_value(r.get("layer")), st.cell), text_value(r.get("class_code")),
+                P(text_value(r.get("class_name")), st.cell),
+                m2_text(r.get("area_m2")), mu_text(r.get("area_m2")), share_text(r.get("share")),
             ])
         widths = [10 * mm, 32 * mm, 18 * mm, 0, 25 * mm, 21 * mm, 18 * mm]
         widths[3] = width - sum(widths)
-        story.append(grid_table(drows, widths, st, zebra=True))
+        t = grid_table(drows, widths, st, zebra=True)
+        t.setStyle(TableStyle([("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (2, 1), (2, -1), "CENTER"),
+                               ("ALIGN", (4, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize)]))
+        story.append(t)
     summary = text_value(doc.attrs.get("protected_summary"))
     if summary:
+        story.append(Spacer(1, 2 * mm))
         story.append(P(f"占用保护区情况：{summary}", st.body))
     repair = text_value(doc.attrs.get("repair_note"))
     if repair:
