@@ -182,12 +182,6 @@ def _wiggly_line(rng: np.random.Generator, a, b, wiggle: float, step: float = 25
     return LineString(_chaikin(pts, 3))
 
 
-def _pick(rng: np.random.Generator, table: list[tuple[str, float]], n: int) -> np.ndarray:
-    codes = np.array([c for c, _ in table])
-    w = np.array([p for _, p in table], dtype=float)
-    return codes[rng.choice(len(codes), size=n, p=w / w.sum())]
-
-
 def _explode(geoms) -> tuple[np.ndarray, np.ndarray]:
     """Polygonal parts of each geometry (lines/points from overlays dropped) and their source index."""
     parts, index = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
@@ -256,6 +250,15 @@ class _Town:
     x: float
     y: float
     radius: float
+    angle: float = 0.0      # towns stretch along their valley or main street
+    stretch: float = 1.0
+
+    def core(self, scale: float = 1.0) -> Polygon:
+        """The built-up core as an ellipse of the town's stretch (area of a circle of radius*scale)."""
+        from shapely import affinity
+
+        ellipse = affinity.scale(Point(0, 0).buffer(self.radius * scale, quad_segs=32), self.stretch, 1 / self.stretch)
+        return affinity.translate(affinity.rotate(ellipse, self.angle, use_radians=True), self.x, self.y)
 
 
 @dataclass
@@ -272,6 +275,16 @@ class _Landscape:
     village_seeds: np.ndarray            # (n, 2)
     peaks: tuple
     noise: dict = field(default_factory=dict)
+
+    def town_distance(self, x, y) -> np.ndarray:
+        """Distance to the nearest town centre in units of its core radius (1 = core edge), ragged."""
+        d = np.full(np.shape(x), 99.0)
+        for t in self.towns:
+            dx, dy = np.asarray(x) - t.x, np.asarray(y) - t.y
+            u = dx * math.cos(t.angle) + dy * math.sin(t.angle)
+            v = -dx * math.sin(t.angle) + dy * math.cos(t.angle)
+            d = np.minimum(d, np.hypot(u / t.stretch, v * t.stretch) / t.radius)
+        return d + 0.22 * self.noise["edge"](x, y)
 
     def elevation(self, x, y) -> np.ndarray:
         """Elevation in metres: hills, flattened along the river valleys and around the towns."""
@@ -298,7 +311,7 @@ def _make_landscape(rng: np.random.Generator) -> _Landscape:
     for k in range(2, 7):
         r += rng.uniform(0.04, 0.10) / k * np.cos(k * th + rng.uniform(0, 2 * math.pi))
     for k in range(7, 80):
-        r += rng.uniform(0.0, 0.012) / math.sqrt(k / 7) * np.cos(k * th + rng.uniform(0, 2 * math.pi))
+        r += rng.uniform(0.0, 0.012) * 7 / k * np.cos(k * th + rng.uniform(0, 2 * math.pi))
     county = Polygon(np.column_stack([cx + 5100 * r * np.cos(th), cy + 4100 * r * np.sin(th)]))
     county = shapely.set_precision(county.buffer(0).intersection(box(X0 + 60, Y0 + 60, X1 - 60, Y1 - 60)), GRID)
 
@@ -327,7 +340,12 @@ def _make_landscape(rng: np.random.Generator) -> _Landscape:
             x, y = p.x + 180.0, p.y
         else:  # 岩前乡: a basin in the southern hills
             x, y = cx - 1300 + rng.uniform(-300, 300), cy - 2900 + rng.uniform(-200, 200)
-        towns.append(_Town(name, code, kind, x, y, radius))
+        if pos is not None:
+            a, b = river.interpolate(pos - 0.01, normalized=True), river.interpolate(pos + 0.01, normalized=True)
+            angle = math.atan2(b.y - a.y, b.x - a.x)
+        else:
+            angle = rng.uniform(0, math.pi)
+        towns.append(_Town(name, code, kind, x, y, radius, angle, rng.uniform(1.2, 1.55)))
     # the southern township also sits on a small stream
     chengguan = towns[0]
     park = on_river(0.67, 420.0)
@@ -341,7 +359,7 @@ def _make_landscape(rng: np.random.Generator) -> _Landscape:
     h = rng.uniform(140, 480, n_peaks)
     s = rng.uniform(700, 1900, n_peaks)
     noise = {"relief": _SmoothNoise(rng, 10, 1500, 5000), "micro": _SmoothNoise(rng, 8, 150, 600),
-             "seed": int(rng.integers(2**31))}
+             "edge": _SmoothNoise(rng, 10, 250, 900), "seed": int(rng.integers(2**31))}
 
     # reservoir (水库) on the tributary, upstream of 龙岭镇
     rp = tributary.interpolate(0.22, normalized=True)
@@ -474,12 +492,12 @@ def _make_network(rng: np.random.Generator, land: _Landscape) -> _Network:
         u = np.array([math.cos(ang), math.sin(ang)])
         v = np.array([-u[1], u[0]])
         spacing = rng.uniform(150, 200)
-        n = int(t.radius * 0.85 // spacing)
-        core = Point(t.x, t.y).buffer(t.radius * 0.85)
+        n = int(t.radius * t.stretch // spacing)
+        core = t.core(0.85)
         for k in range(-n, n + 1):
             for a, b in ((u, v), (v, u)):
                 c = np.array([t.x, t.y]) + a * k * spacing
-                seg = LineString([c - b * t.radius, c + b * t.radius]).intersection(core)
+                seg = LineString([c - b * 2 * t.radius, c + b * 2 * t.radius]).intersection(core)
                 if not seg.is_empty:
                     streets.append(seg)
     streets = shapely.union_all(streets)
@@ -539,9 +557,7 @@ class _Parcels:
 def _parcel_density(land: _Landscape, x, y, elev) -> np.ndarray:
     """Parcels per km²: small blocks in towns and villages, field-sized in the valleys, big in the hills."""
     rho = np.where(elev < 70, 38.0, np.where(elev < 150, 15.0, 5.0))
-    for t in land.towns:
-        d = np.hypot(x - t.x, y - t.y) / t.radius
-        rho = np.maximum(rho, np.where(d < 1.15, 125.0, 0.0))
+    rho = np.where(land.town_distance(x, y) < 1.15, 125.0, rho)
     for sx, sy, sr in land.settlements:
         d = np.hypot(x - sx, y - sy) / sr
         rho = np.maximum(rho, np.where(d < 1.2, 95.0, 0.0))
@@ -556,10 +572,7 @@ def _classify(rng: np.random.Generator, land: _Landscape, x, y, elev) -> np.ndar
     bamboo = land.noise["bamboo"](x, y)
     dry = land.noise["dry"](x, y)
     edge = land.noise["edge"](x, y)
-    dtown = np.full(n, 99.0)
-    for t in land.towns:
-        dtown = np.minimum(dtown, np.hypot(x - t.x, y - t.y) / t.radius)
-    dtown = dtown + 0.12 * edge
+    dtown = land.town_distance(x, y)
     dset = np.full(n, 99.0)
     for sx, sy, sr in land.settlements:
         dset = np.minimum(dset, np.hypot(x - sx, y - sy) / sr)
@@ -568,11 +581,14 @@ def _classify(rng: np.random.Generator, land: _Landscape, x, y, elev) -> np.ndar
     dquarry = np.hypot(x - land.quarry[0], y - land.quarry[1])
     dcem = np.hypot(x - land.cemetery[0], y - land.cemetery[1])
     done = np.zeros(n, dtype=bool)
+    draw = rng.random(n)     # one draw per piece, whichever rule ends up classifying it
 
     def assign(mask, table):
         m = mask & ~done
         if m.any():
-            code[m] = _pick(rng, table, int(m.sum()))
+            codes = np.array([c for c, _ in table])
+            cum = np.cumsum([p for _, p in table])
+            code[m] = codes[np.minimum(np.searchsorted(cum / cum[-1], draw[m], side="right"), len(codes) - 1)]
             done[m] = True
 
     assign(dquarry < 230, [("0602", 1.0)])
@@ -607,7 +623,6 @@ def _make_parcels(rng: np.random.Generator, land: _Landscape, admin: _Admin, net
     land.noise.update({
         "tea": _SmoothNoise(rng, 8, 700, 2500), "orchard": _SmoothNoise(rng, 8, 700, 2500),
         "bamboo": _SmoothNoise(rng, 8, 800, 3000), "dry": _SmoothNoise(rng, 8, 500, 1800),
-        "edge": _SmoothNoise(rng, 8, 200, 700),
     })
     frame = box(X0, Y0, X1, Y1)
     # candidate seeds, thinned by the local density
@@ -839,9 +854,7 @@ def _assign_zones(rng: np.random.Generator, land: _Landscape, parcels: _Parcels,
     x, y = rp[:, 0], rp[:, 1]
     code = parcels.code
     n = len(code)
-    dtown = np.full(n, 99.0)
-    for t in land.towns:
-        dtown = np.minimum(dtown, np.hypot(x - t.x, y - t.y) / t.radius)
+    dtown = land.town_distance(x, y)
     dpark = np.hypot(x - land.park[0], y - land.park[1])
     farmland = np.isin(code, FARMLAND)
     forestish = np.isin(code, FOREST + ("0404", "1206", "1207"))
