@@ -93,10 +93,6 @@ class SwipeCanvasItem(QgsMapCanvasItem):
         self.setRect(extent if extent is not None else self.canvas.extent())
         self.update()
 
-    def refresh_geometry(self) -> None:
-        self.prepareGeometryChange()
-        self.update()
-
     def boundingRect(self) -> QRectF:  # noqa: N802
         # cover the whole canvas whatever the image extent, so the divider is always repainted
         top_left = self.mapFromScene(self.canvas.mapToScene(0, 0))
@@ -107,7 +103,10 @@ class SwipeCanvasItem(QgsMapCanvasItem):
         x = origin.x() + self.divider_x()
         height = self.canvas.height()
         if self.image is not None and not self.image.isNull():
-            target = super().boundingRect()  # the image's map extent, in item coordinates
+            # the image covers the map rectangle given to setRect(): item (0, 0) to its size in pixels
+            # (QgsMapCanvasItem's bounding rect adds a 1 px border on each side)
+            frame = super().boundingRect()
+            target = QRectF(0, 0, frame.width() - 2, frame.height() - 2)
             painter.save()
             painter.setClipRect(QRectF(origin.x() - 1, origin.y() - 1, x - origin.x() + 1, height + 2))
             painter.drawImage(target, self.image, QRectF(self.image.rect()))

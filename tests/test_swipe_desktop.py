@@ -348,9 +348,9 @@ def test_swipe_halves_show_different_epochs(tmp_path, onemap_project, desktop_pr
     diff = _diff
     # the two epochs really differ in this view
     assert diff(before, after, left) > 40 and diff(before, after, right) > 40
-    # left of the divider: the before epoch; right: the after epoch (allowing for rendering noise)
-    assert diff(canvas, before, left) < 6, diff(canvas, before, left)
-    assert diff(canvas, after, right) < 6, diff(canvas, after, right)
+    # left of the divider: the before epoch; right: the after epoch (pixel-aligned: mean error < 1)
+    assert diff(canvas, before, left) < 1, diff(canvas, before, left)
+    assert diff(canvas, after, right) < 1, diff(canvas, after, right)
     assert diff(canvas, after, left) > 40 and diff(canvas, before, right) > 40
     assert (artifacts_dir / "swipe_desktop_screen.png").stat().st_size > 10_000
 
@@ -395,6 +395,7 @@ def test_swipe_on_sample_county(tmp_path, desktop_profile, artifacts_dir, qgis_a
     data = run_session(tmp_path, qgz, extent, desktop_profile, artifacts_dir, "swipe_sample")
     assert data["tool"] == "SwipeMapTool" and data["before"] != data["after"]
     canvas, before, after, left, right = _halves(artifacts_dir, "swipe_sample", data["fraction"])
-    assert _diff(canvas, before, left) < _diff(canvas, after, left)
-    assert _diff(canvas, after, right) < _diff(canvas, before, right)
-    assert _diff(canvas, before, left) < 6 and _diff(canvas, after, right) < 6
+    # the epochs differ only where the building is new, so compare against both renderings
+    assert _diff(canvas, before, left) < 0.25 * _diff(canvas, after, left)
+    assert _diff(canvas, after, right) < 0.25 * _diff(canvas, before, right)
+    assert _diff(canvas, before, left) < 1 and _diff(canvas, after, right) < 1
