@@ -2,46 +2,1530 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
   <context>
+    <name>CaseRegisterWidget</name>
+    <message>
+      <source>.gpkg 路径 / postgresql://… / 连接名</source>
+      <translation>.gpkg path / postgresql://… / connection name</translation>
+    </message>
+    <message>
+      <source>刷新</source>
+      <translation>Refresh</translation>
+    </message>
+    <message>
+      <source>加载台账图层</source>
+      <translation>Load Register Layer</translation>
+    </message>
+    <message>
+      <source>只看超期</source>
+      <translation>Overdue only</translation>
+    </message>
+    <message>
+      <source>台账</source>
+      <translation>Register</translation>
+    </message>
+    <message>
+      <source>打开</source>
+      <translation>Open</translation>
+    </message>
+    <message>
+      <source>搜索案件编号、监测编号、当事人、乡镇、村</source>
+      <translation>Search case number, monitoring number, party, township, village</translation>
+    </message>
+    <message>
+      <source>缩放至案件</source>
+      <translation>Zoom to Case</translation>
+    </message>
+    <message>
+      <source>转下一阶段…</source>
+      <translation>Advance Stage…</translation>
+    </message>
+  </context>
+  <context>
+    <name>PatchNavigator</name>
+    <message>
+      <source>◀ 上一个</source>
+      <translation>◀ Previous</translation>
+    </message>
+    <message>
+      <source>下一个 ▶</source>
+      <translation>Next ▶</translation>
+    </message>
+    <message>
+      <source>乡镇</source>
+      <translation>Township</translation>
+    </message>
+    <message>
+      <source>内容</source>
+      <translation>Value</translation>
+    </message>
+    <message>
+      <source>图斑图层</source>
+      <translation>Patch layer</translation>
+    </message>
+    <message>
+      <source>图斑导航</source>
+      <translation>Patch Navigator</translation>
+    </message>
+    <message>
+      <source>导出整改通知书</source>
+      <translation>Export Rectification Notice</translation>
+    </message>
+    <message>
+      <source>导出认定意见书</source>
+      <translation>Export Opinion Report</translation>
+    </message>
+    <message>
+      <source>缩放至图斑</source>
+      <translation>Zoom to Patch</translation>
+    </message>
+    <message>
+      <source>认定结论</source>
+      <translation>Determination</translation>
+    </message>
+    <message>
+      <source>项目</source>
+      <translation>Item</translation>
+    </message>
+  </context>
+  <context>
     <name>liangwei</name>
     <message>
+      <source>.gpkg 路径 / postgresql://… / QGIS 连接名</source>
+      <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
+    </message>
+    <message>
+      <source>1/4 叠加分析</source>
+      <translation>1/4 Overlay analysis</translation>
+    </message>
+    <message>
+      <source>2/4 规划认定</source>
+      <translation>2/4 Planning determination</translation>
+    </message>
+    <message>
+      <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
+      <translation>Excel workbook (*.xlsx);;CSV file (*.csv)</translation>
+    </message>
+    <message>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <source>PNG 图片 (*.png)</source>
+      <translation>PNG image (*.png)</translation>
+    </message>
+    <message>
+      <source>QGIS 项目 (*.qgz)</source>
+      <translation>QGIS project (*.qgz)</translation>
+    </message>
+    <message>
+      <source>id 重复</source>
+      <translation>duplicate id</translation>
+    </message>
+    <message>
+      <source>violation = {v} 与 code = "{code}" 矛盾</source>
+      <translation>violation = {v} contradicts code = "{code}"</translation>
+    </message>
+    <message>
+      <source>{0}/4 输出 {1}</source>
+      <translation>{0}/4 Exporting {1}</translation>
+    </message>
+    <message>
+      <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
+      <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
+      <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
+      <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
+      <translation>{rule} refers to field {field}, which is not in the input layer; it is treated as empty.</translation>
+    </message>
+    <message>
+      <source>{start} 至 {end} 漏报 {n} 次</source>
+      <translation>Missed reports from {start} to {end}: {n}</translation>
+    </message>
+    <message>
+      <source>{unit} {day}：{what}</source>
+      <translation>{unit} {day}: {what}</translation>
+    </message>
+    <message>
+      <source>{var} 是面积或比例，只能与数字比较</source>
+      <translation>{var} is an area or a ratio and can only be compared with a number</translation>
+    </message>
+    <message>
+      <source>……详见日志</source>
+      <translation>… see the log for details</translation>
+    </message>
+    <message>
       <source>一张图</source>
-      <translation type="unfinished" />
+      <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图项目</source>
+      <translation>One-map project</translation>
+    </message>
+    <message>
+      <source>一次完成：监测图斑与三调地类图斑、各保护区图层叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 每个图斑一份规划认定意见书、每个违法图斑一份责令限期整改通知书。输出文件夹中有 reports/、notices/、两份合并 PDF、叠加分析结果（overlay.gpkg、overlay_detail.gpkg）、认定结果（determination.gpkg）和索引表 index.csv（patch_id, document, number, file, pages）。再次运行同一输出文件夹时已完成的文书保留、编号不变。</source>
+      <translation>Runs the whole review in one go: overlay of the monitoring patches with the third national land survey parcels and each protected area layer (liangwei:overlaycheck) → planning determination (liangwei:determine) → one planning opinion report per patch and one rectification notice per illegal patch. The output folder receives reports/, notices/, the two merged PDFs, the overlay results (overlay.gpkg, overlay_detail.gpkg), the determination results (determination.gpkg) and the index table index.csv (patch_id, document, number, file, pages). Running again into the same output folder keeps the documents already produced and their numbers.</translation>
+    </message>
+    <message>
+      <source>三调地类图斑</source>
+      <translation>Land-use parcels (third national land survey)</translation>
+    </message>
+    <message>
+      <source>三调地类图斑图层</source>
+      <translation>Land-use parcel layer (third national land survey)</translation>
+    </message>
+    <message>
+      <source>不属于违法</source>
+      <translation>not a violation</translation>
+    </message>
+    <message>
+      <source>不属于违法的图斑登记后在认定阶段办结</source>
+      <translation>Close patches determined as not a violation at the determination stage</translation>
+    </message>
+    <message>
+      <source>不属于违法的认定不能有处理后果</source>
+      <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
       <source>两违一张图</source>
-      <translation type="unfinished" />
+      <translation>Liangwei One Map</translation>
     </message>
     <message>
       <source>两违一张图审查</source>
-      <translation type="unfinished" />
+      <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违案件台账：超期标红、办理中橙色、已办结灰色</source>
+      <translation>Liangwei case register: overdue in red, in progress in orange, closed in grey</translation>
+    </message>
+    <message>
+      <source>两违案件统计</source>
+      <translation>Liangwei case statistics</translation>
+    </message>
+    <message>
+      <source>为每个违法图斑（violation = 1）输出一份责令限期整改通知书（PDF，含存根页）：文书编号（按配置的序列编号，永不重号，续跑时同一图斑保持原编号）、当事人、违法事实、违反的规定、整改要求和期限（按认定结果计算）、接受处理的地点和时间、行政复议（60日）和行政诉讼（6个月）权利；限期拆除的附听证告知（5日内提出）。另输出合并 PDF 和索引表 index.csv。</source>
+      <translation>Exports one rectification notice (责令限期整改通知书, PDF with counterfoil page) for each illegal patch (violation = 1): document number (from the configured sequence, never reused; a resumed run keeps the number already given to a patch), party, facts of the violation, provisions violated, required rectification and deadline (derived from the determination), where and when to report, and the rights to administrative reconsideration (60 days) and administrative litigation (6 months). Demolition orders include a hearing notice (request within 5 days). Also writes a merged PDF and the index table index.csv.</translation>
+    </message>
+    <message>
+      <source>为规划认定结果中的每个图斑输出一份规划认定意见书（PDF）：图斑编号与坐落、中心点坐标、前后时相影像对比图（红线为图斑范围）、位置示意图（规划分区与保护区）、叠加分析面积表（平方米和亩）、认定意见、适用规则与法律依据、责任部门、落款和盖章位置。另输出合并 PDF 和索引表 index.csv（patch_id, document, number, file, pages）。文书措辞、机关名称、编号格式在 resources/documents.toml 中配置。再次运行时已完成的文书保留（续跑）。</source>
+      <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
+    </message>
+    <message>
+      <source>乡镇代码字段（可选）</source>
+      <translation>Township code field (optional)</translation>
+    </message>
+    <message>
+      <source>乡镇名称字段（可选）</source>
+      <translation>Township name field (optional)</translation>
+    </message>
+    <message>
+      <source>乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定</source>
+      <translation>Township boundary layer "{layer}" has no township code/name field (XZQDM/XZQMC or an alias). Please specify the fields in the parameters.</translation>
+    </message>
+    <message>
+      <source>乡镇界线图层“{layer}”有 {n} 个要素没有几何，未参与分配</source>
+      <translation>Township boundary layer "{layer}" has {n} features without geometry; they were not used for assignment.</translation>
+    </message>
+    <message>
+      <source>乡镇界线（可选）</source>
+      <translation>Township boundaries (optional)</translation>
+    </message>
+    <message>
+      <source>互换</source>
+      <translation>Swap</translation>
+    </message>
+    <message>
+      <source>仅输出选中的图斑</source>
+      <translation>Selected patches only</translation>
+    </message>
+    <message>
+      <source>代码</source>
+      <translation>code</translation>
+    </message>
+    <message>
+      <source>以下保护区图层未归入任何类别，规则中不使用（可在规则文件 [kinds] 中添加）：{fields}</source>
+      <translation>These protected area layers belong to no category and are not used by the rules (add them under [kinds] in the rule file): {fields}</translation>
+    </message>
+    <message>
+      <source>位置示意图图层（规划分区、保护区等）</source>
+      <translation>Location map layers (planning zones, protected areas, etc.)</translation>
+    </message>
+    <message>
+      <source>保护区/规划管控图层</source>
+      <translation>Protected area / planning control layer</translation>
+    </message>
+    <message>
+      <source>保护区/规划管控图层（可多选，按图层名分别统计）</source>
+      <translation>Protected area / planning control layers (multiple allowed, counted separately by layer name)</translation>
+    </message>
+    <message>
+      <source>保护区及规划管控图层（生态保护红线、永久基本农田等）</source>
+      <translation>Protected area and planning control layers (ecological protection red line, permanent basic farmland, etc.)</translation>
+    </message>
+    <message>
+      <source>修改</source>
+      <translation>Modified</translation>
+    </message>
+    <message>
+      <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
+      <translation>County illegal farmland occupation ratio: {ratio} (threshold {t}%)</translation>
+    </message>
+    <message>
+      <source>全部</source>
+      <translation>All</translation>
+    </message>
+    <message>
+      <source>全部乡镇</source>
+      <translation>All townships</translation>
+    </message>
+    <message>
+      <source>全部阶段</source>
+      <translation>All stages</translation>
+    </message>
+    <message>
+      <source>共 {n} 件案件转到“{stage}”</source>
+      <translation>{n} cases moved to "{stage}"</translation>
+    </message>
+    <message>
+      <source>共认定 {n} 个图斑：</source>
+      <translation>Patches determined: {n}. </translation>
+    </message>
+    <message>
+      <source>内容</source>
+      <translation>Value</translation>
+    </message>
+    <message>
+      <source>几何不是面（{kind}），面积按0计</source>
+      <translation>Geometry is not a polygon ({kind}); area counted as 0</translation>
+    </message>
+    <message>
+      <source>几何为空，面积按0计</source>
+      <translation>Empty geometry; area counted as 0</translation>
+    </message>
+    <message>
+      <source>几何无效（{reason}），修复后无面状部分，面积按0计</source>
+      <translation>Invalid geometry ({reason}); no polygon part left after repair, area counted as 0</translation>
+    </message>
+    <message>
+      <source>几何无效（{reason}），已用 make_valid 修复（保留全部面状部分）</source>
+      <translation>Invalid geometry ({reason}); repaired with make_valid (all polygon parts kept)</translation>
+    </message>
+    <message>
+      <source>列出在统计日期仍未完成当前阶段的超期案件：所处阶段、期限、超期天数、责任角色（巡查人员/认定人员/拆除人员/监督人员）、责任单位，以及应移交纪委监委的事由和期限（新增违法未按时限整改到位：期限后15日内）。勾选“记入台账”时，同时在每件超期案件上标记效能问责并写入处置历史（每个阶段只记一次）。</source>
+      <translation>Lists the cases that have not completed their current stage by the reference date: stage, deadline, days overdue, responsible role (patrol / determination / demolition / supervision staff), responsible unit, and the reason and deadline for referral to the discipline commission (new violations not rectified in time: within 15 days after the deadline). With "Record in the register" checked, each overdue case is also flagged for performance accountability and the flag is written to its disposal history (once per stage).</translation>
+    </message>
+    <message>
+      <source>列出起止日期内（含）既未报告案件、也未提交“零报告”的网格单元和日期，用于督促巡查人员到岗到位。</source>
+      <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
+    </message>
+    <message>
+      <source>前时相（左）</source>
+      <translation>Before (left)</translation>
+    </message>
+    <message>
+      <source>办理中</source>
+      <translation>In progress</translation>
+    </message>
+    <message>
+      <source>加载一张图</source>
+      <translation>Load One Map</translation>
+    </message>
+    <message>
+      <source>加载一张图…</source>
+      <translation>Load One Map…</translation>
+    </message>
+    <message>
+      <source>卷帘对比</source>
+      <translation>Swipe Compare</translation>
+    </message>
+    <message>
+      <source>卷帘对比时相</source>
+      <translation>Swipe Compare Epochs</translation>
+    </message>
+    <message>
+      <source>卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）</source>
+      <translation>Swipe compare: drag the divider to compare two imagery epochs (before on the left, after on the right)</translation>
+    </message>
+    <message>
+      <source>参数“{what}”：{msg}</source>
+      <translation>Parameter "{what}": {msg}</translation>
+    </message>
+    <message>
+      <source>发现/登记日期</source>
+      <translation>Discovery/registration date</translation>
+    </message>
+    <message>
+      <source>发现/登记日期（yyyy-mm-dd，空为今天）</source>
+      <translation>Discovery/registration date (yyyy-mm-dd, empty = today)</translation>
+    </message>
+    <message>
+      <source>取值 {text} 只能是数字、文字或文字列表</source>
+      <translation>value {text} must be a number, a text or a list of texts</translation>
+    </message>
+    <message>
+      <source>变量 violation 只能用于 [[route]] 的条件</source>
+      <translation>the variable violation can only be used in [[route]] conditions</translation>
+    </message>
+    <message>
+      <source>叠加分析明细</source>
+      <translation>Overlay details</translation>
+    </message>
+    <message>
+      <source>叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）</source>
+      <translation>Overlay detail table (OUTPUT_DETAIL of liangwei:overlaycheck)</translation>
+    </message>
+    <message>
+      <source>叠加分析结果</source>
+      <translation>Overlay results</translation>
+    </message>
+    <message>
+      <source>叠加分析结果（overlaycheck 的输出）</source>
+      <translation>Overlay results (output of overlaycheck)</translation>
+    </message>
+    <message>
+      <source>叠加图层「{layer}」（{n} 个要素）…</source>
+      <translation>Overlaying layer "{layer}" ({n} features)…</translation>
+    </message>
+    <message>
+      <source>叠加明细表</source>
+      <translation>Overlay detail table</translation>
+    </message>
+    <message>
+      <source>叠加结果中所有图斑的建设用地、农用地、未利用地面积均为 0：叠加分析可能未使用三调地类图层，依赖地类的规则不会命中</source>
+      <translation>Construction, agricultural and unused land areas are 0 for every patch in the overlay results: the overlay probably ran without the third national land survey layer, so rules that depend on land use will not match.</translation>
+    </message>
+    <message>
+      <source>叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；如需使用，请在图斑叠加分析中加入该图层</source>
+      <translation>The overlay results contain no "{label}" layer (recognised by layer name); rules {rules} treat its area as 0. To use it, add the layer to the patch overlay analysis.</translation>
+    </message>
+    <message>
+      <source>叠加结果图斑</source>
+      <translation>Overlay result patches</translation>
+    </message>
+    <message>
+      <source>台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件</source>
+      <translation>Register {reg}: {a} new cases registered ({c} of them determined as not a violation and closed); {s} already in the register were skipped</translation>
+    </message>
+    <message>
+      <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
+      <translation>Register: {total} cases, {overdue} overdue; {shown} listed{more}</translation>
+    </message>
+    <message>
+      <source>台账图层数据源</source>
+      <translation>Register layer data source</translation>
+    </message>
+    <message>
+      <source>台账文件</source>
+      <translation>Register file</translation>
+    </message>
+    <message>
+      <source>合并 PDF</source>
+      <translation>Merged PDF</translation>
+    </message>
+    <message>
+      <source>合并 PDF（默认在输出文件夹中）</source>
+      <translation>Merged PDF (in the output folder by default)</translation>
+    </message>
+    <message>
+      <source>名称</source>
+      <translation>name</translation>
+    </message>
+    <message>
+      <source>后时相（右）</source>
+      <translation>After (right)</translation>
+    </message>
+    <message>
+      <source>图层 {0} 没有选中的要素，不输出文书</source>
+      <translation>Layer {0} has no selected features; no documents exported.</translation>
+    </message>
+    <message>
+      <source>图层 {0} 缺少字段 {1}：请输入 liangwei:determine 的输出</source>
+      <translation>Layer {0} is missing fields {1}: please use the output of liangwei:determine as input.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”中找不到乡镇{what}字段（{canonical} 或其别名），请在参数中指定</source>
+      <translation>No township {what} field ({canonical} or an alias) found in layer "{layer}". Please specify it in the parameters.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”中没有行政区代码/名称字段（XZQDM/XZQMC 或其别名）：请给出乡镇界线图层，或指定乡镇代码/名称字段</source>
+      <translation>Layer "{layer}" has no administrative division code/name field (XZQDM/XZQMC or an alias): please give a township boundary layer or specify the township code/name fields.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”没有 case_no（案件编号）字段，不是案件台账图层</source>
+      <translation>Layer "{layer}" has no case_no (case number) field and is not a case register layer.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”没有字段 {field}</source>
+      <translation>Layer "{layer}" has no field {field}.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”缺少叠加分析字段：{fields}。请先对图斑运行“图斑叠加分析”（liangwei:overlaycheck），再以其输出作为本算法的输入。</source>
+      <translation>Layer "{layer}" is missing overlay fields: {fields}. Run "Patch overlay analysis" (liangwei:overlaycheck) on the patches first and use its output as the input of this algorithm.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”缺少字段：{fields}。请先运行“图斑叠加分析”（liangwei:overlaycheck）和“规划认定”（liangwei:determine），再以认定结果作为输入。</source>
+      <translation>Layer "{layer}" is missing fields: {fields}. Run "Patch overlay analysis" (liangwei:overlaycheck) and "Planning determination" (liangwei:determine) first and use the determination results as input.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”要素 {fid}（{pid}）不是面图形</source>
+      <translation>Layer "{layer}" feature {fid} ({pid}) is not a polygon.</translation>
+    </message>
+    <message>
+      <source>图层“{layer}”要素 {fid}（{pid}）没有图形，案件登记为无图形</source>
+      <translation>Layer "{layer}" feature {fid} ({pid}) has no geometry; the case is registered without geometry.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」不是矢量面图层。</source>
+      <translation>Layer "{layer}" is not a polygon vector layer.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」不是矢量面图层（{role}需要面图层）。</source>
+      <translation>Layer "{layer}" is not a polygon vector layer ({role} requires a polygon layer).</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」不是面图层（几何类型：{kind}），{role}需要面图层。</source>
+      <translation>Layer "{layer}" is not a polygon layer (geometry type: {kind}); {role} requires a polygon layer.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」不是面图层（几何类型：{types}），叠加分析只接受面图层。</source>
+      <translation>Layer "{layer}" is not a polygon layer (geometry type: {types}); the overlay analysis accepts polygon layers only.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」与图斑相交的要素中有 {n} 个无效几何，已用 make_valid 修复</source>
+      <translation>Layer "{layer}": {n} features intersecting the patches had invalid geometry and were repaired with make_valid.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」已从 {src} 投影到 {dst}</source>
+      <translation>Layer "{layer}" reprojected from {src} to {dst}</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」无法打开：{src}</source>
+      <translation>Layer "{layer}" cannot be opened: {src}</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」有 {n} 个图斑没有面状几何，已保留并按面积 0 计</source>
+      <translation>Layer "{layer}" has {n} patches without polygon geometry; they are kept with an area of 0.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）</source>
+      <translation>Layer "{layer}" has {n} duplicate patch numbers: {ids} (all kept; duplicates get a #n suffix)</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有图斑编号字段。可接受的字段名：{accepted}（见 resources/field_mapping.toml）；图层现有字段：{present}。请在“图斑编号字段”参数中指定。</source>
+      <translation>Layer "{layer}" has no patch number field. Accepted field names: {accepted} (see resources/field_mapping.toml); fields in the layer: {present}. Please set the "Patch number field" parameter.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系。</source>
+      <translation>Layer "{layer}" has no coordinate reference system.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系，无法计算面积。</source>
+      <translation>Layer "{layer}" has no coordinate reference system; areas cannot be calculated.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有字段「{field}」</source>
+      <translation>Layer "{layer}" has no field "{field}".</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有字段「{field}」；现有字段：{present}</source>
+      <translation>Layer "{layer}" has no field "{field}"; fields present: {present}</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有要素。</source>
+      <translation>Layer "{layer}" has no features.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的要素都没有几何。</source>
+      <translation>None of the features in layer "{layer}" has a geometry.</translation>
+    </message>
+    <message>
+      <source>图斑 {0}：{1}</source>
+      <translation>Patch {0}: {1}</translation>
+    </message>
+    <message>
+      <source>图斑 {id}：{note}</source>
+      <translation>Patch {id}: {note}</translation>
+    </message>
+    <message>
+      <source>图斑叠加分析</source>
+      <translation>Patch overlay analysis</translation>
+    </message>
+    <message>
+      <source>图斑叠加分析…</source>
+      <translation>Patch Overlay Analysis…</translation>
+    </message>
+    <message>
+      <source>图斑导航</source>
+      <translation>Patch Navigator</translation>
+    </message>
+    <message>
+      <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
+      <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
+    </message>
+    <message>
+      <source>图斑编号为空，以行号 {row} 代替</source>
+      <translation>Empty patch number; row number {row} used instead</translation>
+    </message>
+    <message>
+      <source>图斑编号字段（默认 JCBH 等）</source>
+      <translation>Patch number field (default JCBH etc.)</translation>
+    </message>
+    <message>
+      <source>图斑编号字段（默认 JCBH、TBBH、BSM 中第一个存在的）</source>
+      <translation>Patch number field (default: the first of JCBH, TBBH, BSM present)</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
+      <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
+    </message>
+    <message>
+      <source>地类编码字段</source>
+      <translation>Land-use code field</translation>
+    </message>
+    <message>
+      <source>地类编码字段（默认 DLBM）</source>
+      <translation>Land-use code field (default DLBM)</translation>
+    </message>
+    <message>
+      <source>处置人</source>
+      <translation>Handled by</translation>
+    </message>
+    <message>
+      <source>处置方式</source>
+      <translation>Disposal method</translation>
+    </message>
+    <message>
+      <source>处置日期</source>
+      <translation>Disposal date</translation>
+    </message>
+    <message>
+      <source>处置日期（yyyy-mm-dd，空为今天）</source>
+      <translation>Disposal date (yyyy-mm-dd, empty = today)</translation>
+    </message>
+    <message>
+      <source>处置说明；认定不属于违法时须写明证明材料</source>
+      <translation>Disposal note; state the supporting evidence when determining "not a violation"</translation>
+    </message>
+    <message>
+      <source>失败份数</source>
+      <translation>Documents failed</translation>
+    </message>
+    <message>
+      <source>存量/增量</source>
+      <translation>Existing/new</translation>
+    </message>
+    <message>
+      <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
+      <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
     </message>
     <message>
       <source>审查分析</source>
-      <translation type="unfinished" />
+      <translation>Review and Analysis</translation>
+    </message>
+    <message>
+      <source>导出新增违法违规问题台账</source>
+      <translation>Export register of new violations</translation>
+    </message>
+    <message>
+      <source>尚可采取改正措施</source>
+      <translation>correctable</translation>
+    </message>
+    <message>
+      <source>巡查人员</source>
+      <translation>Patrol officer</translation>
+    </message>
+    <message>
+      <source>已办结</source>
+      <translation>Closed</translation>
+    </message>
+    <message>
+      <source>已加载 %d 个图层</source>
+      <translation>Loaded %d layers</translation>
+    </message>
+    <message>
+      <source>已取消</source>
+      <translation>Canceled</translation>
+    </message>
+    <message>
+      <source>已取消，台账未作任何修改</source>
+      <translation>Canceled; the register was not changed.</translation>
+    </message>
+    <message>
+      <source>已取消；再次运行将续跑</source>
+      <translation>Canceled; running again will resume.</translation>
+    </message>
+    <message>
+      <source>已取消；已完成的文书保留，再次运行将续跑</source>
+      <translation>Canceled; documents already produced are kept and running again will resume.</translation>
+    </message>
+    <message>
+      <source>已在台账中（跳过）</source>
+      <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已转到“{stage}”：{n} 件</source>
+      <translation>Moved to "{stage}": {n} cases</translation>
+    </message>
+    <message>
+      <source>已转换 {a} 件，拒绝 {r} 件</source>
+      <translation>Cases moved: {a}; refused: {r}</translation>
+    </message>
+    <message>
+      <source>已转换案件数</source>
+      <translation>Cases moved</translation>
+    </message>
+    <message>
+      <source>平面面积（图层投影坐标系）</source>
+      <translation>Planar area (layer projected CRS)</translation>
+    </message>
+    <message>
+      <source>平面面积（投影坐标）</source>
+      <translation>Planar area (projected coordinates)</translation>
+    </message>
+    <message>
+      <source>并发冲突</source>
+      <translation>Concurrent Edit Conflict</translation>
+    </message>
+    <message>
+      <source>并发冲突，{what}：{msg}</source>
+      <translation>Concurrent edit conflict, {what}: {msg}</translation>
+    </message>
+    <message>
+      <source>开始日期</source>
+      <translation>Start date</translation>
+    </message>
+    <message>
+      <source>开始日期（空为今天）</source>
+      <translation>Start date (empty = today)</translation>
+    </message>
+    <message>
+      <source>当前阶段</source>
+      <translation>Current stage</translation>
+    </message>
+    <message>
+      <source>当日发现的案件编号（空 = 零报告）</source>
+      <translation>Case numbers found that day (empty = zero report)</translation>
+    </message>
+    <message>
+      <source>影像时相（栅格）</source>
+      <translation>Imagery epochs (raster)</translation>
+    </message>
+    <message>
+      <source>影像时相（栅格，日期取自 catalogue.csv、文件名或元数据）</source>
+      <translation>Imagery epochs (raster; dates from catalogue.csv, file names or metadata)</translation>
+    </message>
+    <message>
+      <source>影像时相：{0} {1}</source>
+      <translation>Imagery epoch: {0} {1}</translation>
+    </message>
+    <message>
+      <source>必须是 0–100 之间的百分数</source>
+      <translation>must be a percentage between 0 and 100</translation>
+    </message>
+    <message>
+      <source>必须是 1 或 0</source>
+      <translation>must be 1 or 0</translation>
+    </message>
+    <message>
+      <source>必须是 [departments] 中的部门键（{keys}），实为 {value!r}</source>
+      <translation>must be a department key from [departments] ({keys}), got {value!r}</translation>
+    </message>
+    <message>
+      <source>必须是 {codes} 之一，实为 {value!r}</source>
+      <translation>must be one of {codes}, got {value!r}</translation>
+    </message>
+    <message>
+      <source>必须是 {values} 之一，实为 {value!r}</source>
+      <translation>must be one of {values}, got {value!r}</translation>
+    </message>
+    <message>
+      <source>必须是图层名称关键字列表</source>
+      <translation>must be a list of layer name keywords</translation>
+    </message>
+    <message>
+      <source>必须是字段别名列表</source>
+      <translation>must be a list of field aliases</translation>
+    </message>
+    <message>
+      <source>必须是数字，实为 {value!r}</source>
+      <translation>must be a number, got {value!r}</translation>
+    </message>
+    <message>
+      <source>必须是文字</source>
+      <translation>must be text</translation>
+    </message>
+    <message>
+      <source>必须是条件列表</source>
+      <translation>must be a list of conditions</translation>
+    </message>
+    <message>
+      <source>必须是表</source>
+      <translation>must be a table</translation>
+    </message>
+    <message>
+      <source>必须是表（label、patterns、exclude）</source>
+      <translation>must be a table (label, patterns, exclude)</translation>
+    </message>
+    <message>
+      <source>必须是表：字段名 = ["别名", …]</source>
+      <translation>must be a table: field_name = ["alias", …]</translation>
+    </message>
+    <message>
+      <source>必须是非空文字</source>
+      <translation>must be non-empty text</translation>
+    </message>
+    <message>
+      <source>必须是非空的图层名称关键字列表</source>
+      <translation>must be a non-empty list of layer name keywords</translation>
+    </message>
+    <message>
+      <source>意见书份数</source>
+      <translation>Opinion reports</translation>
+    </message>
+    <message>
+      <source>或：台账图层（可只用选中要素）</source>
+      <translation>Or: register layer (can be limited to selected features)</translation>
+    </message>
+    <message>
+      <source>或：当前处于该阶段的全部案件</source>
+      <translation>Or: all cases currently at this stage</translation>
+    </message>
+    <message>
+      <source>所属乡镇（新单元时填写）</source>
+      <translation>Township (for a new unit)</translation>
+    </message>
+    <message>
+      <source>所选案件没有图形</source>
+      <translation>The selected case has no geometry.</translation>
+    </message>
+    <message>
+      <source>打开或新建案件台账</source>
+      <translation>Open or Create Case Register</translation>
+    </message>
+    <message>
+      <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
+      <translation>Open the case register: filter cases, view disposal history, advance stages, overdue cases in red</translation>
+    </message>
+    <message>
+      <source>批量审查并输出文书</source>
+      <translation>Batch review and export documents</translation>
+    </message>
+    <message>
+      <source>批量审查并输出文书…</source>
+      <translation>Batch Review and Export Documents…</translation>
+    </message>
+    <message>
+      <source>找不到规则文件 {path}</source>
+      <translation>Rule file {path} not found.</translation>
+    </message>
+    <message>
+      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
+      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch, de-duplicated by patch number (patch_id / monitoring number), so running again never registers a patch twice. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
+    </message>
+    <message>
+      <source>把选定的案件转到目标处置阶段（发现报告→快速认定→拆除整治→监督检查→办结；不属于违法的在快速认定阶段办结；监督检查未拆除到位的可退回拆除整治），每次转换记录日期、处置人和说明，写入只增不改的处置历史。案件可按编号（案件编号或监测编号，逗号/空格/换行分隔）、台账图层中的选中要素，或按当前阶段和乡镇筛选。不合法的转换逐件拒绝并说明原因；超过阶段期限的转换自动标记效能问责。“整批提交”时所有转换在一个事务中完成，中途出错或中断则全部不生效。</source>
+      <translation>Moves the chosen cases to the target disposal stage (discovery report → quick determination → demolition and remediation → supervision and inspection → closed; cases that are not a violation are closed at quick determination; cases whose demolition is found incomplete at inspection can be sent back to demolition and remediation). Each move records the date, the person handling it and a note in the append-only disposal history. Cases are chosen by number (case or monitoring numbers separated by commas, spaces or new lines), by the selected features of a register layer, or by current stage and township. Invalid moves are refused case by case with the reason; moves after the stage deadline are flagged for performance accountability automatically. With "Commit as one batch" all moves run in a single transaction: if anything fails or the run is canceled, none of them takes effect.</translation>
+    </message>
+    <message>
+      <source>报告日期</source>
+      <translation>Report date</translation>
+    </message>
+    <message>
+      <source>报告日期（空为今天）</source>
+      <translation>Report date (empty = today)</translation>
+    </message>
+    <message>
+      <source>报告案件 {n} 件</source>
+      <translation>cases reported: {n}</translation>
+    </message>
+    <message>
+      <source>报告案件数</source>
+      <translation>Cases reported</translation>
+    </message>
+    <message>
+      <source>拆除面积</source>
+      <translation>Demolished area</translation>
+    </message>
+    <message>
+      <source>拆除面积（㎡，空为整体拆除即案件面积）</source>
+      <translation>Demolished area (m², empty = fully demolished, i.e. the case area)</translation>
+    </message>
+    <message>
+      <source>拒绝原因</source>
+      <translation>Refusal reasons</translation>
+    </message>
+    <message>
+      <source>按乡镇、问题来源、处置阶段、责任单位统计案件数、违法案件数、违法占地面积（其中耕地、永久基本农田）、拆除面积、超期案件数、办结数、7日内办结数和违法占耕比（增量违法案件占用耕地 ÷ 全部增量新增建设占用耕地），并输出统计图（PNG）。期间为空统计全部，可填年份（yyyy）或月份（yyyy-mm，按发现时间）。</source>
+      <translation>Counts, by township, case source, disposal stage and responsible unit: cases, violations, illegally occupied area (of which cultivated land and permanent basic farmland), demolished area, overdue cases, closed cases, cases closed within 7 days, and the illegal farmland occupation ratio (cultivated land occupied by new illegal cases ÷ cultivated land occupied by all new construction). Also draws a chart (PNG). An empty period covers all cases; otherwise give a year (yyyy) or a month (yyyy-mm, by discovery date).</translation>
+    </message>
+    <message>
+      <source>按乡镇统计违法占耕比：违法占用耕地面积（认定为违法的图斑占用的耕地）÷ 新增建设占用耕地面积（本批全部图斑占用的耕地）× 100%，并给出全县合计；达到阈值（默认 15%，“≥”即标记）的标记 over_threshold = 1。
+输入为规划认定（liangwei:determine）的输出。给出乡镇界线图层时，每个图斑计入面积最大部分所在的乡镇（只计一次）；否则按图斑的行政区代码/名称字段（XZQDM/XZQMC，按字段映射识别）分组。乡镇代码/名称字段留空时按字段映射自动识别；不给乡镇界线图层时，这两个字段指图斑图层的字段。</source>
+      <translation>Calculates the illegal farmland occupation ratio by township: cultivated land illegally occupied (cultivated land in patches determined as illegal) ÷ cultivated land occupied by new construction (cultivated land in all patches of the batch) × 100%, with a county total. Rows reaching the threshold (default 15%, flagged at "≥") get over_threshold = 1.
+The input is the output of planning determination (liangwei:determine). With a township boundary layer, each patch counts (once) in the township holding the largest part of it; otherwise patches are grouped by their administrative division code/name fields (XZQDM/XZQMC, recognised through the field mapping). Empty township code/name fields are recognised through the field mapping; without a township boundary layer these two fields refer to the patch layer.</translation>
+    </message>
+    <message>
+      <source>按图斑字段 {code} / {name} 分组</source>
+      <translation>Grouping by patch fields {code} / {name}</translation>
+    </message>
+    <message>
+      <source>按数据目录（TOML）把一张图加载到当前项目</source>
+      <translation>Load the one map into the current project from a data catalogue (TOML)</translation>
+    </message>
+    <message>
+      <source>按数据目录（TOML，[[layer]] 条目含 role、path、name、code_field、date）生成一张图QGIS项目（.qgz）：图层组自上而下为 案件台账、监测图斑、保护区、规划分区、土地利用现状、影像时相；影像按时相排序，最新两期显示；土地利用现状按三调地类配色，三区三线、保护区、监测图斑、案件按标准样式显示。项目使用相对路径，可连同数据文件夹一起移动；不装本插件的QGIS也能打开。</source>
+      <translation>Builds a one-map QGIS project (.qgz) from a data catalogue (TOML; [[layer]] entries with role, path, name, code_field, date). Layer groups from top to bottom: case register, monitoring patches, protected areas, planning zones, current land use, imagery epochs. Imagery is ordered by date with the latest two epochs visible; current land use uses the third national land survey colours, and the three control lines, protected areas, monitoring patches and cases use the standard styles. The project uses relative paths, so it can be moved together with its data folder, and it opens in QGIS without this plugin.</translation>
+    </message>
+    <message>
+      <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。输出 .xlsx（中文表头、冻结表头、列宽）或 .csv（UTF-8）。</source>
+      <translation>Exports the monthly register of new violations (《新增违法违规问题台账》, submitted to the discipline commission): serial number, case/monitoring number, township, village, case source, discovery date, party, violation type/determination, occupied area with cultivated land and permanent basic farmland, responsible unit, disposal stage and deadline, disposal method, demolished area, overdue, performance accountability, referral to the discipline commission, remarks. An empty month exports all illegal cases. Output is .xlsx (Chinese headers, frozen header row, column widths) or .csv (UTF-8).</translation>
+    </message>
+    <message>
+      <source>推进案件 {case}</source>
+      <translation>Advance Case {case}</translation>
+    </message>
+    <message>
+      <source>推进案件（批量转阶段）</source>
+      <translation>Advance cases (batch stage change)</translation>
+    </message>
+    <message>
+      <source>搜索案件编号、监测编号、当事人、乡镇、村（回车）</source>
+      <translation>Search case number, monitoring number, party, township, village (Enter)</translation>
+    </message>
+    <message>
+      <source>效能问责</source>
+      <translation>Performance accountability</translation>
+    </message>
+    <message>
+      <source>效能问责检查（超期案件）</source>
+      <translation>Accountability check (overdue cases)</translation>
+    </message>
+    <message>
+      <source>数据目录 (*.toml)</source>
+      <translation>Data catalogue (*.toml)</translation>
+    </message>
+    <message>
+      <source>数据目录（TOML）</source>
+      <translation>Data catalogue (TOML)</translation>
+    </message>
+    <message>
+      <source>整批提交（全部成功或全部不生效）</source>
+      <translation>Commit as one batch (all succeed or none take effect)</translation>
+    </message>
+    <message>
+      <source>整批未生效</source>
+      <translation>the batch was not applied</translation>
+    </message>
+    <message>
+      <source>文书份数</source>
+      <translation>Documents produced</translation>
+    </message>
+    <message>
+      <source>文书已输出到 {0}</source>
+      <translation>Documents written to {0}</translation>
+    </message>
+    <message>
+      <source>文书编号登记库（SQLite，默认在输出文件夹中）</source>
+      <translation>Document number registry (SQLite, in the output folder by default)</translation>
     </message>
     <message>
       <source>文书输出</source>
-      <translation type="unfinished" />
+      <translation>Documents</translation>
+    </message>
+    <message>
+      <source>文书输出算法未安装：</source>
+      <translation>Document export algorithm not installed: </translation>
+    </message>
+    <message>
+      <source>文书配置文件（documents.toml，默认为插件自带）</source>
+      <translation>Document configuration file (documents.toml, the plugin default if empty)</translation>
+    </message>
+    <message>
+      <source>新登记案件数</source>
+      <translation>New cases registered</translation>
+    </message>
+    <message>
+      <source>无法写出图斑 {id}：{error}</source>
+      <translation>Cannot write patch {id}: {error}</translation>
+    </message>
+    <message>
+      <source>无法加载台账图层</source>
+      <translation>Cannot load the register layer.</translation>
+    </message>
+    <message>
+      <source>无法打开输入图层（规划认定结果）</source>
+      <translation>Cannot open the input layer (determination results).</translation>
+    </message>
+    <message>
+      <source>无法解析条件 "{text}"（格式：变量 运算符 取值）</source>
+      <translation>cannot parse condition "{text}" (format: variable operator value)</translation>
+    </message>
+    <message>
+      <source>无法识别的取值 {text}（数字、"文字"、["列表"] 或 $阈值名）</source>
+      <translation>unrecognised value {text} (expected a number, "text", ["list"] or $threshold_name)</translation>
+    </message>
+    <message>
+      <source>无法读取监测图斑图层（参数 PATCHES）：需要矢量面图层。</source>
+      <translation>Cannot read the monitoring patch layer (parameter PATCHES): a polygon vector layer is required.</translation>
+    </message>
+    <message>
+      <source>无法采取改正措施</source>
+      <translation>cannot be corrected</translation>
+    </message>
+    <message>
+      <source>是否超期</source>
+      <translation>Overdue</translation>
+    </message>
+    <message>
+      <source>最后一条规则必须是无条件的默认规则（删去 when / when_any）</source>
+      <translation>the last rule must be an unconditional default rule (remove when / when_any)</translation>
+    </message>
+    <message>
+      <source>月份（yyyy-mm，空为全部）</source>
+      <translation>Month (yyyy-mm, empty = all)</translation>
+    </message>
+    <message>
+      <source>未办结</source>
+      <translation>Open</translation>
+    </message>
+    <message>
+      <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
+      <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
+      <translation>unknown variable {var} (not an overlay field, and there is no category named {kind}; available: {known})</translation>
+    </message>
+    <message>
+      <source>未知的认定类别（可用：{codes}）</source>
+      <translation>unknown determination category (available: {codes})</translation>
+    </message>
+    <message>
+      <source>未知的键 {keys}</source>
+      <translation>unknown keys {keys}</translation>
+    </message>
+    <message>
+      <source>未知的键 {keys}（可用：{known}）</source>
+      <translation>unknown keys {keys} (available: {known})</translation>
+    </message>
+    <message>
+      <source>本次新标记的案件数</source>
+      <translation>Cases newly flagged</translation>
+    </message>
+    <message>
+      <source>条件必须是文字，如 "farmland_m2 &gt;= $occupy_min_m2"</source>
+      <translation>a condition must be text, e.g. "farmland_m2 &gt;= $occupy_min_m2"</translation>
+    </message>
+    <message>
+      <source>根据图斑叠加分析（liangwei:overlaycheck）的结果和可编辑的规则表，逐个图斑作出规划认定：尚可采取改正措施消除对规划实施的影响 / 无法采取改正措施消除对规划实施的影响 / 不属于违法用地违法建设，给出处理后果（限期拆除并恢复原状 / 没收 / 补办手续）、命中的规则、法律依据和责任部门。
+规则文件默认为插件自带的 resources/determination_rules.toml；复制后修改阈值、用语、部门和规则，再在“规则文件”中选择即可，无需改代码。规则自上而下，第一条满足的规则生效。</source>
+      <translation>Makes a planning determination for each patch from the patch overlay analysis results (liangwei:overlaycheck) and an editable rule table: correctable (尚可采取改正措施消除对规划实施的影响) / cannot be corrected (无法采取改正措施消除对规划实施的影响) / not illegal land use or construction (不属于违法用地违法建设), with the consequence (demolition within a deadline and restoration / confiscation / retroactive approval), the rule that matched, the legal basis and the responsible department.
+The default rule file is resources/determination_rules.toml shipped with the plugin; copy it, change thresholds, wording, departments and rules, and choose the copy under "Rule file"; no code changes needed. Rules are read from top to bottom and the first one that matches applies.</translation>
+    </message>
+    <message>
+      <source>案件 {n} 件，其中违法 {v} 件、超期 {o} 件、7日内办结 {c} 件；违法占耕比 {r}</source>
+      <translation>Cases: {n}, of which violations {v}, overdue {o}, closed within 7 days {c}; illegal farmland occupation ratio {r}</translation>
     </message>
     <message>
       <source>案件台账</source>
-      <translation type="unfinished" />
+      <translation>Case Register</translation>
+    </message>
+    <message>
+      <source>案件台账（.gpkg 路径 / PostgreSQL 连接）</source>
+      <translation>Case register (.gpkg path / PostgreSQL connection)</translation>
+    </message>
+    <message>
+      <source>案件数</source>
+      <translation>Cases</translation>
+    </message>
+    <message>
+      <source>案件统计</source>
+      <translation>Case statistics</translation>
+    </message>
+    <message>
+      <source>案件统计表</source>
+      <translation>Case statistics table</translation>
+    </message>
+    <message>
+      <source>案件编号或监测编号（逗号、空格或换行分隔）</source>
+      <translation>Case or monitoring numbers (separated by commas, spaces or new lines)</translation>
+    </message>
+    <message>
+      <source>检查人</source>
+      <translation>Checked by</translation>
+    </message>
+    <message>
+      <source>椭球面积（CGCS2000 椭球，默认）</source>
+      <translation>Ellipsoidal area (CGCS2000 ellipsoid, default)</translation>
+    </message>
+    <message>
+      <source>椭球面积（CGCS2000）</source>
+      <translation>Ellipsoidal area (CGCS2000)</translation>
+    </message>
+    <message>
+      <source>此前的案件已保存</source>
+      <translation>cases before it were saved</translation>
+    </message>
+    <message>
+      <source>没有条件（默认部门请写在 [routing] default）</source>
+      <translation>has no condition (put the default department in [routing] default)</translation>
+    </message>
+    <message>
+      <source>没有条件，排在它后面的规则永远不会生效；无条件的默认规则必须放在最后</source>
+      <translation>has no condition, so the rules after it can never apply; the unconditional default rule must come last</translation>
+    </message>
+    <message>
+      <source>没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段</source>
+      <translation>No cases chosen: enter case numbers, select features in a register layer or choose a current stage.</translation>
+    </message>
+    <message>
+      <source>漏报次数</source>
+      <translation>Missed reports</translation>
+    </message>
+    <message>
+      <source>漏报清单</source>
+      <translation>Missed report list</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的工作进程数（0 为单进程）</source>
+      <translation>Worker processes for PDF generation (0 = single process)</translation>
     </message>
     <message>
       <source>生成一个虚构但逼真的示例县（CGCS2000 3度带高斯-克吕格投影）：乡镇界线、三调地类图斑、三区三线与规划分区、保护区、两期影像（GeoTIFF）和卫片监测图斑。同一随机种子总是生成相同的数据，用于培训、演示和测试。</source>
-      <translation type="unfinished" />
+      <translation>Generates a fictitious but realistic sample county (CGCS2000 3° Gauss-Krüger projection): township boundaries, third national land survey parcels, the three control lines and planning zones, protected areas, two imagery epochs (GeoTIFF) and satellite monitoring patches. The same random seed always generates the same data; for training, demonstrations and testing.</translation>
+    </message>
+    <message>
+      <source>生成一张图项目</source>
+      <translation>Build one-map project</translation>
     </message>
     <message>
       <source>生成示例县数据</source>
-      <translation type="unfinished" />
+      <translation>Generate sample county data</translation>
+    </message>
+    <message>
+      <source>用户已取消</source>
+      <translation>Canceled by the user</translation>
+    </message>
+    <message>
+      <source>登记 → {stage}</source>
+      <translation>Registered → {stage}</translation>
+    </message>
+    <message>
+      <source>登记人</source>
+      <translation>Registered by</translation>
+    </message>
+    <message>
+      <source>登记案件（入台账）</source>
+      <translation>Register cases</translation>
+    </message>
+    <message>
+      <source>监测图斑</source>
+      <translation>Monitoring patches</translation>
+    </message>
+    <message>
+      <source>监测图斑图层</source>
+      <translation>Monitoring patch layer</translation>
+    </message>
+    <message>
+      <source>目标阶段</source>
+      <translation>Target stage</translation>
+    </message>
+    <message>
+      <source>直接编辑</source>
+      <translation>Direct edit</translation>
+    </message>
+    <message>
+      <source>移交纪委监委</source>
+      <translation>Referred to the discipline commission</translation>
+    </message>
+    <message>
+      <source>第 {n} 条 [[route]]</source>
+      <translation>[[route]] no. {n}</translation>
+    </message>
+    <message>
+      <source>第 {n} 条规则</source>
+      <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>类别名 {key} 与叠加字段 {key}_m2 冲突</source>
+      <translation>category name {key} clashes with the overlay field {key}_m2</translation>
+    </message>
+    <message>
+      <source>类别名只能用小写英文字母、数字和下划线</source>
+      <translation>category names may contain only lowercase letters, digits and underscores</translation>
+    </message>
+    <message>
+      <source>索引表 index.csv</source>
+      <translation>Index table index.csv</translation>
+    </message>
+    <message>
+      <source>索引表（CSV）</source>
+      <translation>Index table (CSV)</translation>
+    </message>
+    <message>
+      <source>结束日期</source>
+      <translation>End date</translation>
+    </message>
+    <message>
+      <source>结束日期 {end} 早于开始日期 {start}</source>
+      <translation>End date {end} is before start date {start}.</translation>
+    </message>
+    <message>
+      <source>结束日期（空为开始日期）</source>
+      <translation>End date (empty = start date)</translation>
+    </message>
+    <message>
+      <source>统计图</source>
+      <translation>Chart</translation>
+    </message>
+    <message>
+      <source>统计日期</source>
+      <translation>Reference date</translation>
+    </message>
+    <message>
+      <source>统计日期（判断是否超期，空为今天）</source>
+      <translation>Reference date (for overdue checks, empty = today)</translation>
+    </message>
+    <message>
+      <source>统计日期（空为今天）</source>
+      <translation>Reference date (empty = today)</translation>
+    </message>
+    <message>
+      <source>统计期间（yyyy 或 yyyy-mm，空为全部）</source>
+      <translation>Period (yyyy or yyyy-mm, empty = all)</translation>
+    </message>
+    <message>
+      <source>续跑保留份数</source>
+      <translation>Documents kept from earlier run</translation>
+    </message>
+    <message>
+      <source>缺少 id</source>
+      <translation>missing id</translation>
+    </message>
+    <message>
+      <source>缺少Python依赖包，部分功能不可用，请在QGIS的Python环境中安装：</source>
+      <translation>Missing Python packages; some functions are unavailable. Install them in the QGIS Python environment:</translation>
+    </message>
+    <message>
+      <source>缺少叠加分析字段：{fields}（请先运行 liangwei:overlaycheck）</source>
+      <translation>Missing overlay fields: {fields} (run liangwei:overlaycheck first).</translation>
+    </message>
+    <message>
+      <source>缺少算法 {0}，无法批量审查</source>
+      <translation>Algorithm {0} is missing; the batch review cannot run.</translation>
+    </message>
+    <message>
+      <source>缺少规则名称</source>
+      <translation>missing rule name</translation>
+    </message>
+    <message>
+      <source>缺少认定用语：{codes}</source>
+      <translation>missing determination wording: {codes}</translation>
+    </message>
+    <message>
+      <source>网格单元名称（新单元时填写）</source>
+      <translation>Grid unit name (for a new unit)</translation>
+    </message>
+    <message>
+      <source>网格单元编码</source>
+      <translation>Grid unit code</translation>
+    </message>
+    <message>
+      <source>网格单元（村居、小区）提交当日巡查报告：填写当天发现并已登记的案件编号；未发现新增“两违”的不填，即为“零报告”。每个单元每天只能报告一次。填写单元名称时，未登记的网格单元会自动登记（也可直接在台账的 grid_units 表中维护）。</source>
+      <translation>A grid unit (village, community or residential compound) submits its daily patrol report: enter the numbers of cases found and registered that day; leave them empty when no new illegal land use or construction was found, which makes it a "zero report". Each unit can report once per day. When a unit name is given, an unregistered grid unit is registered automatically (grid units can also be maintained directly in the grid_units table of the register).</translation>
+    </message>
+    <message>
+      <source>网格日报（零报告打卡）</source>
+      <translation>Grid daily report (zero report check-in)</translation>
+    </message>
+    <message>
+      <source>网格漏报检查</source>
+      <translation>Missed grid report check</translation>
+    </message>
+    <message>
+      <source>至少需要一个部门</source>
+      <translation>at least one department is required</translation>
+    </message>
+    <message>
+      <source>至少需要一条规则，最后一条为无条件的默认规则</source>
+      <translation>at least one rule is required, the last one being the unconditional default rule</translation>
+    </message>
+    <message>
+      <source>落款日期无法识别：{0}（应为 yyyy-mm-dd）</source>
+      <translation>Issue date not recognised: {0} (expected yyyy-mm-dd)</translation>
+    </message>
+    <message>
+      <source>落款日期（yyyy-mm-dd，默认今天）</source>
+      <translation>Issue date (yyyy-mm-dd, default today)</translation>
+    </message>
+    <message>
+      <source>被拒绝的案件数</source>
+      <translation>Cases refused</translation>
+    </message>
+    <message>
+      <source>规划认定</source>
+      <translation>Planning determination</translation>
+    </message>
+    <message>
+      <source>规划认定…</source>
+      <translation>Planning Determination…</translation>
+    </message>
+    <message>
+      <source>规划认定意见书合并 PDF</source>
+      <translation>Planning opinion reports, merged PDF</translation>
+    </message>
+    <message>
+      <source>规划认定意见书文件夹</source>
+      <translation>Planning opinion report folder</translation>
+    </message>
+    <message>
+      <source>规划认定结果</source>
+      <translation>Determination results</translation>
+    </message>
+    <message>
+      <source>规划认定结果（determine 的输出）</source>
+      <translation>Determination results (output of determine)</translation>
+    </message>
+    <message>
+      <source>规划认定结果（liangwei:determine 的输出）</source>
+      <translation>Determination results (output of liangwei:determine)</translation>
+    </message>
+    <message>
+      <source>规则 {id}</source>
+      <translation>rule {id}</translation>
+    </message>
+    <message>
+      <source>规则文件 {path} 不是有效的 TOML：{error}</source>
+      <translation>Rule file {path} is not valid TOML: {error}</translation>
+    </message>
+    <message>
+      <source>规则文件 {path}：{where}：{message}</source>
+      <translation>Rule file {path}: {where}: {message}</translation>
+    </message>
+    <message>
+      <source>规则文件（留空用默认规则）</source>
+      <translation>Rule file (empty = default rules)</translation>
+    </message>
+    <message>
+      <source>规则文件：{path}（{n} 条规则）</source>
+      <translation>Rule file: {path} ({n} rules)</translation>
+    </message>
+    <message>
+      <source>认定不属于违法并办结</source>
+      <translation>Not a violation, closed</translation>
+    </message>
+    <message>
+      <source>认定不属于违法用地违法建设</source>
+      <translation>Determined as not illegal land use or construction</translation>
+    </message>
+    <message>
+      <source>认定不属于违法（快速认定→办结）</source>
+      <translation>Determined as not a violation (quick determination → closed)</translation>
+    </message>
+    <message>
+      <source>认定结果图斑（liangwei:determine 的输出）</source>
+      <translation>Determination result patches (output of liangwei:determine)</translation>
+    </message>
+    <message>
+      <source>记入台账（标记效能问责并写入历史）</source>
+      <translation>Record in the register (flag for performance accountability and write to history)</translation>
+    </message>
+    <message>
+      <source>说明</source>
+      <translation>Note</translation>
+    </message>
+    <message>
+      <source>说明（认定不属于违法时须填写证明）</source>
+      <translation>Note (state the evidence when determining "not a violation")</translation>
+    </message>
+    <message>
+      <source>请先在列表中选择案件</source>
+      <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
+      <translation>Please specify the case register (.gpkg file path, PostgreSQL connection string or connection name).</translation>
+    </message>
+    <message>
+      <source>读取图斑图层「{layer}」…</source>
+      <translation>Reading patch layer "{layer}"…</translation>
+    </message>
+    <message>
+      <source>读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…</source>
+      <translation>Reading land-use layer "{layer}" (only features within the patch extent)…</translation>
+    </message>
+    <message>
+      <source>责令限期整改通知书合并 PDF</source>
+      <translation>Rectification notices, merged PDF</translation>
+    </message>
+    <message>
+      <source>责令限期整改通知书文件夹</source>
+      <translation>Rectification notice folder</translation>
+    </message>
+    <message>
+      <source>超期</source>
+      <translation>Overdue</translation>
+    </message>
+    <message>
+      <source>超期{n}天（{role}）</source>
+      <translation>{n} days overdue ({role})</translation>
+    </message>
+    <message>
+      <source>超期案件</source>
+      <translation>Overdue cases</translation>
+    </message>
+    <message>
+      <source>超期案件数</source>
+      <translation>Overdue cases</translation>
+    </message>
+    <message>
+      <source>超期：{stage}阶段期限 {due}，责任角色 {role}</source>
+      <translation>Overdue: {stage} stage deadline {due}, responsible role {role}</translation>
+    </message>
+    <message>
+      <source>输入图层</source>
+      <translation>Input layer</translation>
+    </message>
+    <message>
+      <source>输入字段「{field}」与结果字段同名，输出中以结果字段为准</source>
+      <translation>Input field "{field}" has the same name as a result field; the output keeps the result field.</translation>
+    </message>
+    <message>
+      <source>输入已含规划认定字段，将按当前规则重新认定并覆盖。</source>
+      <translation>The input already has determination fields; they will be recalculated with the current rules and overwritten.</translation>
     </message>
     <message>
       <source>输出文件夹</source>
-      <translation type="unfinished" />
+      <translation>Output folder</translation>
+    </message>
+    <message>
+      <source>输出规划认定意见书（PDF）</source>
+      <translation>Export planning opinion reports (PDF)</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书（PDF）</source>
+      <translation>Export rectification notices (PDF)</translation>
+    </message>
+    <message>
+      <source>运算符 {op} 需要列表取值，如 ["a", "b"]</source>
+      <translation>operator {op} needs a list value, e.g. ["a", "b"]</translation>
+    </message>
+    <message>
+      <source>运算符 {op} 需要数字取值</source>
+      <translation>operator {op} needs a numeric value</translation>
+    </message>
+    <message>
+      <source>运算符 {op} 需要文字或文字列表</source>
+      <translation>operator {op} needs a text or a list of texts</translation>
+    </message>
+    <message>
+      <source>违法占耕比统计</source>
+      <translation>Illegal farmland occupation ratio</translation>
+    </message>
+    <message>
+      <source>违法占耕比统计…</source>
+      <translation>Illegal Farmland Occupation Ratio…</translation>
+    </message>
+    <message>
+      <source>违法占耕比统计表</source>
+      <translation>Illegal farmland occupation ratio table</translation>
+    </message>
+    <message>
+      <source>违法占耕比阈值（%）</source>
+      <translation>Illegal farmland occupation ratio threshold (%)</translation>
+    </message>
+    <message>
+      <source>违法认定必须写明法律依据</source>
+      <translation>a violation determination must state its legal basis</translation>
+    </message>
+    <message>
+      <source>选择一张图数据目录</source>
+      <translation>Choose One-Map Data Catalogue</translation>
+    </message>
+    <message>
+      <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
+默认按 CGCS2000 椭球计算椭球面积（测地线多边形面积，与 QGIS 设置椭球后的面积一致）；也可选择图层投影坐标系下的平面面积。每条结果记录所用方法（area_method）。
+其他坐标系的图层自动投影；无效几何用 make_valid 修复（保留全部面状部分）并逐图斑记录（repaired、repair_note）；空几何保留并按 0 计；重复编号全部保留，后出现者加“#序号”。
+输出：图斑（原字段 + 面积汇总字段，每个保护图层一个“图层名_m2”字段）和明细表（每图斑 × 图层 × 地类一行：patch_id、layer、class_code、class_name、area_m2、area_mu、share）。仅边界接触（面积为 0）的不产生明细行。</source>
+      <translation>For each monitoring patch, calculates the area it occupies of each land-use class (third national land survey parcels, by land-use code) and of each protected area / planning layer, in m² and mu (1 mu = 10000/15 m²).
+Areas are ellipsoidal on the CGCS2000 ellipsoid by default (geodesic polygon area, the same as QGIS with an ellipsoid set); planar areas in the layer's projected CRS can be chosen instead. Every result records the method used (area_method).
+Layers in other CRSs are reprojected on the fly; invalid geometries are repaired with make_valid (all polygon parts kept) and recorded per patch (repaired, repair_note); empty geometries are kept and counted as 0; duplicate numbers are all kept, later ones get a "#n" suffix.
+Outputs: the patches (original fields + area summary fields, one "LayerName_m2" field per protected layer, e.g. 生态保护红线_m2) and a detail table (one row per patch × layer × land-use class: patch_id, layer, class_code, class_name, area_m2, area_mu, share). Patches that only touch a boundary (area 0) get no detail rows.</translation>
+    </message>
+    <message>
+      <source>通知书份数</source>
+      <translation>Rectification notices</translation>
+    </message>
+    <message>
+      <source>部门名称不能含“、”</source>
+      <translation>department names must not contain "、"</translation>
+    </message>
+    <message>
+      <source>部门名称必须是非空文字</source>
+      <translation>department names must be non-empty text</translation>
+    </message>
+    <message>
+      <source>部门路由 {d}</source>
+      <translation>department routing {d}</translation>
+    </message>
+    <message>
+      <source>问题来源</source>
+      <translation>Case source</translation>
+    </message>
+    <message>
+      <source>限定乡镇</source>
+      <translation>Township filter</translation>
     </message>
     <message>
       <source>随机种子</source>
-      <translation type="unfinished" />
+      <translation>Random seed</translation>
+    </message>
+    <message>
+      <source>零报告</source>
+      <translation>zero report</translation>
+    </message>
+    <message>
+      <source>面积算法</source>
+      <translation>Area method</translation>
+    </message>
+    <message>
+      <source>面积计算方法</source>
+      <translation>Area calculation method</translation>
+    </message>
+    <message>
+      <source>顶层</source>
+      <translation>top level</translation>
+    </message>
+    <message>
+      <source>项目</source>
+      <translation>Item</translation>
+    </message>
+    <message>
+      <source>项目中至少需要两个栅格影像图层</source>
+      <translation>The project needs at least two raster imagery layers.</translation>
+    </message>
+    <message>
+      <source>（不填）</source>
+      <translation>(none)</translation>
+    </message>
+    <message>
+      <source>（仅显示前 {n} 件，请筛选）</source>
+      <translation> (only the first {n} shown; narrow the filter)</translation>
+    </message>
+    <message>
+      <source>（无）</source>
+      <translation>(none)</translation>
+    </message>
+    <message>
+      <source>（没有图斑）</source>
+      <translation>(no patches)</translation>
     </message>
   </context>
 </TS>
