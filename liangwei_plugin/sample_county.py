@@ -29,6 +29,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -898,6 +899,7 @@ class _Patch:
     xzqmc: str = ""
     tblx: str = ""
     dsr: str = ""
+    pzwh: str = ""               # 批准文号 of an approved (legal) use; empty = no approval found
     jcmj: float = 0.0
 
 
@@ -905,7 +907,7 @@ class _Patch:
 PATCH_PLAN = (
     ("pbf", 30, 2), ("farmland", 8, 0), ("redline", 14, 1), ("reserve", 6, 0), ("water_source", 8, 1),
     ("river", 8, 0), ("udb_legal", 32, 1), ("multi", 12, 1), ("forest", 19, 1), ("homestead", 8, 1),
-    ("invalid", 5, 0),
+    ("invalid", 5, 0), ("project", 10, 0),
 )
 SURNAMES = ("陈", "林", "黄", "张", "吴", "王", "李", "刘", "郑", "杨", "蔡", "许", "赖", "游")
 COMPANIES = ("福建某某建材有限公司", "云溪县某某置业有限公司", "云溪县某某物流有限公司", "某某茶业专业合作社",
@@ -956,7 +958,7 @@ def _invalid_shape(kind: int, x: float, y: float, s: float) -> Polygon:
 
 
 def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, parcels: _Parcels,
-                  prot: _Protected, net: _Network) -> list[_Patch]:
+                  prot: _Protected, net: _Network, seed: int = 0) -> list[_Patch]:
     inc = parcels.village >= 0
     geoms, code, zone = parcels.geoms, parcels.code, parcels.zone
     area = shapely.area(geoms)
@@ -985,6 +987,8 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
         "homestead": sel((code == "0702") & (zone == "51")),
         "invalid": sel(parcels.pbf & np.isin(code, FARMLAND)),
         "multi": sel((parcels.elev < 70) & np.isin(code, FARMLAND + ("0201", "1104", "1202", "0702"))),
+        # approved projects (roads, schools, industry) convert larger blocks of ordinary farmland
+        "project": sel((parcels.elev < 90) & np.isin(code, FARMLAND) & ~parcels.pbf & (zone != "10")),
     }
     clip_to = {"reserve": reserve, "water_source": ws, "river": river_zone}
     placed: list[Polygon] = []
@@ -997,6 +1001,8 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
         return not shapely.intersects(np.array(placed_buf, dtype=object), shape).any()
 
     def sample_area(category: str) -> float:
+        if category == "project":
+            return rng.uniform(15.0, 45.0) * MU
         if category != "invalid" and rng.random() < 0.12:
             return rng.uniform(3.0, 20.0) * MU
         return math.exp(rng.uniform(math.log(0.1), math.log(3.0))) * MU
@@ -1012,14 +1018,14 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
                 attempts += 1
                 want = sample_area(category)
                 if attempts > 200:
-                    want = min(want, 1.5 * MU)
+                    want = min(want, (12.0 if category == "project" else 1.5) * MU)
                 i = int(pool[rng.integers(len(pool))])
                 container = geoms[i]
                 if category in clip_to:
                     container = shapely.difference(shapely.intersection(container, clip_to[category]), water_roads)
                     if container.is_empty:
                         continue
-                if category != "multi" and container.area < 2.5 * want:
+                if category not in ("multi", "project") and container.area < 2.5 * want:
                     continue
                 minx, miny, maxx, maxy = container.bounds
                 shape = None
@@ -1038,10 +1044,14 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
                         ok = container.contains(hull.buffer(2.0))
                     else:
                         cand = _patch_shape(rng, px, py, want)
-                        if category == "multi":
+                        if category in ("multi", "project"):
                             hits = parcel_tree.query(cand, predicate="intersects")
-                            ok = (len(hits) >= 3 and land.county.contains(cand)
+                            ok = (len(hits) >= (3 if category == "multi" else 2) and land.county.contains(cand)
                                   and not cand.intersects(lines["1101"]) and not cand.intersects(lines["1003"]))
+                            if ok and category == "project":   # approvable: no 永久基本农田, no red line
+                                ok = not parcels.pbf[hits].any() and not (zone[hits] == "10").any()
+                                farm = hits[np.isin(code[hits], FARMLAND)]
+                                ok = ok and shapely.area(shapely.intersection(geoms[farm], cand)).sum() > 0.6 * cand.area
                         else:
                             ok = container.contains(cand.buffer(1.5))
                     if ok and free(cand.convex_hull.buffer(15.0)):
@@ -1074,7 +1084,7 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
         else:
             p.tblx = "疑似违法用地" if rng.random() < 0.75 else "新增建设用地"
         r = rng.random()
-        if p.category in ("udb_legal", "river", "multi") and r < 0.6:
+        if p.category in ("udb_legal", "river", "multi", "project") and r < 0.6:
             p.dsr = COMPANIES[int(rng.integers(len(COMPANIES)))]
         elif r < 0.55 or p.category == "homestead":
             p.dsr = SURNAMES[int(rng.integers(len(SURNAMES)))] + ("某某" if rng.random() < 0.7 else "某")
@@ -1086,7 +1096,30 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
     patches = [patches[k] for k in order]
     for seq, p in enumerate(patches, start=1):
         p.jcbh = f"{COUNTY_CODE}{PATCH_YEAR}01{seq:03d}"
+    _approvals_and_housing(patches, np.random.default_rng([seed, 24]))
     return patches
+
+
+# Share of each category whose use was approved before the later epoch (批准文号 found when the patch
+# was checked against the approval records): most construction inside the urban development boundary,
+# a few farmland conversions outside it.  Without them 违法占耕比 would be 100 % everywhere.
+_APPROVED_SHARE = {"project": 0.86, "udb_legal": 0.65, "farmland": 0.25, "multi": 0.15}
+
+
+def _approvals_and_housing(patches: list[_Patch], rng: np.random.Generator) -> None:
+    """批准文号 (PZWH) for approved patches and 农村村民建房 as TBLX of homesteads.
+
+    Its own random stream, so the geometry and the other attributes do not depend on it."""
+    number = 100
+    for p in patches:
+        share = _APPROVED_SHARE.get(p.category, 0.0)
+        if share and rng.random() < share:
+            number += int(rng.integers(1, 12))
+            year = PATCH_YEAR - int(rng.integers(0, 2))
+            p.pzwh = f"闽政地〔{year}〕{number}号" if rng.random() < 0.5 else f"云政地〔{year}〕{number}号"
+            p.tblx = "新增建设用地"
+        if p.category == "homestead":
+            p.tblx = "农村村民建房"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1515,7 +1548,8 @@ def _write_county(path: Path, rng: np.random.Generator, land: _Landscape, admin:
 
 
 _PATCH_FIELDS = [("JCBH", _S, 30), ("XZQDM", _S, 12), ("XZQMC", _S, 50), ("TBLX", _S, 30), ("QSX", _S, 10),
-                 ("HSX", _S, 10), ("JCMJ", _R, 2), ("ND", _I, 0), ("QS", _S, 4), ("DSR", _S, 100)]
+                 ("HSX", _S, 10), ("JCMJ", _R, 2), ("ND", _I, 0), ("QS", _S, 4), ("DSR", _S, 100),
+                 ("PZWH", _S, 40)]
 
 
 def _write_patches(path: Path, patches: list[_Patch]) -> None:
@@ -1529,7 +1563,7 @@ def _write_patches(path: Path, patches: list[_Patch]) -> None:
                 continue
             g = p.geom if epsg == CRS_PROJECTED else _to_lonlat(p.geom)
             rows.append((g, (p.jcbh, p.xzqdm, p.xzqmc, p.tblx, EPOCHS[0][1], EPOCHS[1][1], p.jcmj, PATCH_YEAR, "1",
-                             p.dsr)))
+                             p.dsr, p.pzwh)))
         _write_layer(ds, name, epsg, False, _PATCH_FIELDS, rows,
                      f"{PATCH_YEAR}年度卫片执法监测图斑（示例县，虚构）")
     ds = None
@@ -1576,6 +1610,14 @@ def generate_sample_county(out_dir: Path, seed: int = 2026, feedback: Feedback |
     the end; ``catalogue.toml`` is moved last, so a sample without it is incomplete.
     Returns the paths: county, patches, imagery_before, imagery_after, imagery_catalogue, catalogue.
     """
+    # GEOS reports NaN for some intermediate shapes (and the deliberately invalid patches): harmless
+    # here, and not something to show the user of `make sample`.
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _generate(Path(out_dir), seed, feedback, with_imagery)
+
+
+def _generate(out_dir: Path, seed: int, feedback: Feedback | None, with_imagery: bool) -> dict[str, Path]:
     from osgeo import gdal, ogr
 
     gdal.UseExceptions()
@@ -1630,7 +1672,7 @@ def _generate_into(folder: Path, seed: int, fb: Feedback, with_imagery: bool = T
     fb.info("示例县：写出 county.gpkg")
     stats = _write_county(folder / "county.gpkg", rng, land, admin, parcels, prot, fb)
     fb.info("示例县：卫片图斑")
-    patches = _make_patches(rng, land, admin, parcels, prot, net)
+    patches = _make_patches(rng, land, admin, parcels, prot, net, seed)
     _write_patches(folder / "patches.gpkg", patches)
     stats["patches"] = len(patches)
     check_canceled(fb)

@@ -37,11 +37,13 @@ def wkb_envelope(wkb: bytes) -> tuple[float, float, float, float] | None:
     return (minx, maxx, miny, maxy)
 
 
-def gpkg_blob(wkb: bytes | None, srs_id: int) -> bytes | None:
-    """GeoPackage geometry blob (header 'GP', version 0, little-endian, xy envelope) around ISO WKB."""
+def gpkg_blob(wkb: bytes | None, srs_id: int, bounds: tuple | None = None) -> bytes | None:
+    """GeoPackage geometry blob (header 'GP', version 0, little-endian, xy envelope) around ISO WKB.
+
+    ``bounds`` (minx, miny, maxx, maxy) when the caller has them already (saves parsing the WKB)."""
     if wkb is None:
         return None
-    env = wkb_envelope(wkb)
+    env = (bounds[0], bounds[2], bounds[1], bounds[3]) if bounds else wkb_envelope(wkb)
     if env is None:
         flags = 0b00010001  # empty, no envelope, little endian
         return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + bytes(wkb)
@@ -153,8 +155,8 @@ class GpkgDialect(Dialect):
     def geom_insert(self, srid: int) -> str:
         return "?"
 
-    def geom_value(self, wkb: bytes | None, srid: int):
-        return gpkg_blob(wkb, srid)
+    def geom_value(self, wkb: bytes | None, srid: int, bounds: tuple | None = None):
+        return gpkg_blob(wkb, srid, bounds)
 
     def geom_select(self, column: str = "geom") -> str:
         return column
@@ -350,7 +352,7 @@ class PostgisDialect(Dialect):
     def geom_insert(self, srid: int) -> str:
         return f"ST_Multi(ST_GeomFromWKB(?, {int(srid)}))"
 
-    def geom_value(self, wkb: bytes | None, srid: int):
+    def geom_value(self, wkb: bytes | None, srid: int, bounds: tuple | None = None):
         import psycopg2
 
         return psycopg2.Binary(wkb) if wkb is not None else None

@@ -382,6 +382,10 @@ class Register:
     @staticmethod
     def _db_value(column: str, value):
         if column in DATE_COLUMNS:
+            if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+                return value   # already ISO (the common case): skip parsing
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value.isoformat()
             d = parse_date(value)
             return d.isoformat() if d else None
         return value
@@ -463,13 +467,14 @@ class Register:
                     case[flag] = int(case.get(flag) or 0)
                 case.update(created_at=now, created_by=actor, updated_at=now, updated_by=actor, version=1)
                 wkb = rec.get("geom")
+                env = None
                 if wkb is not None:
-                    wkb = _as_multipolygon_wkb(wkb)
-                    env = _envelope(wkb)
+                    wkb, env = _as_multipolygon_wkb(wkb)
                     if env:
                         extent = env if extent is None else (min(extent[0], env[0]), min(extent[1], env[1]),
                                                              max(extent[2], env[2]), max(extent[3], env[3]))
-                values = [self._db_value(c, case[c]) for c in insert_cols] + [self.dialect.geom_value(wkb, self.srid)]
+                dbvals = [self._db_value(c, case[c]) for c in insert_cols]
+                values = dbvals + [self.dialect.geom_value(wkb, self.srid, env)]
                 self.x(cur, ins_sql, values)
                 row = cur.fetchone()
                 if row is None:   # inserted meanwhile by someone else: idempotent all the same
@@ -478,8 +483,7 @@ class Register:
                 case["fid"] = int(row[0])
                 self._history(cur, case, 1, "create", None, stage, found, actor,
                               rec.get("history_note") or f"发现报告：来源 {case['source']}",
-                              {c: [None, _norm(self._db_value(c, case[c]))] for c in COLUMN_NAMES
-                               if case[c] is not None})
+                              {c: [None, v] for c, v in zip(insert_cols, dbvals) if v is not None})
                 result.added.append(case["case_no"])
                 if close_not_violations and case.get("violation") == 0 and stage != wf.final_stage:
                     changes = self._transition_changes(case, wf.final_stage, found,
@@ -824,7 +828,8 @@ def _join(old, entry: str) -> str:
     return f"{old}；{entry}" if old else entry
 
 
-def _as_multipolygon_wkb(wkb) -> bytes:
+def _as_multipolygon_wkb(wkb) -> tuple[bytes, tuple | None]:
+    """(MultiPolygon WKB, (minx, miny, maxx, maxy) or None when empty) — the geometry is parsed once."""
     import shapely
     from shapely.geometry import MultiPolygon, Polygon
 
@@ -836,14 +841,7 @@ def _as_multipolygon_wkb(wkb) -> bytes:
         g = MultiPolygon([q for p in polys for q in (p.geoms if p.geom_type == "MultiPolygon" else [p])])
     if g.geom_type != "MultiPolygon":
         raise WorkflowError(f"案件图形应为面（Polygon/MultiPolygon），而不是 {g.geom_type}")
-    return shapely.to_wkb(g, output_dimension=2)
-
-
-def _envelope(wkb: bytes):
-    import shapely
-
-    g = shapely.from_wkb(wkb)
-    return None if g.is_empty else g.bounds
+    return shapely.to_wkb(g, output_dimension=2), (None if g.is_empty else tuple(g.bounds))
 
 
 def open_register(target: str, **kwargs) -> Register:
