@@ -35,7 +35,9 @@ demo: setup
 	@[ -f sample/.complete ] || $(MAKE) --no-print-directory sample
 	@bash scripts/demo.sh
 
+# The desktop and one-map tests use the real sample county (imagery epochs included).
 test: setup
+	@[ -f sample/.complete ] || $(MAKE) --no-print-directory sample
 	@$(ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 package: setup
