@@ -19,7 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TS = ROOT / "resources" / "i18n" / "liangwei_en.ts"
 CODE_DIRS = ("liangwei_plugin", "processing_algs", "gui")
-TABLES = {"GROUPS", "ALGORITHM_ACTIONS"}
+# Module-level tables whose Chinese strings reach tr() through a variable (menu labels, group names,
+# choice lists, column headers), and functions whose row labels do.
+TABLES = {"GROUPS", "ALGORITHM_ACTIONS", "SOURCES", "STOCK_KINDS", "DISPOSAL_KINDS", "COLUMNS",
+          "HISTORY_COLUMNS", "CASE_COLUMNS"}
+FUNCTIONS = {"patch_summary"}
+# Stage names come from the workflow file and are shown through tr().
+WORKFLOW = ROOT / "resources" / "workflow.toml"
 CONTEXT = "liangwei"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -41,6 +47,11 @@ def code_strings() -> dict[str, set[str]]:
                     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
                     if name == "tr" and node.args and (text := _literal(node.args[0])) is not None:
                         found[CONTEXT].add(text)
+                elif isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
+                    for sub in ast.walk(node):
+                        text = _literal(sub)
+                        if text and CJK.search(text) and "{" not in text:
+                            found[CONTEXT].add(text)
                 elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     if any(getattr(t, "id", None) in TABLES for t in targets) and node.value is not None:
@@ -48,6 +59,12 @@ def code_strings() -> dict[str, set[str]]:
                             text = _literal(sub)
                             if text and CJK.search(text):
                                 found[CONTEXT].add(text)
+    if WORKFLOW.exists():
+        import tomllib
+
+        for stage in tomllib.loads(WORKFLOW.read_text(encoding="utf-8")).get("stage", []):
+            if stage.get("name"):
+                found[CONTEXT].add(stage["name"])
     for ui in sorted((ROOT / "forms").glob("*.ui")):
         root = ET.parse(ui).getroot()
         context = root.findtext("class") or ui.stem

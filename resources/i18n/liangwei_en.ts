@@ -98,6 +98,10 @@
       <translation>1/4 Overlay analysis</translation>
     </message>
     <message>
+      <source>12345热线</source>
+      <translation>12345 hotline</translation>
+    </message>
+    <message>
       <source>2/4 规划认定</source>
       <translation>2/4 Planning determination</translation>
     </message>
@@ -218,6 +222,14 @@
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
     </message>
     <message>
+      <source>乡镇</source>
+      <translation>Township</translation>
+    </message>
+    <message>
+      <source>乡镇代码</source>
+      <translation>Township code</translation>
+    </message>
+    <message>
       <source>乡镇代码字段（可选）</source>
       <translation>Township code field (optional)</translation>
     </message>
@@ -258,6 +270,10 @@
       <translation>Location map layers (planning zones, protected areas, etc.)</translation>
     </message>
     <message>
+      <source>保护区</source>
+      <translation>Protected areas</translation>
+    </message>
+    <message>
       <source>保护区/规划管控图层</source>
       <translation>Protected area / planning control layer</translation>
     </message>
@@ -270,8 +286,24 @@
       <translation>Protected area and planning control layers (ecological protection red line, permanent basic farmland, etc.)</translation>
     </message>
     <message>
+      <source>保留临时使用</source>
+      <translation>Keep for temporary use</translation>
+    </message>
+    <message>
+      <source>信访举报</source>
+      <translation>Petition or report</translation>
+    </message>
+    <message>
       <source>修改</source>
       <translation>Modified</translation>
+    </message>
+    <message>
+      <source>修改人</source>
+      <translation>Modified by</translation>
+    </message>
+    <message>
+      <source>修改时间</source>
+      <translation>Modified at</translation>
     </message>
     <message>
       <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
@@ -298,8 +330,20 @@
       <translation>Patches determined: {n}. </translation>
     </message>
     <message>
+      <source>其中永久基本农田(㎡)</source>
+      <translation>Of which permanent basic farmland (m²)</translation>
+    </message>
+    <message>
+      <source>其中耕地(㎡)</source>
+      <translation>Of which cultivated land (m²)</translation>
+    </message>
+    <message>
       <source>内容</source>
       <translation>Value</translation>
+    </message>
+    <message>
+      <source>农用地</source>
+      <translation>Agricultural land</translation>
     </message>
     <message>
       <source>几何不是面（{kind}），面积按0计</source>
@@ -334,12 +378,36 @@
       <translation>In progress</translation>
     </message>
     <message>
+      <source>办结</source>
+      <translation>Closed</translation>
+    </message>
+    <message>
+      <source>办结时间</source>
+      <translation>Closed on</translation>
+    </message>
+    <message>
       <source>加载一张图</source>
       <translation>Load One Map</translation>
     </message>
     <message>
       <source>加载一张图…</source>
       <translation>Load One Map…</translation>
+    </message>
+    <message>
+      <source>占</source>
+      <translation>Occupies</translation>
+    </message>
+    <message>
+      <source>占地面积(㎡)</source>
+      <translation>Area occupied (m²)</translation>
+    </message>
+    <message>
+      <source>占用耕地</source>
+      <translation>Cultivated land occupied</translation>
+    </message>
+    <message>
+      <source>卫片</source>
+      <translation>Satellite monitoring</translation>
     </message>
     <message>
       <source>卷帘对比</source>
@@ -366,8 +434,20 @@
       <translation>Discovery/registration date (yyyy-mm-dd, empty = today)</translation>
     </message>
     <message>
+      <source>发现报告</source>
+      <translation>Discovery report</translation>
+    </message>
+    <message>
+      <source>发现时间</source>
+      <translation>Discovered on</translation>
+    </message>
+    <message>
       <source>取值 {text} 只能是数字、文字或文字列表</source>
       <translation>value {text} must be a number, a text or a list of texts</translation>
+    </message>
+    <message>
+      <source>变更</source>
+      <translation>Change</translation>
     </message>
     <message>
       <source>变量 violation 只能用于 [[route]] 的条件</source>
@@ -436,6 +516,10 @@
     <message>
       <source>名称</source>
       <translation>name</translation>
+    </message>
+    <message>
+      <source>后时相</source>
+      <translation>After epoch</translation>
     </message>
     <message>
       <source>后时相（右）</source>
@@ -582,6 +666,10 @@
       <translation>Patch number field (default: the first of JCBH, TBBH, BSM present)</translation>
     </message>
     <message>
+      <source>图斑面积</source>
+      <translation>Patch area</translation>
+    </message>
+    <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
     </message>
@@ -592,6 +680,26 @@
     <message>
       <source>地类编码字段（默认 DLBM）</source>
       <translation>Land-use code field (default DLBM)</translation>
+    </message>
+    <message>
+      <source>坐落单位</source>
+      <translation>Located in</translation>
+    </message>
+    <message>
+      <source>增量</source>
+      <translation>New</translation>
+    </message>
+    <message>
+      <source>处理</source>
+      <translation>Handling</translation>
+    </message>
+    <message>
+      <source>处理方式</source>
+      <translation>Disposal</translation>
+    </message>
+    <message>
+      <source>处罚决定日期</source>
+      <translation>Penalty decision date</translation>
     </message>
     <message>
       <source>处置人</source>
@@ -610,16 +718,40 @@
       <translation>Disposal date (yyyy-mm-dd, empty = today)</translation>
     </message>
     <message>
+      <source>处置目标期限</source>
+      <translation>Disposal target date</translation>
+    </message>
+    <message>
       <source>处置说明；认定不属于违法时须写明证明材料</source>
       <translation>Disposal note; state the supporting evidence when determining "not a violation"</translation>
+    </message>
+    <message>
+      <source>处置阶段</source>
+      <translation>Stage</translation>
+    </message>
+    <message>
+      <source>备注</source>
+      <translation>Remarks</translation>
     </message>
     <message>
       <source>失败份数</source>
       <translation>Documents failed</translation>
     </message>
     <message>
+      <source>媒体反映</source>
+      <translation>Media report</translation>
+    </message>
+    <message>
+      <source>存量</source>
+      <translation>Existing</translation>
+    </message>
+    <message>
       <source>存量/增量</source>
       <translation>Existing/new</translation>
+    </message>
+    <message>
+      <source>完善手续</source>
+      <translation>Complete the approvals</translation>
     </message>
     <message>
       <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
@@ -682,6 +814,10 @@
       <translation>Cases moved</translation>
     </message>
     <message>
+      <source>平面面积</source>
+      <translation>Planar area</translation>
+    </message>
+    <message>
       <source>平面面积（图层投影坐标系）</source>
       <translation>Planar area (layer projected CRS)</translation>
     </message>
@@ -698,12 +834,28 @@
       <translation>Concurrent edit conflict, {what}: {msg}</translation>
     </message>
     <message>
+      <source>应移交纪委监委</source>
+      <translation>To be referred to the discipline commission</translation>
+    </message>
+    <message>
+      <source>建设用地</source>
+      <translation>Construction land</translation>
+    </message>
+    <message>
       <source>开始日期</source>
       <translation>Start date</translation>
     </message>
     <message>
       <source>开始日期（空为今天）</source>
       <translation>Start date (empty = today)</translation>
+    </message>
+    <message>
+      <source>当事人</source>
+      <translation>Party</translation>
+    </message>
+    <message>
+      <source>当事人为党员干部/公职人员</source>
+      <translation>Party is a Party member or public official</translation>
     </message>
     <message>
       <source>当前阶段</source>
@@ -786,6 +938,10 @@
       <translation>must be a non-empty list of layer name keywords</translation>
     </message>
     <message>
+      <source>快速认定</source>
+      <translation>Quick determination</translation>
+    </message>
+    <message>
       <source>意见书份数</source>
       <translation>Opinion reports</translation>
     </message>
@@ -850,8 +1006,20 @@
       <translation>Cases reported</translation>
     </message>
     <message>
+      <source>拆除</source>
+      <translation>Demolition</translation>
+    </message>
+    <message>
+      <source>拆除整治</source>
+      <translation>Demolition and remediation</translation>
+    </message>
+    <message>
       <source>拆除面积</source>
       <translation>Demolished area</translation>
+    </message>
+    <message>
+      <source>拆除面积(㎡)</source>
+      <translation>Demolished area (m²)</translation>
     </message>
     <message>
       <source>拆除面积（㎡，空为整体拆除即案件面积）</source>
@@ -924,6 +1092,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>the batch was not applied</translation>
     </message>
     <message>
+      <source>整治期限</source>
+      <translation>Remediation deadline</translation>
+    </message>
+    <message>
       <source>文书份数</source>
       <translation>Documents produced</translation>
     </message>
@@ -980,8 +1152,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>cannot be corrected</translation>
     </message>
     <message>
+      <source>日期</source>
+      <translation>Date</translation>
+    </message>
+    <message>
       <source>是否超期</source>
       <translation>Overdue</translation>
+    </message>
+    <message>
+      <source>是否违法</source>
+      <translation>Violation</translation>
     </message>
     <message>
       <source>最后一条规则必须是无条件的默认规则（删去 when / when_any）</source>
@@ -992,8 +1172,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Month (yyyy-mm, empty = all)</translation>
     </message>
     <message>
+      <source>未利用地</source>
+      <translation>Unused land</translation>
+    </message>
+    <message>
       <source>未办结</source>
       <translation>Open</translation>
+    </message>
+    <message>
+      <source>未及时发现</source>
+      <translation>Not found in time</translation>
     </message>
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
@@ -1016,12 +1204,32 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>unknown keys {keys} (available: {known})</translation>
     </message>
     <message>
+      <source>未立案</source>
+      <translation>No case opened</translation>
+    </message>
+    <message>
       <source>本次新标记的案件数</source>
       <translation>Cases newly flagged</translation>
     </message>
     <message>
+      <source>村</source>
+      <translation>Village</translation>
+    </message>
+    <message>
+      <source>村代码</source>
+      <translation>Village code</translation>
+    </message>
+    <message>
       <source>条件必须是文字，如 "farmland_m2 &gt;= $occupy_min_m2"</source>
       <translation>a condition must be text, e.g. "farmland_m2 &gt;= $occupy_min_m2"</translation>
+    </message>
+    <message>
+      <source>来源</source>
+      <translation>Source</translation>
+    </message>
+    <message>
+      <source>核查期限</source>
+      <translation>Inspection deadline</translation>
     </message>
     <message>
       <source>根据图斑叠加分析（liangwei:overlaycheck）的结果和可编辑的规则表，逐个图斑作出规划认定：尚可采取改正措施消除对规划实施的影响 / 无法采取改正措施消除对规划实施的影响 / 不属于违法用地违法建设，给出处理后果（限期拆除并恢复原状 / 没收 / 补办手续）、命中的规则、法律依据和责任部门。
@@ -1054,12 +1262,24 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case statistics table</translation>
     </message>
     <message>
+      <source>案件编号</source>
+      <translation>Case number</translation>
+    </message>
+    <message>
       <source>案件编号或监测编号（逗号、空格或换行分隔）</source>
       <translation>Case or monitoring numbers (separated by commas, spaces or new lines)</translation>
     </message>
     <message>
+      <source>案件阶段</source>
+      <translation>Case stage</translation>
+    </message>
+    <message>
       <source>检查人</source>
       <translation>Checked by</translation>
+    </message>
+    <message>
+      <source>椭球面积</source>
+      <translation>Ellipsoidal area</translation>
     </message>
     <message>
       <source>椭球面积（CGCS2000 椭球，默认）</source>
@@ -1072,6 +1292,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>此前的案件已保存</source>
       <translation>cases before it were saved</translation>
+    </message>
+    <message>
+      <source>没收</source>
+      <translation>Confiscation</translation>
     </message>
     <message>
       <source>没有条件（默认部门请写在 [routing] default）</source>
@@ -1092,6 +1316,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>漏报清单</source>
       <translation>Missed report list</translation>
+    </message>
+    <message>
+      <source>版本</source>
+      <translation>Version</translation>
     </message>
     <message>
       <source>生成 PDF 的工作进程数（0 为单进程）</source>
@@ -1122,6 +1350,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Registered by</translation>
     </message>
     <message>
+      <source>登记时间</source>
+      <translation>Registered at</translation>
+    </message>
+    <message>
       <source>登记案件（入台账）</source>
       <translation>Register cases</translation>
     </message>
@@ -1134,12 +1366,40 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测编号</source>
+      <translation>Monitoring number</translation>
+    </message>
+    <message>
+      <source>监测面积</source>
+      <translation>Monitored area</translation>
+    </message>
+    <message>
+      <source>监督检查</source>
+      <translation>Supervision and inspection</translation>
+    </message>
+    <message>
       <source>目标阶段</source>
       <translation>Target stage</translation>
     </message>
     <message>
       <source>直接编辑</source>
       <translation>Direct edit</translation>
+    </message>
+    <message>
+      <source>相关单位</source>
+      <translation>Other departments</translation>
+    </message>
+    <message>
+      <source>移交事由</source>
+      <translation>Referral reason</translation>
+    </message>
+    <message>
+      <source>移交日期</source>
+      <translation>Referral date</translation>
+    </message>
+    <message>
+      <source>移交期限</source>
+      <translation>Referral deadline</translation>
     </message>
     <message>
       <source>移交纪委监委</source>
@@ -1242,6 +1502,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>A grid unit (village, community or residential compound) submits its daily patrol report: enter the numbers of cases found and registered that day; leave them empty when no new illegal land use or construction was found, which makes it a "zero report". Each unit can report once per day. When a unit name is given, an unregistered grid unit is registered automatically (grid units can also be maintained directly in the grid_units table of the register).</translation>
     </message>
     <message>
+      <source>网格巡查</source>
+      <translation>Grid patrol</translation>
+    </message>
+    <message>
       <source>网格日报（零报告打卡）</source>
       <translation>Grid daily report (zero report check-in)</translation>
     </message>
@@ -1264,6 +1528,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>落款日期（yyyy-mm-dd，默认今天）</source>
       <translation>Issue date (yyyy-mm-dd, default today)</translation>
+    </message>
+    <message>
+      <source>行政区</source>
+      <translation>Administrative area</translation>
     </message>
     <message>
       <source>被拒绝的案件数</source>
@@ -1318,6 +1586,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Rule file: {path} ({n} rules)</translation>
     </message>
     <message>
+      <source>认定</source>
+      <translation>Determination</translation>
+    </message>
+    <message>
       <source>认定不属于违法并办结</source>
       <translation>Not a violation, closed</translation>
     </message>
@@ -1330,12 +1602,32 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Determined as not a violation (quick determination → closed)</translation>
     </message>
     <message>
+      <source>认定代码</source>
+      <translation>Determination code</translation>
+    </message>
+    <message>
+      <source>认定意见</source>
+      <translation>Determination</translation>
+    </message>
+    <message>
+      <source>认定期限</source>
+      <translation>Determination deadline</translation>
+    </message>
+    <message>
       <source>认定结果图斑（liangwei:determine 的输出）</source>
       <translation>Determination result patches (output of liangwei:determine)</translation>
     </message>
     <message>
+      <source>认定规则</source>
+      <translation>Determination rule</translation>
+    </message>
+    <message>
       <source>记入台账（标记效能问责并写入历史）</source>
       <translation>Record in the register (flag for performance accountability and write to history)</translation>
+    </message>
+    <message>
+      <source>记录时间</source>
+      <translation>Recorded at</translation>
     </message>
     <message>
       <source>说明</source>
@@ -1368,6 +1660,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>责令限期整改通知书文件夹</source>
       <translation>Rectification notice folder</translation>
+    </message>
+    <message>
+      <source>责任单位</source>
+      <translation>Responsible department</translation>
+    </message>
+    <message>
+      <source>责任部门</source>
+      <translation>Responsible department</translation>
     </message>
     <message>
       <source>超期</source>
@@ -1476,8 +1776,24 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
       <translation>department routing {d}</translation>
     </message>
     <message>
+      <source>问责事由</source>
+      <translation>Accountability reason</translation>
+    </message>
+    <message>
       <source>问题来源</source>
       <translation>Case source</translation>
+    </message>
+    <message>
+      <source>阶段开始</source>
+      <translation>Stage started</translation>
+    </message>
+    <message>
+      <source>阶段期限</source>
+      <translation>Stage deadline</translation>
+    </message>
+    <message>
+      <source>阶段责任角色</source>
+      <translation>Stage responsible role</translation>
     </message>
     <message>
       <source>限定乡镇</source>
@@ -1490,6 +1806,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>零报告</source>
       <translation>zero report</translation>
+    </message>
+    <message>
+      <source>面积(㎡)</source>
+      <translation>Area (m²)</translation>
     </message>
     <message>
       <source>面积算法</source>
@@ -1526,6 +1846,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>（没有图斑）</source>
       <translation>(no patches)</translation>
+    </message>
+    <message>
+      <source>（逾期）</source>
+      <translation> (overdue)</translation>
     </message>
   </context>
 </TS>
