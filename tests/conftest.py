@@ -33,6 +33,14 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
+def desktop_profile(tmp_path: Path) -> Path:
+    """A throw-away QGIS profiles folder with the plugin enabled (``qgis --profiles-path``)."""
+    from desktop_session import make_profile
+
+    return make_profile(tmp_path / "qgis-config")
+
+
+@pytest.fixture
 def liangwei_provider(qgis_processing):
     """The liangwei provider registered in the Processing registry for one test.
 

@@ -5,8 +5,6 @@ Keeps a screenshot (tests/artifacts/desktop_menu.png) for a person to look at.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import textwrap
 import time
@@ -14,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from desktop_session import check_tools, desktop_env, start_xvfb, stop
+
 pytestmark = pytest.mark.desktop
 
-ROOT = Path(__file__).resolve().parent.parent
 
 STARTUP = textwrap.dedent(
     """
@@ -64,55 +63,18 @@ STARTUP = textwrap.dedent(
 )
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = f.readline().strip()
-    return proc, f":{display}"
 
-
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture
-def desktop_profile(tmp_path: Path) -> Path:
-    # --profiles-path takes the folder that holds profiles/<name>/QGIS/QGIS3.ini
-    profile = tmp_path / "qgis-config"
-    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    ini.parent.mkdir(parents=True)
-    ini.write_text(
-        "[PythonPlugins]\nliangwei=true\n\n[qgis]\ncheckVersion=false\nshowTips\\3.22=false\n"
-        "newProjectDefault=false\n\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n",
-        encoding="utf-8",
-    )
-    return profile
 
 
 def test_desktop_menu_and_provider(tmp_path, desktop_profile, artifacts_dir):
-    for tool in ("Xvfb", "qgis", "import"):
-        assert shutil.which(tool), f"{tool} missing: run `make setup`"
+    check_tools()
     out = tmp_path / "desktop.json"
     script = tmp_path / "startup.py"
     script.write_text(STARTUP, encoding="utf-8")
-    xvfb, display = _start_xvfb()
+    xvfb, display = start_xvfb()
     qgis = None
     try:
-        env = dict(os.environ)
-        env.pop("QT_QPA_PLATFORM", None)
-        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out),
-                   QGIS_PLUGINPATH=str(ROOT / "build" / "plugins"))
+        env = desktop_env(display, LIANGWEI_DESKTOP_OUT=str(out))
         qgis = subprocess.Popen(
             ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(desktop_profile),
              "--code", str(script)],
@@ -131,8 +93,8 @@ def test_desktop_menu_and_provider(tmp_path, desktop_profile, artifacts_dir):
         except subprocess.TimeoutExpired:
             pass
     finally:
-        _stop(qgis)
-        _stop(xvfb)
+        stop(qgis)
+        stop(xvfb)
 
     data = json.loads(out.read_text(encoding="utf-8"))
     assert "liangwei" in data["active_plugins"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import textwrap
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from desktop_session import check_tools, desktop_env, start_xvfb, stop
 
 from test_onemap import EPOCHS, X0, Y0, make_small_county
 
@@ -196,26 +197,7 @@ STARTUP = textwrap.dedent(
 )
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = f.readline().strip()
-    return proc, f":{display}"
 
-
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _array(path: Path) -> np.ndarray:
@@ -236,42 +218,23 @@ def onemap_project(tmp_path, qgis_app) -> Path:
     return write_onemap_project(catalogue, catalogue.parent / "onemap.qgz")
 
 
-@pytest.fixture
-def desktop_profile(tmp_path: Path) -> Path:
-    profile = tmp_path / "qgis-config"
-    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    ini.parent.mkdir(parents=True)
-    ini.write_text(
-        "[PythonPlugins]\nliangwei=true\n\n[qgis]\ncheckVersion=false\nshowTips\\3.22=false\n"
-        "newProjectDefault=false\n\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n",
-        encoding="utf-8",
-    )
-    return profile
-
-
-def _check_tools() -> None:
-    for tool in ("Xvfb", "qgis", "import"):
-        assert shutil.which(tool), f"{tool} missing: run `make setup`"
 
 
 def run_session(tmp_path: Path, project: Path, extent: str, profile: Path, artifacts: Path, prefix: str,
                 navigator_shot: str | None = None) -> dict:
     """Start QGIS on ``project`` under Xvfb, run the startup script, keep screenshots; the JSON."""
-    _check_tools()
+    check_tools()
     for old in artifacts.glob(f"{prefix}_*.png"):
         old.unlink()
     out = tmp_path / "swipe.json"
     script = tmp_path / "startup.py"
     script.write_text(STARTUP, encoding="utf-8")
-    xvfb, display = _start_xvfb()
+    xvfb, display = start_xvfb()
     qgis = None
     log = tmp_path / "qgis.log"
     try:
-        env = dict(os.environ)
-        env.pop("QT_QPA_PLATFORM", None)
-        env.update(DISPLAY=display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts),
-                   LIANGWEI_PROJECT=str(project), LIANGWEI_EXTENT=extent, LIANGWEI_PREFIX=prefix,
-                   QGIS_PLUGINPATH=str(ROOT / "build" / "plugins"))
+        env = desktop_env(display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts),
+                          LIANGWEI_PROJECT=str(project), LIANGWEI_EXTENT=extent, LIANGWEI_PREFIX=prefix)
         with open(log, "wb") as log_file:
             qgis = subprocess.Popen(
                 ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(profile),
@@ -301,8 +264,8 @@ def run_session(tmp_path: Path, project: Path, extent: str, profile: Path, artif
             except subprocess.TimeoutExpired:
                 pass
     finally:
-        _stop(qgis)
-        _stop(xvfb)
+        stop(qgis)
+        stop(xvfb)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert "error" not in data, data.get("error")
     assert data.get("done"), data
