@@ -8,7 +8,6 @@ import json
 import subprocess
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
