@@ -41,9 +41,9 @@ def county(tmp_path_factory) -> dict:
 
 
 def build_model():
-    from qgis.core import (QgsApplication, QgsProcessing, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
-                           QgsProcessingModelChildParameterSource as Source, QgsProcessingModelOutput,
-                           QgsProcessingModelParameter, QgsProcessingParameterVectorLayer)
+    from qgis.core import (QgsApplication, QgsProcessing, QgsProcessingModelAlgorithm,
+                           QgsProcessingModelChildAlgorithm, QgsProcessingModelChildParameterSource as Source,
+                           QgsProcessingModelOutput, QgsProcessingModelParameter, QgsProcessingParameterVectorLayer)
 
     model = QgsProcessingModelAlgorithm("两违审查（测试模型）", "liangwei")
     for name in ("patches", "landuse", "redline"):
