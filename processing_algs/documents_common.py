@@ -45,8 +45,12 @@ FAILED = "FAILED"
 
 
 def default_workers() -> int:
-    """Worker processes for PDF building: one per core beyond the one rendering maps, at most 4."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    """Worker processes for PDF building: one per core (at most 8).
+
+    The main process renders the maps meanwhile; with one worker fewer than cores the workers were
+    the bottleneck of the reports and the main process sat idle during the notices.
+    """
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 class ExportDocumentsAlgorithm(LiangweiAlgorithm):

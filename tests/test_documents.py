@@ -256,3 +256,45 @@ def test_failed_build_leaves_no_complete_looking_file(batch_inputs, tmp_path, mo
     assert len(res.failed) == 1 and len(res.rows) == 2
     assert not list((tmp_path / "r").glob("*.part"))
     assert len(list((tmp_path / "r").glob("*.pdf"))) == 2 + 1  # two documents + merged
+
+
+def test_merged_pdf_is_the_documents_in_order(reports, tmp_path):
+    """The fast concatenation gives the documents' pages, text and images in index order."""
+    from pypdf import PdfReader
+
+    from liangwei.liangwei_plugin.documents import merge
+
+    parts = [reports.folder / r.file for r in reports.rows]
+    with open(tmp_path / "probe.pdf", "wb") as f:
+        assert merge._concatenate(parts, f) == sum(r.pages for r in reports.rows)  # not the pypdf fallback
+    merged = reports.merged
+    check = subprocess.run(["pdfinfo", str(merged)], capture_output=True, text=True, check=True)
+    assert "Syntax Error" not in check.stderr and pdfpages(merged) == sum(r.pages for r in reports.rows)
+    assert pdftext(merged) == "".join(pdftext(p) for p in parts)
+    images = subprocess.run(["pdfimages", "-list", str(merged)], capture_output=True, text=True, check=True).stdout
+    assert sum(" jpeg " in line for line in images.splitlines()) == 3 * len(parts)
+    reader = PdfReader(str(merged), strict=True)
+    assert len(reader.pages) == pdfpages(merged)
+
+
+def test_merge_other_pdfs_falls_back_to_pypdf(tmp_path):
+    """PDFs with an outline (or anything but plain reportlab output) still merge, through pypdf."""
+    from reportlab.pdfgen import canvas
+
+    from liangwei.liangwei_plugin.documents import merge
+
+    paths = []
+    for i in range(2):
+        c = canvas.Canvas(str(tmp_path / f"o{i}.pdf"))
+        c.drawString(100, 700, f"page {i} 0 R (1 0 R)")
+        c.bookmarkPage(f"p{i}")
+        c.addOutlineEntry(f"p{i}", f"p{i}")
+        c.showPage()
+        c.save()
+        paths.append(tmp_path / f"o{i}.pdf")
+    with pytest.raises(merge.NotSimple):
+        merge._parse(paths[0].read_bytes())
+    merge.merge_pdfs(paths, tmp_path / "m.pdf")
+    text = pdftext(tmp_path / "m.pdf")
+    assert pdfpages(tmp_path / "m.pdf") == 2 and "page 0 0 R (1 0 R)" in text and "page 1" in text
+    assert not list(tmp_path.glob("*.part"))

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
@@ -26,6 +27,7 @@ from typing import Any
 
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
+from .merge import merge_pdfs  # noqa: F401 - also part of this module's API
 from .model import Centroid, DocumentInput, MapImages
 from .numbering import REGISTRY_NAME, NumberRegistry
 from .values import text_value
@@ -86,6 +88,7 @@ class ExportResult:
     written: int = 0
     kept: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds: plan, build, merge
 
 
 def _sha256(path: Path) -> str:
@@ -115,11 +118,11 @@ def fingerprint(kind: str, record: PatchRecord, detail: list[dict], number: str,
 
 
 def _atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write to ``*.part`` and rename.  No fsync: a sidecar lost or truncated by a power cut fails
+    its JSON or SHA-256 check on the next run and the document is simply made again."""
     part = path.with_name(path.name + ".part")
     with open(part, "w", encoding=encoding, newline="") as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(part, path)
 
 
@@ -134,28 +137,11 @@ def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
     return build_notice(doc, config, path)
 
 
-def merge_pdfs(paths: Sequence[Path], target: Path) -> None:
-    """Concatenate PDFs into ``target`` (written as .part and renamed): pypdf, else poppler's pdfunite."""
-    part = target.with_name(target.name + ".part")
-    if part.exists():
-        part.unlink()
-    try:
-        from pypdf import PdfWriter
-
-        writer = PdfWriter()
-        for p in paths:
-            writer.append(str(p), import_outline=False)
-        with open(part, "wb") as f:
-            writer.write(f)
-    except ImportError:
-        tool = shutil.which("pdfunite")
-        if not tool:
-            raise RuntimeError("合并 PDF 需要 Python 包 pypdf（pip install pypdf）或 poppler-utils 的 pdfunite")
-        if len(paths) == 1:
-            shutil.copyfile(paths[0], part)
-        else:
-            subprocess.run([tool, *map(str, paths), str(part)], check=True, capture_output=True)
-    os.replace(part, target)
+def build_document(kind: str, doc: DocumentInput, config: dict, path: str) -> tuple[int, int, str]:
+    """``build_pdf`` plus the file's size and SHA-256 for its sidecar (computed where it was built,
+    so a worker process, not the main one, reads the file back)."""
+    pages = build_pdf(kind, doc, config, path)
+    return pages, os.path.getsize(path), _sha256(Path(path))
 
 
 def centroid_of(record: PatchRecord) -> Centroid | None:
@@ -218,19 +204,91 @@ def _embedded_python() -> bool:
         return True
 
 
-def _process_pool(workers: int):
+ENV_WORKER_PYTHON = "LIANGWEI_WORKER_PYTHON"
+_worker_python_cache: dict[str, str | None] = {}
+
+
+def _python_candidates() -> list[str]:
+    """Interpreters that may match the embedded one: configured, beside sys.exec_prefix, on PATH."""
+    import sys
+
+    ver = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    prefix = Path(sys.exec_prefix or sys.prefix or "")
+    out = [os.environ.get(ENV_WORKER_PYTHON, "")]
+    if os.name == "nt":  # OSGeo4W / standalone QGIS: apps\Python3x\python.exe
+        out += [str(prefix / "python.exe"), str(prefix / "pythonw.exe"), shutil.which("python") or ""]
+    else:
+        out += [str(prefix / "bin" / f"python{ver}"), str(prefix / "bin" / "python3"),
+                shutil.which(f"python{ver}") or "", shutil.which("python3") or ""]
+    seen, unique = set(), []
+    for c in out:
+        if c and c not in seen and Path(c).is_file():
+            seen.add(c)
+            unique.append(c)
+    return unique
+
+
+def worker_python() -> str | None:
+    """The Python interpreter worker processes run, or None when none is usable (build in-process).
+
+    A plain interpreter (scripts, tests, the benchmark) re-spawns itself.  Inside QGIS desktop or
+    qgis_process, ``sys.executable`` is the QGIS program, which multiprocessing must not start; a
+    ``python3.X`` of the same version (the one QGIS embeds, beside ``sys.exec_prefix``, or
+    $LIANGWEI_WORKER_PYTHON) is used instead.  The workers get the parent's ``sys.path``, so they
+    import the plugin and reportlab from where QGIS found them.
+    """
+    import sys
+
+    key = sys.executable or ""
+    if key in _worker_python_cache:
+        return _worker_python_cache[key]
+    found: str | None = None
+    if not _embedded_python():
+        found = sys.executable
+    else:
+        want = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        for candidate in _python_candidates():
+            try:
+                res = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                     capture_output=True, text=True, timeout=20)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if res.returncode == 0 and res.stdout.strip() == want:
+                found = candidate
+                break
+        if found is None:
+            logger.info("未找到与 QGIS 内置 Python %s 同版本的解释器，PDF 在本进程中生成", want)
+    _worker_python_cache[key] = found
+    return found
+
+
+def _warm_worker(font_path: str | None, subfont_index: int) -> None:
+    """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
+    from . import notice, report  # noqa: F401
+    from .fonts import register_cjk_font
+
+    register_cjk_font(font_path, subfont_index)
+
+
+def _process_pool(workers: int, config: dict | None = None):
     """Worker processes for reportlab (GIL-bound) while the main process renders maps with QGIS.
 
-    Only from a plain Python interpreter (scripts, tests, the benchmark): inside QGIS desktop or
-    qgis_process the embedded interpreter cannot be re-spawned reliably, so PDFs are built in-process.
+    None when no interpreter can be started (see ``worker_python``): PDFs are then built in-process.
     """
     import multiprocessing as mp
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    if _embedded_python():
+    python = worker_python()
+    if python is None:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    ctx = mp.get_context("spawn")
+    if python != sys.executable:
+        # process-wide setting of multiprocessing; inside QGIS its default (the QGIS binary) is unusable anyway
+        ctx.set_executable(python)
+    font = (config or {}).get("font", {})
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker,
+                               initargs=(font.get("path") or None, int(font.get("subfont_index", 0))))
 
 
 def export_batch(
@@ -257,6 +315,7 @@ def export_batch(
     """
     if kind not in KINDS:
         raise ValueError(f"未知文书类型：{kind}")
+    t_start = time.perf_counter()
     fb = ensure_feedback(feedback)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -322,7 +381,9 @@ def export_batch(
     if result.kept:
         fb.info(f"{title}：{result.kept} 份已完成，保留；{len(todo)} 份待生成")
 
-    pool = _process_pool(workers) if workers > 0 else None
+    t_build = time.perf_counter()
+    result.timings["plan"] = t_build - t_start
+    pool = _process_pool(workers, config) if (workers > 0 and todo) else None
     executor = pool or _InProcess()
     pending: list[tuple[Future, PatchRecord, str, str, str]] = []
     total = max(1, len(todo))
@@ -333,14 +394,14 @@ def export_batch(
         part = folder / f"{fname}.part"
         try:
             try:
-                pages = fut.result()
+                pages, size, sha = fut.result()
             except BrokenProcessPool:
                 # a worker died (e.g. no usable interpreter): build the rest here
                 if not isinstance(executor, _InProcess):
                     fb.warning("PDF 工作进程异常退出，改为在本进程中生成")
                     executor.shutdown(wait=False)
                     executor = _InProcess()
-                pages = build_pdf(kind, doc, config, str(part))
+                pages, size, sha = build_document(kind, doc, config, str(part))
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
             logger.exception("%s %s 生成失败", title, r.patch_id)
             fb.warning(f"图斑 {r.patch_id} 的{title}生成失败：{exc}")
@@ -351,7 +412,7 @@ def export_batch(
         pdf = folder / fname
         os.replace(part, pdf)
         meta = {"patch_id": r.patch_id, "document": kind, "number": number, "pages": pages,
-                "size": pdf.stat().st_size, "sha256": _sha256(pdf), "fingerprint": fp,
+                "size": size, "sha256": sha, "fingerprint": fp,
                 "issued": issue_date.isoformat()}
         _atomic_write_text(state / f"{fname}.json", json.dumps(meta, ensure_ascii=False, indent=1))
         result.written += 1
@@ -373,7 +434,7 @@ def export_batch(
             doc = inputs(r, number)
             if maps_pending is not None:
                 doc.maps = maps_pending.result()
-            fut = executor.submit(build_pdf, kind, doc, config, str(folder / f"{fname}.part"))
+            fut = executor.submit(build_document, kind, doc, config, str(folder / f"{fname}.part"))
             pending.append((fut, r, fname, fp, number, doc))
             while pending and (pending[0][0].done() or len(pending) > 2 * max(1, workers)):
                 finish(pending.pop(0))
@@ -388,6 +449,8 @@ def export_batch(
             item[0].cancel()
         executor.shutdown(wait=True)
 
+    t_merge = time.perf_counter()
+    result.timings["build"] = t_merge - t_build
     # index (all documents of the batch, kept or new) and merged PDF, in input order
     files = []
     for r, fname in planned:
@@ -415,6 +478,7 @@ def export_batch(
             stamps[str(merged)] = key
             _atomic_write_text(stamp, json.dumps(stamps, ensure_ascii=False))
         result.merged = merged
+    result.timings["merge"] = time.perf_counter() - t_merge
     fb.info(f"{title}：新生成 {result.written} 份，保留 {result.kept} 份，失败 {len(result.failed)} 份；目录 {folder}")
     return result
 

@@ -1,0 +1,214 @@
+"""The merged PDF of a batch (合并 PDF): the documents' own PDFs concatenated.
+
+The documents are reportlab output: classic cross-reference tables, objects written one after the
+other, a flat page tree.  Such files are concatenated by copying their objects byte for byte with
+new object numbers and one new page tree, about twenty times faster than parsing every object with
+pypdf (for 1,000 reports with map excerpts: under a second instead of 8 s in the main process).
+Anything else (cross-reference streams, incremental updates, encryption, nested page trees,
+inherited page attributes, outlines or forms) is merged with pypdf, or poppler's pdfunite.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+_HEADER = re.compile(rb"%PDF-(\d)\.(\d)")
+_OBJ = re.compile(rb"\s*(\d+)\s+0\s+obj\b")
+_REF = re.compile(rb"(\d+)\s+(\d+)\s+R\b")
+_STREAM = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
+_XREF_SECTION = re.compile(rb"(\d+)\s+(\d+)\s*(?:\r\n|\n|\r)")
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+_PARENT = re.compile(rb"/Parent\s+\d+\s+0\s+R")
+_NEW_TREE = b"@liangwei-page-tree@"   # placeholder for the merged page tree's reference (object 1)
+
+
+class NotSimple(ValueError):
+    """A PDF this module does not concatenate itself (pypdf does)."""
+
+
+class _Parsed:
+    __slots__ = ("version", "objects", "pages")
+
+    def __init__(self, version: tuple[int, int], objects: list[tuple[int, bytes, bytes]], pages: list[int]):
+        self.version, self.objects, self.pages = version, objects, pages
+
+
+def _dict_of(body: bytes) -> bytes:
+    """The dictionary part of an object body (before ``stream``), where references live."""
+    m = _STREAM.search(body)
+    return body[: m.start() + 2] if m else body
+
+
+def _parse(data: bytes) -> _Parsed:
+    m = _HEADER.match(data)
+    if not m:
+        raise NotSimple("no PDF header")
+    version = (int(m.group(1)), int(m.group(2)))
+    at = data.rfind(b"startxref")
+    if at < 0:
+        raise NotSimple("no startxref")
+    xref_at = int(data[at + 9:].split(None, 1)[0])
+    if data[xref_at:xref_at + 4] != b"xref":
+        raise NotSimple("cross-reference stream")
+    trailer_at = data.find(b"trailer", xref_at)
+    if trailer_at < 0:
+        raise NotSimple("no trailer")
+    trailer = data[trailer_at:at]
+    if b"/Prev" in trailer or b"/Encrypt" in trailer:
+        raise NotSimple("incremental update or encryption")
+    root = re.search(rb"/Root\s+(\d+)\s+0\s+R", trailer)
+    if not root:
+        raise NotSimple("no /Root")
+    info = re.search(rb"/Info\s+(\d+)\s+0\s+R", trailer)
+    # cross-reference table: subsections "first count" then 20-byte entries
+    offsets: dict[int, int] = {}
+    pos = xref_at + 4
+    while True:
+        while data[pos:pos + 1] in (b" ", b"\r", b"\n"):
+            pos += 1
+        if data.startswith(b"trailer", pos):
+            break
+        sec = _XREF_SECTION.match(data, pos)
+        if not sec:
+            raise NotSimple("bad cross-reference table")
+        first, count = int(sec.group(1)), int(sec.group(2))
+        pos = sec.end()
+        for k in range(count):
+            e = _XREF_ENTRY.match(data, pos)
+            if not e:
+                raise NotSimple("bad cross-reference entry")
+            pos = e.end()
+            while data[pos:pos + 1] in (b" ", b"\r", b"\n"):
+                pos += 1
+            if e.group(3) == b"n":
+                if e.group(2) != b"00000":
+                    raise NotSimple("object generation > 0")
+                offsets[first + k] = int(e.group(1))
+    ordered = sorted((off, num) for num, off in offsets.items())
+    bodies: dict[int, bytes] = {}
+    for i, (off, num) in enumerate(ordered):
+        end = ordered[i + 1][0] if i + 1 < len(ordered) else xref_at
+        chunk = data[off:end]
+        head = _OBJ.match(chunk)
+        if not head or int(head.group(1)) != num:
+            raise NotSimple(f"object {num} not where the table says")
+        bodies[num] = chunk[head.end():]
+    root_id = int(root.group(1))
+    catalog = _dict_of(bodies.get(root_id, b""))
+    refs = _REF.findall(catalog)
+    pages_ref = re.search(rb"/Pages\s+(\d+)\s+0\s+R", catalog)
+    if not pages_ref or len(refs) != 1:
+        raise NotSimple("catalog with outlines, names or forms")
+    pages_id = int(pages_ref.group(1))
+    tree = _dict_of(bodies.get(pages_id, b""))
+    kids = re.search(rb"/Kids\s*\[([^\]]*)\]", tree)
+    if not kids:
+        raise NotSimple("no /Kids")
+    rest = re.sub(rb"/Kids\s*\[[^\]]*\]|/Count\s+\d+|/Type\s*/Pages|<<|>>|\s", b"", tree.split(b"endobj")[0])
+    if rest:
+        raise NotSimple("inherited page attributes")
+    pages = [int(k) for k, _ in _REF.findall(kids.group(1))]
+    skip = {root_id, pages_id} | ({int(info.group(1))} if info else set())
+    objects = []
+    for num in sorted(bodies):
+        if num in skip:
+            continue
+        body = bodies[num]
+        head = _dict_of(body)
+        if num in pages:
+            if b"/Type /Pages" in head or b"/Type/Pages" in head:
+                raise NotSimple("nested page tree")
+            head = _PARENT.sub(b"/Parent " + _NEW_TREE, head)
+        elif b"(" in head:
+            # a literal string could hold text looking like a reference: leave it to pypdf
+            raise NotSimple("literal string in an object dictionary")
+        objects.append((num, head, body[len(_dict_of(body)):]))
+    return _Parsed(version, objects, pages)
+
+
+def _concatenate(paths: Sequence[Path], out: BinaryIO) -> int:
+    """Write the concatenation of ``paths`` to ``out``; returns the page count.  Raises NotSimple."""
+    parsed = []
+    for p in paths:
+        with open(p, "rb") as f:
+            parsed.append(_parse(f.read()))
+    version = max((x.version for x in parsed), default=(1, 4))
+    out.write(b"%%PDF-%d.%d\n%%\x93\x8c\x8b\x9e liangwei\n" % version)
+    pos = out.tell()
+    offsets: list[int] = [0, 0, 0]   # object 0 (free), 1 page tree, 2 catalog
+    kids: list[int] = []
+    next_id = 3
+    for x in parsed:
+        mapping = {}
+        for num, _, _ in x.objects:
+            mapping[num] = next_id
+            next_id += 1
+
+        def renumber(m: re.Match) -> bytes:
+            new = mapping.get(int(m.group(1)))
+            if new is None or m.group(2) != b"0":
+                raise NotSimple(f"reference to a dropped object {m.group(1).decode()}")
+            return b"%d 0 R" % new
+
+        for num, head, tail in x.objects:
+            head = _REF.sub(renumber, head).replace(_NEW_TREE, b"1 0 R")
+            chunk = b"%d 0 obj" % mapping[num] + head + tail
+            offsets.append(pos)
+            out.write(chunk)
+            pos += len(chunk)
+        kids.extend(mapping[k] for k in x.pages)
+    for obj_id, text in ((1, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))),
+                         (2, b"<< /Type /Catalog /Pages 1 0 R >>")):
+        chunk = b"%d 0 obj\n" % obj_id + text + b"\nendobj\n"
+        offsets[obj_id] = pos
+        out.write(chunk)
+        pos += len(chunk)
+    ident = hashlib.md5(b"".join(str(p).encode("utf-8") for p in paths)).hexdigest().encode()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(offsets))
+    out.write(b"".join(b"%010d 00000 n \n" % off for off in offsets[1:]))
+    out.write(b"trailer\n<< /Size %d /Root 2 0 R /ID [ <%s> <%s> ] >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(offsets), ident, ident, pos))
+    return len(kids)
+
+
+def merge_pdfs(paths: Sequence[Path], target: Path) -> None:
+    """Concatenate PDFs into ``target`` (written as ``.part`` and renamed when complete)."""
+    target = Path(target)
+    part = target.with_name(target.name + ".part")
+    if part.exists():
+        part.unlink()
+    try:
+        with open(part, "wb") as f:
+            _concatenate([Path(p) for p in paths], f)
+    except NotSimple:
+        _merge_generic(paths, part)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, target)
+
+
+def _merge_generic(paths: Sequence[Path], part: Path) -> None:
+    """Any PDFs: pypdf, else poppler's pdfunite."""
+    try:
+        from pypdf import PdfWriter
+    except ImportError:
+        tool = shutil.which("pdfunite")
+        if not tool:
+            raise RuntimeError("合并 PDF 需要 Python 包 pypdf（pip install pypdf）或 poppler-utils 的 pdfunite") from None
+        if len(paths) == 1:
+            shutil.copyfile(paths[0], part)
+        else:
+            subprocess.run([tool, *map(str, paths), str(part)], check=True, capture_output=True)
+        return
+    writer = PdfWriter()
+    for p in paths:
+        writer.append(str(p), import_outline=False)
+    with open(part, "wb") as f:
+        writer.write(f)
