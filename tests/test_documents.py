@@ -298,3 +298,16 @@ def test_merge_other_pdfs_falls_back_to_pypdf(tmp_path):
     text = pdftext(tmp_path / "m.pdf")
     assert pdfpages(tmp_path / "m.pdf") == 2 and "page 0 0 R (1 0 R)" in text and "page 1" in text
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_worker_python_inside_an_embedded_interpreter(monkeypatch):
+    """Inside QGIS/qgis_process (sys.executable = the QGIS binary) workers run a python3.X of the same version."""
+    monkeypatch.setattr(batch, "_embedded_python", lambda: True)
+    monkeypatch.setattr(batch, "_worker_python_cache", {})
+    python = batch.worker_python()
+    assert python and Path(python).name.startswith("python")
+    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True).stdout
+    assert out.strip() == str(tuple(sys.version_info[:2]))
+    monkeypatch.setattr(batch, "_worker_python_cache", {})
+    monkeypatch.setattr(batch, "_python_candidates", lambda: [])
+    assert batch.worker_python() is None  # no interpreter: PDFs are built in-process

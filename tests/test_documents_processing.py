@@ -98,16 +98,18 @@ def test_missing_fields_named(inputs, liangwei_provider, tmp_path):
 
 @pytest.mark.slow
 def test_qgis_process_repeated_multiple_layer_params(inputs, tmp_path):
-    """qgis_process 3.22 takes a multiple-layer parameter by repeating NAME=VALUE."""
+    """qgis_process 3.22 takes a multiple-layer parameter by repeating NAME=VALUE; PDFs in worker processes."""
     out = tmp_path / "qp"
     cmd = [str(ROOT / "bin" / "qgis-process"), "run", "liangwei:exportreports", "--",
            f"INPUT={inputs['paths']['determination']}", f"OVERLAY_DETAIL={inputs['paths']['detail']}",
            *[f"IMAGERY={p}" for p in inputs["imagery"]],
            f"CONTEXT_LAYERS={inputs['paths']['context']}|layername=生态保护红线",
            f"CONTEXT_LAYERS={inputs['paths']['context']}|layername=永久基本农田",
-           f"OUTPUT_FOLDER={out}", "WORKERS=0"]
+           f"OUTPUT_FOLDER={out}", "WORKERS=2"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    # worker processes run inside qgis_process too (a python3.X, not the qgis_process binary)
+    assert "2 个工作进程生成 PDF（" in res.stdout and "异常退出" not in res.stdout + res.stderr, res.stdout[-2000:]
     rows = read_index(out / "index.csv")
     assert len(rows) == 5
     text = re.sub(r"\s+", "", pdftext(out / rows[0]["file"]))

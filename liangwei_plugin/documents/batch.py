@@ -385,6 +385,8 @@ def export_batch(
     result.timings["plan"] = t_build - t_start
     pool = _process_pool(workers, config) if (workers > 0 and todo) else None
     executor = pool or _InProcess()
+    if todo:
+        fb.info(f"{title}：{workers} 个工作进程生成 PDF（{worker_python()}）" if pool else f"{title}：在本进程中生成 PDF")
     pending: list[tuple[Future, PatchRecord, str, str, str]] = []
     total = max(1, len(todo))
 
