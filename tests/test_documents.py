@@ -311,3 +311,29 @@ def test_worker_python_inside_an_embedded_interpreter(monkeypatch):
     monkeypatch.setattr(batch, "_worker_python_cache", {})
     monkeypatch.setattr(batch, "_python_candidates", lambda: [])
     assert batch.worker_python() is None  # no interpreter: PDFs are built in-process
+
+
+def test_repair_note_in_plain_chinese():
+    from liangwei.liangwei_plugin.documents.report import repair_text
+
+    note = "几何无效（Self-intersection[39474560.3091924 2747470.35831393]），已用 make_valid 修复（保留全部面状部分）"
+    assert repair_text(note) == "几何无效（边界自相交，位置 X=39474560.31，Y=2747470.36），已自动修复（保留全部面状部分）"
+    assert repair_text("几何无效（Ring Self-intersection[1 2]）") == "几何无效（边界环自相交，位置 X=1.00，Y=2.00）"
+    assert repair_text("") == ""
+
+
+def test_no_blank_legal_basis_for_lawful_patches(reports, batch_inputs):
+    by_id = {r["patch_id"]: r for r in batch_inputs["recs"]}
+    for row in reports.rows:
+        flat = re.sub(r"\s+", "", pdftext(reports.folder / row.file))
+        rec = by_id[row.patch_id]
+        assert ("认定依据" in flat) == bool(rec["legal_basis"] or rec["violation"]), row.patch_id
+
+
+def test_counterfoil_keeps_room_for_the_filing_date(batch_inputs, tmp_path):
+    b = batch_inputs
+    res = batch.export_batch("notice", b["records"][:2], tmp_path / "n", config=b["config"], issue_date=ISSUE)
+    row = res.rows[0]
+    last = subprocess.run(["pdftotext", "-layout", "-f", str(row.pages), "-l", str(row.pages),
+                           str(res.folder / row.file), "-"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"存档日期：\s{4,}年\s{2,}月\s{2,}日", last), last[-300:]

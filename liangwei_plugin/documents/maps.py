@@ -427,22 +427,20 @@ class MapExcerptRenderer:
         self._text_box(p, self._pt(4), self._pt(4), label)
 
     def _draw_north_arrow(self, p: QPainter, width: int) -> None:
-        h = self._pt(26)
-        cx = width - self._pt(14)
-        top = self._pt(6)
-        half = h * 0.28
+        """A north arrow in a white disc, "N" inside the disc, clear of the frame."""
+        r = self._pt(13)
+        cx, cy = width - self._pt(5) - r, self._pt(5) + r
         p.setPen(QPen(QColor(0, 0, 0), max(1.0, self._pt(0.6))))
         p.setBrush(QColor(255, 255, 255, 225))
-        p.drawEllipse(QPointF(cx, top + h * 0.55), h * 0.55, h * 0.55)
-        left = QPolygonF([QPointF(cx, top + h * 0.12), QPointF(cx - half, top + h * 0.95), QPointF(cx, top + h * 0.75)])
-        right = QPolygonF([QPointF(cx, top + h * 0.12), QPointF(cx + half, top + h * 0.95), QPointF(cx, top + h * 0.75)])
+        p.drawEllipse(QPointF(cx, cy), r, r)
+        tip, base, notch, half = cy - 0.86 * r, cy + 0.2 * r, cy + 0.02 * r, 0.4 * r
         p.setBrush(QColor(0, 0, 0))
-        p.drawPolygon(left)
+        p.drawPolygon(QPolygonF([QPointF(cx, tip), QPointF(cx - half, base), QPointF(cx, notch)]))
         p.setBrush(QColor(255, 255, 255))
-        p.drawPolygon(right)
-        p.setFont(self._font(8, True))
+        p.drawPolygon(QPolygonF([QPointF(cx, tip), QPointF(cx + half, base), QPointF(cx, notch)]))
+        p.setFont(self._font(7, True))
         p.setPen(QColor(0, 0, 0))
-        p.drawText(QRectF(cx - h / 2, top + h * 0.95, h, self._pt(10)), Qt.AlignHCenter | Qt.AlignTop, "N")
+        p.drawText(QRectF(cx - r, base, 2 * r, cy + 0.92 * r - base), Qt.AlignHCenter | Qt.AlignVCenter, "N")
 
     def _draw_scale_bar(self, p: QPainter, ms: QgsMapSettings, height: int) -> None:
         mupp = ms.mapUnitsPerPixel()

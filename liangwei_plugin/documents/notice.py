@@ -113,7 +113,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     t = grid_table(rows, [32 * mm, width - 32 * mm], st, header_rows=0)
     t.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), "#f0f0f0"), ("TOPPADDING", (0, 0), (-1, -1), 6),
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
-    story += [t, Spacer(1, 4 * mm), P("存档日期：\u3000\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日", st.sign)]
+    # blanks to write the date by hand: no-break spaces (reportlab collapses U+3000 like any white space)
+    nb = "\u00a0"
+    story += [t, Spacer(1, 4 * mm), P(f"存档日期：{nb * 12}年{nb * 7}月{nb * 7}日", st.sign)]
 
     pdf.build(story, canvasmaker=numbered_canvas_class(info))
     return info.pages

@@ -1,6 +1,7 @@
 """规划认定意见书 (planning-opinion report) of one patch, built with reportlab."""
 from __future__ import annotations
 
+import re
 from typing import Any, BinaryIO
 
 from reportlab.lib.units import mm
@@ -32,6 +33,28 @@ def summary_rows(doc: DocumentInput) -> list[tuple[str, float | None]]:
     for field_name, layer in protected_area_fields(doc.attrs):
         rows.append((f"涉及{layer}", doc.num(field_name)))
     return rows
+
+
+# GEOS validity reasons (as the overlay engine quotes them) in the words of a document.
+_GEOS_REASONS = {
+    "Ring Self-intersection": "边界环自相交", "Self-intersection": "边界自相交", "Too few points": "顶点过少",
+    "Duplicate Rings": "边界环重复", "Hole lies outside shell": "内环位于外环之外", "Nested holes": "内环相互嵌套",
+    "Interior is disconnected": "内部不连通", "Nested shells": "外环相互嵌套", "Ring is not closed": "边界环未闭合",
+    "Invalid Coordinate": "坐标无效", "Self-touching ring forming hole": "边界环自接触形成内环",
+}
+_GEOS_AT = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\]")
+
+
+def repair_text(note: str) -> str:
+    """The overlay's geometry repair note in plain Chinese: GEOS reasons translated, the location
+    rounded to centimetres ("Self-intersection[39474560.3091924 2747470.35831393]" becomes
+    "边界自相交，位置 X=39474560.31，Y=2747470.36")."""
+    if not note:
+        return ""
+    for english in sorted(_GEOS_REASONS, key=len, reverse=True):
+        note = note.replace(english, _GEOS_REASONS[english])
+    note = _GEOS_AT.sub(lambda m: f"，位置 X={float(m.group(1)):.2f}，Y={float(m.group(2)):.2f}", note)
+    return note.replace("已用 make_valid 修复", "已自动修复").replace("make_valid", "自动修复")
 
 
 def _detail_sorted(doc: DocumentInput) -> list[dict]:
@@ -92,8 +115,9 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     for a, b, cc, d in info_rows:
         rows.append([P(a, st.cell_center), P(b, st.cell), P(cc, st.cell_center), P(d, st.cell)])
     t = grid_table(rows, [22 * mm, width / 2 - 22 * mm, 22 * mm, width / 2 - 22 * mm], st, header_rows=0)
-    t.setStyle(TableStyle([("SPAN", (1, len(rows) - 1), (3, len(rows) - 1))]
-                          + [("BACKGROUND", (col, 0), (col, -1), "#f0f0f0") for col in (0, 2)]))
+    # the coordinates row spans columns 1-3: no label shading behind its text
+    t.setStyle(TableStyle([("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)), ("BACKGROUND", (0, 0), (0, -1), "#f0f0f0"),
+                           ("BACKGROUND", (2, 0), (2, -2), "#f0f0f0")]))
     story += [P("一、图斑基本情况", st.heading), t]
 
     # 二、影像对比与位置示意
@@ -152,8 +176,8 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     summary = text_value(doc.attrs.get("protected_summary"))
     if summary:
         story.append(Spacer(1, 2 * mm))
-        story.append(P(f"占用保护区情况：{summary}", st.body))
-    repair = text_value(doc.attrs.get("repair_note"))
+        story.append(P(f"涉及管控区、保护区情况：{summary}", st.body))
+    repair = repair_text(text_value(doc.attrs.get("repair_note")))
     if repair:
         story.append(P(f"几何修复说明：{repair}", st.small))
 
@@ -163,7 +187,8 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     story.append(PT(cfg["determination"], values, st.body_indent))
     if values["rule_id"] or values["rule_name"]:
         story.append(PT(cfg["rule"], values, st.body_indent))
-    story.append(PT(cfg["basis"], values, st.body_indent))
+    if values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
+        story.append(PT(cfg["basis"], values, st.body_indent))
     story.append(P("五、处理意见", st.heading))
     story.append(PT(cfg["handling"] if doc.violation else cfg["handling_none"], values, st.body_indent))
     story.append(Spacer(1, 2 * mm))
