@@ -41,15 +41,8 @@ def _polygon_rings(geoms: np.ndarray):
 
     A hole-free Polygon stands for its own exterior ring (``get_coordinates`` gives the same vertices)."""
     tid0 = shapely.get_type_id(geoms)
-    if np.all(tid0 == 3) and not np.any(shapely.get_num_interior_rings(geoms)):
-        # plain polygons without holes (the usual case): a polygon's coordinates are its exterior ring
-        return geoms, np.arange(len(geoms)), np.ones(len(geoms), dtype=bool)
     if np.all(tid0 == 3):
-        rings, ring_part = shapely.get_rings(geoms, return_index=True)
-        is_ext = np.ones(len(rings), dtype=bool)
-        if len(rings):
-            is_ext[1:] = ring_part[1:] != ring_part[:-1]
-        return rings, ring_part, is_ext
+        return _split_holes(geoms, np.arange(len(geoms)))
     # explode only the multipart geometries; plain polygons are their own single part
     simple = np.nonzero(tid0 == 3)[0]
     multi = np.nonzero((tid0 == 6) | (tid0 == 7))[0]
@@ -71,12 +64,21 @@ def _polygon_rings(geoms: np.ndarray):
             parts, owner = np.asarray(flat, dtype=object), np.asarray(flat_owner, dtype=np.int64)
             tid = shapely.get_type_id(parts)
     keep = tid == 3
-    parts, owner = parts[keep], owner[keep]
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    return _split_holes(parts[keep], owner[keep])
+
+
+def _split_holes(parts: np.ndarray, owner: np.ndarray):
+    """Rings of polygons: a hole-free polygon stands for its exterior ring, the others are split."""
+    holed = shapely.get_num_interior_rings(parts) > 0
+    if not holed.any():
+        return parts, owner, np.ones(len(parts), dtype=bool)
+    plain = ~holed
+    rings, ring_part = shapely.get_rings(parts[holed], return_index=True)
     is_ext = np.ones(len(rings), dtype=bool)
     if len(rings):
         is_ext[1:] = ring_part[1:] != ring_part[:-1]
-    return rings, owner[ring_part], is_ext
+    return (np.concatenate([parts[plain], rings]), np.concatenate([owner[plain], owner[holed][ring_part]]),
+            np.concatenate([np.ones(int(plain.sum()), dtype=bool), is_ext]))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -207,6 +209,21 @@ def ellipsoidal_areas(geoms, crs, transformer: Transformer | None = None, fast: 
     avoid re-creating it; pyproj transformers must not be shared between threads.
     """
     geoms = np.asarray(geoms, dtype=object)
+    crs = CRS.from_user_input(crs)
+    if transformer is None:
+        transformer = geographic_transformer(crs)
+    if len(geoms) > AREA_BLOCK:
+        # blocks keep the temporary arrays small (cache-resident, no fresh pages from the OS each time)
+        return np.concatenate([_ellipsoidal_block(geoms[i:i + AREA_BLOCK], crs, transformer, fast)
+                               for i in range(0, len(geoms), AREA_BLOCK)])
+    return _ellipsoidal_block(geoms, crs, transformer, fast)
+
+
+#: geometries per block in :func:`ellipsoidal_areas`
+AREA_BLOCK = 20_000
+
+
+def _ellipsoidal_block(geoms: np.ndarray, crs: CRS, transformer, fast: bool) -> np.ndarray:
     out = np.zeros(len(geoms), dtype=np.float64)
     if len(geoms) == 0:
         return out
@@ -214,9 +231,8 @@ def ellipsoidal_areas(geoms, crs, transformer: Transformer | None = None, fast: 
     if len(rings) == 0:
         return out
     coords, cidx = shapely.get_coordinates(rings, return_index=True)
-    crs = CRS.from_user_input(crs)
-    if transformer is None:
-        transformer = geographic_transformer(crs)
+    if len(coords) == 0:  # only empty polygons
+        return out
     tm = _tm_params(crs) if transformer is not None and fast else None
     ring_sign = np.where(is_ext, 1.0, -1.0)
     if tm is not None:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import math
 import os
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -95,6 +97,7 @@ class OverlayResult:
     protected_fields: dict[str, str] = field(default_factory=dict)  # layer name -> its <layer>_m2 field
     geometries: np.ndarray | None = None  # repaired patch geometries in the working CRS
     messages: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (wall clock), for benchmarks
 
 
 # --------------------------------------------------------------------------- input checks and repair
@@ -229,72 +232,99 @@ def working_crs_for(gdf: gpd.GeoDataFrame, layer_name: str = "图斑") -> CRS:
 
 
 # --------------------------------------------------------------------------- the pair engine
-def _chunk_pairs(chunk_idx: np.ndarray, patches: np.ndarray, tree: shapely.STRtree, refs: np.ndarray,
-                 crs: CRS, method: str, patch_area: np.ndarray, keep_geoms: bool,
-                 patch_bounds: np.ndarray, ref_bounds: np.ndarray):
-    """Pairs (patch, ref) with positive overlap for one chunk of patches, and their areas."""
-    p = patches[chunk_idx]
-    shapely.prepare(p)
-    # the tree holds the unrepaired geometries (same envelopes): query by envelope, then test the
-    # repaired reference geometries with the prepared patches
-    local, rj = tree.query(p)
-    hit = shapely.intersects(p[local], refs[rj])
-    local, rj = local[hit], rj[hit]
-    pi = chunk_idx[local]
-    pg = p[local]
+_local = threading.local()
+
+
+def _transformer(crs: CRS):
+    """A transformer crs -> lon/lat for this thread (pyproj transformers must not be shared by threads)."""
+    cache = getattr(_local, "transformers", None)
+    if cache is None:
+        cache = _local.transformers = {}
+    key = crs.to_wkt()
+    if key not in cache:
+        cache[key] = geographic_transformer(crs)
+    return cache[key]
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Rows whose ``inner`` envelope (minx, miny, maxx, maxy) lies within the ``outer`` envelope."""
+    return ((inner[:, 0] >= outer[:, 0]) & (inner[:, 1] >= outer[:, 1])
+            & (inner[:, 2] <= outer[:, 2]) & (inner[:, 3] <= outer[:, 3]))
+
+
+def _chunk_pairs(pi: np.ndarray, rj: np.ndarray, patches: np.ndarray, refs: np.ndarray, crs: CRS, method: str,
+                 patch_area: np.ndarray, keep_geoms: bool, patch_bounds: np.ndarray, ref_bounds: np.ndarray):
+    """Areas of the candidate pairs (patch ``pi``, reference ``rj``; envelopes meet) with positive overlap.
+
+    A patch inside the reference feature contributes its own area and a reference feature inside the
+    patch its own area: no intersection is computed for them.  Both can only happen when the envelopes
+    nest, so only those pairs are tested (``contains_properly``, ~4 µs; a patch touching the feature's
+    boundary from inside simply takes the intersection path).  Every other pair is intersected directly: a pair whose
+    envelopes meet but whose geometries do not gives an empty piece, which costs less than testing all
+    pairs with ``intersects`` first (GEOS overlay has a fixed cost of ~15 µs, a predicate ~8 µs).
+    """
+    pg = patches[pi]
     rg = refs[rj]
     pb, rb = patch_bounds[pi], ref_bounds[rj]
-    # A single polygon (connected interior) that meets a parcel but none of its rings lies inside it.
-    # Multipolygons may have parts outside the parcel, so they take the contains/intersection path.
-    # Only pairs whose envelopes nest can be "inside"/"contained": test just those.
-    maybe_inside = np.nonzero(np.all(pb[:, :2] >= rb[:, :2], axis=1) & np.all(pb[:, 2:] <= rb[:, 2:], axis=1)
-                              & (shapely.get_type_id(pg) == 3))[0]
-    inside = np.zeros(len(pi), dtype=bool)
-    if len(maybe_inside):
-        inside[maybe_inside] = ~shapely.intersects(pg[maybe_inside], shapely.boundary(rg[maybe_inside]))
-    area = np.zeros(len(pi), dtype=np.float64)
+    n = len(pi)
+    inside = np.zeros(n, dtype=bool)
+    idx = np.nonzero(_nested(pb, rb))[0]
+    if len(idx):
+        inside[idx] = shapely.contains_properly(rg[idx], pg[idx])
+    contained = np.zeros(n, dtype=bool)
+    idx = np.nonzero(~inside & _nested(rb, pb))[0]
+    if len(idx):
+        contained[idx] = shapely.contains_properly(pg[idx], rg[idx])
+    transformer = _transformer(crs) if method == ELLIPSOIDAL else None
+    area = np.zeros(n, dtype=np.float64)
     area[inside] = patch_area[pi[inside]]
-    maybe_contained = np.nonzero(~inside & np.all(rb[:, :2] >= pb[:, :2], axis=1) & np.all(rb[:, 2:] <= pb[:, 2:], axis=1))[0]
-    contained = np.zeros(len(pi), dtype=bool)
-    if len(maybe_contained):
-        contained[maybe_contained] = shapely.contains_properly(pg[maybe_contained], rg[maybe_contained])
-    transformer = geographic_transformer(crs) if method == ELLIPSOIDAL else None
     c_idx = np.nonzero(contained)[0]
-    area[c_idx] = areas(rg[c_idx], crs, method, transformer)
+    if len(c_idx):
+        area[c_idx] = areas(rg[c_idx], crs, method, transformer)
     x_idx = np.nonzero(~inside & ~contained)[0]
     pieces = shapely.intersection(pg[x_idx], rg[x_idx])
-    area[x_idx] = areas(pieces, crs, method, transformer)
+    hit = ~shapely.is_empty(pieces)  # envelopes met, geometries did not
+    area[x_idx[hit]] = areas(pieces[hit], crs, method, transformer)
+    keep = area >= MIN_PIECE_M2
     geoms = None
     if keep_geoms:
-        geoms = np.empty(len(pi), dtype=object)
+        geoms = np.empty(n, dtype=object)
         geoms[inside] = pg[inside]
         geoms[c_idx] = rg[c_idx]
         geoms[x_idx] = pieces
-    keep = area >= MIN_PIECE_M2
-    shapely.destroy_prepared(p)  # don't leave GEOS prepared caches to interpreter exit (QGIS shares GEOS)
-    return pi[keep], rj[keep], area[keep], (geoms[keep] if keep_geoms else None)
+        geoms = geoms[keep]
+    return pi[keep], rj[keep], area[keep], geoms
 
 
-def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: np.ndarray, crs: CRS,
-           method: str, patch_area: np.ndarray, keep_geoms: bool, workers: int, feedback: Feedback,
+def _pairs(patches: np.ndarray, cand: tuple[np.ndarray, np.ndarray], refs: np.ndarray, crs: CRS, method: str,
+           patch_area: np.ndarray, keep_geoms: bool, workers: int, feedback: Feedback,
            progress: tuple[float, float]):
+    """All pairs with positive overlap and their areas, from the candidate pairs ``cand`` = (patch, ref)
+    ordered along the patches' Hilbert curve; chunks of consecutive pairs run on a thread pool (shapely
+    releases the GIL inside its vectorised GEOS loops)."""
+    pi_all, rj_all = cand
     patch_bounds = shapely.bounds(patches)
     ref_bounds = shapely.bounds(refs)
-    n = len(order)
-    chunk = max(256, min(4000, math.ceil(n / max(1, workers * 8))))
-    chunks = [order[i:i + chunk] for i in range(0, n, chunk)]
+    m = len(pi_all)
+    size = max(2000, min(20_000, math.ceil(m / max(1, workers * 8))))
+    cuts = list(range(0, m, size)) + [m]
+    chunks = [(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
     results = []
     lo, hi = progress
-    if workers <= 1 or len(chunks) == 1:
+
+    def run(ab):
+        a, b = ab
+        return _chunk_pairs(pi_all[a:b], rj_all[a:b], patches, refs, crs, method, patch_area, keep_geoms,
+                            patch_bounds, ref_bounds)
+
+    if workers <= 1 or len(chunks) <= 1:
         for k, c in enumerate(chunks):
             check_canceled(feedback)
-            results.append(_chunk_pairs(c, patches, tree, refs, crs, method, patch_area, keep_geoms,
-                                        patch_bounds, ref_bounds))
+            results.append(run(c))
             feedback.set_progress(lo + (hi - lo) * (k + 1) / len(chunks))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_chunk_pairs, c, patches, tree, refs, crs, method, patch_area, keep_geoms,
-                                   patch_bounds, ref_bounds) for c in chunks]
+            futures = [pool.submit(run, c) for c in chunks]
             try:
                 for k, f in enumerate(futures):
                     results.append(f.result())
@@ -315,10 +345,11 @@ def _pairs(patches: np.ndarray, order: np.ndarray, tree: shapely.STRtree, refs: 
     return pi, rj, ar, gs
 
 
-def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, feedback: Feedback,
-                       messages: list[str], workers: int = 1) -> tuple[shapely.STRtree, np.ndarray]:
-    """Reference geometries in the working CRS and their STRtree.  Only the features whose envelope meets
-    a patch are validated and repaired (validating a million parcels costs more than the overlay)."""
+def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, order: np.ndarray,
+                       feedback: Feedback, messages: list[str], workers: int = 1):
+    """Reference geometries in the working CRS and the candidate pairs (patch, ref) whose envelopes meet,
+    in the order of ``order`` (patch indices along the Hilbert curve).  Only the features that are
+    candidates are validated and repaired (validating a million parcels costs more than the overlay)."""
     check_polygon_layer(layer.gdf, layer.name, allow_empty=layer.prefiltered)
     gdf = layer.gdf
     if gdf.crs is None:
@@ -328,23 +359,29 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, fee
         geoms = geoms.to_crs(crs)
         feedback.info(tr("图层「{layer}」已从 {src} 投影到 {dst}").format(
             layer=layer.name, src=CRS.from_user_input(gdf.crs).to_string(), dst=crs.to_string()))
-    geoms = np.asarray(geoms, dtype=object)
+    geoms = np.array(geoms, dtype=object)
     tree = shapely.STRtree(geoms)
-    cand = np.unique(tree.query(patches[~shapely.is_missing(patches)])[1])
+    q, rj = tree.query(patches[order])  # sorted by q: pairs follow the Hilbert order of the patches
+    pi = order[q]
+    cand = np.unique(rj)
     fixed, repaired, _notes = repair_geometries(geoms[cand], workers)
-    geoms = geoms.copy()
     geoms[cand] = fixed
+    gone = shapely.is_missing(geoms[rj])  # repaired into nothing polygonal
+    if gone.any():
+        pi, rj = pi[~gone], rj[~gone]
     n_rep = int(repaired.sum())
     if n_rep:
         msg = tr("图层「{layer}」与图斑相交的要素中有 {n} 个无效几何，已用 make_valid 修复").format(layer=layer.name, n=n_rep)
         feedback.warning(msg)
         messages.append(msg)
-    return tree, geoms
+    return geoms, (pi, rj)
 
 
 def _text(values) -> np.ndarray:
-    out = pd.Series(values, dtype=object).where(pd.notna(values), "")
-    return out.astype(str).str.strip().to_numpy()
+    """Values as stripped text ('' for nulls); the distinct values are converted once."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    text = np.array([str(v).strip() for v in uniq] + [""], dtype=object)
+    return text[codes]  # code -1 (null) picks the trailing ""
 
 
 def overlay_patches(
@@ -378,6 +415,13 @@ def overlay_patches(
             layer=layer_name, field=id_field, present="、".join(c for c in patches.columns if c != "geometry")))
     crs = working_crs_for(patches, layer_name)
     n = len(patches)
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        timings[phase] = timings.get(phase, 0.0) + now - clock[0]
+        clock[0] = now
 
     # ---- patch geometries: reproject, repair, areas
     geoms = patches.geometry.values
@@ -418,11 +462,11 @@ def overlay_patches(
         messages.append(msg)
 
     # Hilbert order keeps each chunk's candidates together (cache locality, fewer shared parcels)
-    has_geom = np.array([g is not None for g in geoms])
-    order = np.nonzero(has_geom)[0]
+    order = np.nonzero(~shapely.is_missing(geoms))[0]
     if len(order) > 1:
         hd = gpd.GeoSeries(geoms[order], crs=crs).hilbert_distance()
         order = order[np.argsort(hd.to_numpy(), kind="stable")]
+    lap("patches: repair, areas, ids, order")
 
     summary = pd.DataFrame({
         "patch_id": patch_ids,
@@ -442,10 +486,12 @@ def overlay_patches(
         check_canceled(feedback)
         lo = 5 + li * step
         feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(layer.gdf)))
-        tree, refs = _prepare_reference(layer, crs, geoms, feedback, messages, workers)
+        refs, cand = _prepare_reference(layer, crs, geoms, order, feedback, messages, workers)
+        lap(f"{layer.name}: candidates, validation")
         is_landuse = layer.kind == LANDUSE
-        pi, rj, ar, pieces = _pairs(geoms, order, tree, refs, crs, area_method, patch_area, not is_landuse,
+        pi, rj, ar, pieces = _pairs(geoms, cand, refs, crs, area_method, patch_area, not is_landuse,
                                     workers, feedback, (lo, lo + step))
+        lap(f"{layer.name}: intersections, areas")
         if is_landuse:
             detail_parts.append(_landuse_detail(layer, pi, rj, ar, summary, patch_ids, patch_area))
         else:
@@ -456,6 +502,7 @@ def overlay_patches(
             detail_parts.append(det)
             for i in np.nonzero(total >= 0.005)[0]:
                 summaries_text[i].append(f"{layer.name} {total[i]:.2f}㎡")
+        lap(f"{layer.name}: per-patch totals")
 
     summary["farmland_mu"] = square_metres_to_mu(summary["farmland_m2"].to_numpy())
     summary["protected_summary"] = ["；".join(s) for s in summaries_text]
@@ -464,69 +511,73 @@ def overlay_patches(
     detail = pd.concat(detail_parts, ignore_index=True) if detail_parts else pd.DataFrame(
         {c: pd.Series(dtype=float if c in ("area_m2", "area_mu", "share") else object) for c in DETAIL_FIELDS})
     detail = detail[list(DETAIL_FIELDS)]
+    lap("aggregation")
     feedback.set_progress(100)
     logger.info("overlay: %d patches, %d detail rows, method %s", n, len(detail), area_method)
     return OverlayResult(summary=summary, detail=detail, area_method=area_method, crs=crs,
-                         protected_fields=protected_fields, geometries=geoms, messages=messages)
+                         protected_fields=protected_fields, geometries=geoms, messages=messages,
+                         timings=timings)
 
 
 def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, patch_ids, patch_area) -> pd.DataFrame:
+    """Detail rows per patch × land-use class and the summary's class-group and 坐落单位 fields (numpy
+    group-by: class codes are factorised once per layer, pairs carry integer codes)."""
     gdf = layer.gdf
     if layer.class_field is None or layer.class_field not in gdf.columns:
         raise OverlayInputError(tr("地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}").format(
             layer=layer.name, field=layer.class_field or "DLBM",
             present="、".join(c for c in gdf.columns if c != "geometry")))
-    raw = gdf[layer.class_field].to_numpy()[rj]
-    uniq_raw = pd.unique(raw)
-    norm = {v: landuse_codes.normalise(v) for v in uniq_raw}
-    codes = np.array([norm[v] for v in raw], dtype=object) if len(raw) else np.zeros(0, dtype=object)
-    df = pd.DataFrame({"pi": pi, "code": codes, "area": ar})
-    by_class = df.groupby(["pi", "code"], sort=True, as_index=False)["area"].sum()
-    uniq = by_class["code"].unique()
-    names = {c: landuse_codes.class_name(c) for c in uniq}
-    if layer.class_name_field and layer.class_name_field in gdf.columns:
-        missing = [c for c in uniq if not names[c]]
-        if missing:
-            dlmc = pd.Series(_text(gdf[layer.class_name_field].to_numpy()[rj]), index=codes)
-            for c in missing:
-                vals = dlmc[dlmc.index == c]
-                names[c] = vals.iloc[0] if len(vals) else ""
-    groups = {c: landuse_codes.land_group(c) for c in uniq}
-    farm = {c: landuse_codes.is_farmland(c) for c in uniq}
-    by_class["farm"] = by_class["code"].map(farm).astype(bool)
-    by_class["group"] = by_class["code"].map(groups)
     n = len(summary)
-    bpi, barea = by_class["pi"].to_numpy(), by_class["area"].to_numpy()
-    fm = by_class["farm"].to_numpy()
-    summary["farmland_m2"] = np.bincount(bpi[fm], weights=barea[fm], minlength=n)
+    # class codes: factorise the raw values of the parcels in pairs, normalise the few distinct ones
+    raw_idx, raw_uniq = pd.factorize(gdf[layer.class_field].to_numpy()[rj], use_na_sentinel=False)
+    norm = np.array([landuse_codes.normalise(v) for v in raw_uniq], dtype=object)
+    code_idx, codes = pd.factorize(norm[raw_idx] if len(raw_idx) else np.zeros(0, dtype=object))
+    codes = np.asarray(codes, dtype=object)
+    # order the codes so that sorting by code index sorts by code text
+    rank = np.argsort(codes.astype(str), kind="stable")
+    codes = codes[rank]
+    code_idx = np.argsort(rank)[code_idx] if len(code_idx) else code_idx
+    nc = max(1, len(codes))
+    key = pi.astype(np.int64) * nc + code_idx
+    ukey, inv = np.unique(key, return_inverse=True)
+    area = np.bincount(inv, weights=ar, minlength=len(ukey))
+    bpi, bcode = ukey // nc, ukey % nc
+    names = np.array([landuse_codes.class_name(c) for c in codes], dtype=object)
+    if layer.class_name_field and layer.class_name_field in gdf.columns and not all(names):
+        dlmc = _text(gdf[layer.class_name_field].to_numpy()[rj])
+        for c in np.nonzero(names == "")[0]:
+            hit = np.nonzero(code_idx == c)[0]
+            names[c] = dlmc[hit[0]] if len(hit) else ""
+    farm = np.array([landuse_codes.is_farmland(c) for c in codes], dtype=bool)
+    group = np.array([landuse_codes.land_group(c) for c in codes], dtype=object)
+    m = farm[bcode]
+    summary["farmland_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n)
     for grp, col in ((landuse_codes.CONSTRUCTION, "construction_m2"), (landuse_codes.AGRICULTURAL, "agricultural_m2"),
                      (landuse_codes.UNUSED, "unused_m2")):
-        m = (by_class["group"] == grp).to_numpy()
-        summary[col] = np.bincount(by_class["pi"].to_numpy()[m], weights=by_class["area"].to_numpy()[m], minlength=n)
+        m = (group == grp)[bcode]
+        summary[col] = np.bincount(bpi[m], weights=area[m], minlength=n)
     # 坐落单位 of the parcel with the largest share of each patch
-    if len(df) and (layer.zldwdm_field or layer.zldwmc_field):
-        best = df.sort_values(["pi", "area"], ascending=[True, False], kind="stable").drop_duplicates("pi")
-        bi, bj = best["pi"].to_numpy(), rj[best.index.to_numpy()]
-        zdm = summary["zldwdm"].to_numpy(dtype=object)
-        zmc = summary["zldwmc"].to_numpy(dtype=object)
-        if layer.zldwdm_field:
-            zdm[bi] = _text(gdf[layer.zldwdm_field].to_numpy()[bj])
-        if layer.zldwmc_field:
-            zmc[bi] = _text(gdf[layer.zldwmc_field].to_numpy()[bj])
-        summary["zldwdm"] = zdm
-        summary["zldwmc"] = zmc
-    pa = patch_area[by_class["pi"].to_numpy()]
-    area = by_class["area"].to_numpy()
+    if len(pi) and (layer.zldwdm_field or layer.zldwmc_field):
+        best = np.lexsort((-ar, pi))
+        first = np.ones(len(best), dtype=bool)
+        first[1:] = pi[best][1:] != pi[best][:-1]
+        best = best[first]
+        bi, bj = pi[best], rj[best]
+        for fld, col in ((layer.zldwdm_field, "zldwdm"), (layer.zldwmc_field, "zldwmc")):
+            if fld:
+                vals = summary[col].to_numpy(dtype=object)
+                vals[bi] = _text(gdf[fld].to_numpy()[bj])
+                summary[col] = vals
+    pa = patch_area[bpi]
     return pd.DataFrame({
-        "patch_id": patch_ids[by_class["pi"].to_numpy()],
+        "patch_id": patch_ids[bpi],
         "layer": layer.name,
-        "class_code": by_class["code"].to_numpy(),
-        "class_name": by_class["code"].map(names).to_numpy(),
+        "class_code": codes[bcode] if len(codes) else np.zeros(0, dtype=object),
+        "class_name": names[bcode] if len(codes) else np.zeros(0, dtype=object),
         "area_m2": area,
         "area_mu": square_metres_to_mu(area),
         "share": np.divide(area, pa, out=np.zeros_like(area), where=pa > 0),
-        "_pi": by_class["pi"].to_numpy(),
-    }).sort_values(["_pi", "class_code"], kind="stable").drop(columns="_pi")
+    })
 
 
 def _union_area(pi, keys, ar, pieces, crs, method) -> pd.DataFrame:
