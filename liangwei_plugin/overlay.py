@@ -32,7 +32,7 @@ import math
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -75,10 +75,13 @@ class ReferenceLayer:
 
     ``kind`` = ``"landuse"`` (classed by ``class_field``, e.g. DLBM; also gives ZLDWDM/ZLDWMC) or
     ``"protected"`` (reported as a whole under ``name``; ``name_field``, e.g. MC, splits its detail rows).
+
+    ``gdf`` may also be a ``concurrent.futures.Future`` of the GeoDataFrame (a layer still being read):
+    the engine overlays the layers that are ready first and waits for it only when nothing else is left.
     """
 
     name: str
-    gdf: gpd.GeoDataFrame
+    gdf: gpd.GeoDataFrame | Future
     kind: str = PROTECTED
     class_field: str | None = None
     name_field: str | None = None
@@ -86,6 +89,16 @@ class ReferenceLayer:
     zldwmc_field: str | None = None
     class_name_field: str | None = None  # DLMC: names for codes the shipped table does not know
     prefiltered: bool = False  # features far from every patch were already dropped (may be empty)
+
+    @property
+    def ready(self) -> bool:
+        return not isinstance(self.gdf, Future) or self.gdf.done()
+
+    def frame(self) -> gpd.GeoDataFrame:
+        """The layer's GeoDataFrame (waits for it when it is still being read)."""
+        if isinstance(self.gdf, Future):
+            self.gdf = self.gdf.result()
+        return self.gdf
 
 
 @dataclass
@@ -164,6 +177,7 @@ def _threaded(func, arr: np.ndarray, workers: int) -> np.ndarray:
     """``func`` over ``arr`` split in ``workers`` slices on threads (shapely releases the GIL)."""
     if workers <= 1 or len(arr) < 20_000:
         return func(arr)
+    shapely.bounds(arr)  # GEOS caches envelopes lazily: fill the caches before threads share geometries
     cuts = np.linspace(0, len(arr), workers + 1).astype(int)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(func, [arr[a:b] for a, b in zip(cuts[:-1], cuts[1:])]))
@@ -303,10 +317,13 @@ def _pairs(patches: np.ndarray, cand: tuple[np.ndarray, np.ndarray], refs: np.nd
     ordered along the patches' Hilbert curve; chunks of consecutive pairs run on a thread pool (shapely
     releases the GIL inside its vectorised GEOS loops)."""
     pi_all, rj_all = cand
+    # computing the envelopes here also caches them inside the GEOS geometries before several threads
+    # share them (GEOS fills that cache lazily, and concurrent first uses race)
     patch_bounds = shapely.bounds(patches)
     ref_bounds = shapely.bounds(refs)
     m = len(pi_all)
-    size = max(2000, min(20_000, math.ceil(m / max(1, workers * 8))))
+    # small chunks: the threads finish together (no lone last chunk) and cancel/progress stay responsive
+    size = max(1000, min(5000, math.ceil(m / max(1, workers * 8))))
     cuts = list(range(0, m, size)) + [m]
     chunks = [(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
     results = []
@@ -350,8 +367,8 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, ord
     """Reference geometries in the working CRS and the candidate pairs (patch, ref) whose envelopes meet,
     in the order of ``order`` (patch indices along the Hilbert curve).  Only the features that are
     candidates are validated and repaired (validating a million parcels costs more than the overlay)."""
-    check_polygon_layer(layer.gdf, layer.name, allow_empty=layer.prefiltered)
-    gdf = layer.gdf
+    gdf = layer.frame()
+    check_polygon_layer(gdf, layer.name, allow_empty=layer.prefiltered)
     if gdf.crs is None:
         raise OverlayInputError(tr("图层「{layer}」没有坐标参考系。").format(layer=layer.name))
     geoms = gdf.geometry.values
@@ -361,7 +378,17 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, ord
             layer=layer.name, src=CRS.from_user_input(gdf.crs).to_string(), dst=crs.to_string()))
     geoms = np.array(geoms, dtype=object)
     tree = shapely.STRtree(geoms)
-    q, rj = tree.query(patches[order])  # sorted by q: pairs follow the Hilbert order of the patches
+    # pairs sorted by the query index follow the Hilbert order of the patches; the query runs on threads
+    # over consecutive slices (GEOS releases the GIL; the patches' envelopes are cached already)
+    queried = patches[order]
+    if workers > 1 and len(queried) >= 20_000:
+        cuts = np.linspace(0, len(queried), workers + 1).astype(int)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(lambda ab: tree.query(queried[ab[0]:ab[1]]), zip(cuts[:-1], cuts[1:])))
+        q = np.concatenate([pq + a for (pq, _), a in zip(parts, cuts[:-1])])
+        rj = np.concatenate([pr for _, pr in parts])
+    else:
+        q, rj = tree.query(queried)
     pi = order[q]
     cand = np.unique(rj)
     fixed, repaired, _notes = repair_geometries(geoms[cand], workers)
@@ -430,6 +457,7 @@ def overlay_patches(
     geoms, repaired, notes = repair_geometries(np.asarray(geoms), workers)
     for i in np.nonzero(repaired)[0]:
         feedback.warning(tr("图斑 {id}：{note}").format(id=patches[id_field].iloc[i], note=notes[i]))
+    shapely.bounds(geoms)  # caches the envelopes inside the geometries before threads share them
     patch_area = areas(geoms, crs, area_method)
     feedback.set_progress(5)
 
@@ -476,16 +504,30 @@ def overlay_patches(
         "farmland_m2": 0.0, "farmland_mu": 0.0, "construction_m2": 0.0,
         "agricultural_m2": 0.0, "unused_m2": 0.0, "zldwdm": "", "zldwmc": "",
     })
-    detail_parts: list[pd.DataFrame] = []
     layers = ([landuse] if landuse is not None else []) + list(protected)
+    detail_parts: list[pd.DataFrame | None] = [None] * len(layers)
     step = 90.0 / max(1, len(layers))
+    # one area field per protected layer, in the order given (whatever order they are overlaid in)
     protected_fields: dict[str, str] = {}
-    summaries_text = [[] for _ in range(n)]
-
-    for li, layer in enumerate(layers):
+    for layer in layers:
+        if layer.kind != LANDUSE:
+            fname = protected_area_field(layer.name, taken=list(summary.columns) + list(patches.columns))
+            protected_fields[layer.name] = fname
+            summary[fname] = 0.0
+    protected_totals: dict[str, np.ndarray] = {}
+    # layers still being read (futures) come last, so reading overlaps with overlaying the others
+    pending = list(range(len(layers)))
+    done_count = 0
+    while pending:
+        li = next((k for k in pending if layers[k].ready), pending[0])
+        pending.remove(li)
+        layer = layers[li]
         check_canceled(feedback)
-        lo = 5 + li * step
-        feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(layer.gdf)))
+        lo = 5 + done_count * step
+        done_count += 1
+        gdf = layer.frame()
+        lap(f"{layer.name}: waiting for the layer to be read")
+        feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(gdf)))
         refs, cand = _prepare_reference(layer, crs, geoms, order, feedback, messages, workers)
         lap(f"{layer.name}: candidates, validation")
         is_landuse = layer.kind == LANDUSE
@@ -493,16 +535,22 @@ def overlay_patches(
                                     workers, feedback, (lo, lo + step))
         lap(f"{layer.name}: intersections, areas")
         if is_landuse:
-            detail_parts.append(_landuse_detail(layer, pi, rj, ar, summary, patch_ids, patch_area))
+            detail_parts[li] = _landuse_detail(layer, pi, rj, ar, summary, patch_ids, patch_area)
         else:
-            fname = protected_area_field(layer.name, taken=list(summary.columns) + list(patches.columns))
-            protected_fields[layer.name] = fname
             total, det = _protected_detail(layer, pi, rj, ar, pieces, patch_ids, patch_area, crs, area_method)
-            summary[fname] = total
-            detail_parts.append(det)
-            for i in np.nonzero(total >= 0.005)[0]:
-                summaries_text[i].append(f"{layer.name} {total[i]:.2f}㎡")
+            summary[protected_fields[layer.name]] = total
+            protected_totals[layer.name] = total
+            detail_parts[li] = det
         lap(f"{layer.name}: per-patch totals")
+
+    summaries_text = [[] for _ in range(n)]
+    for layer in layers:
+        total = protected_totals.get(layer.name)
+        if total is None:
+            continue
+        for i in np.nonzero(total >= 0.005)[0]:
+            summaries_text[i].append(f"{layer.name} {total[i]:.2f}㎡")
+    detail_parts = [d for d in detail_parts if d is not None]
 
     summary["farmland_mu"] = square_metres_to_mu(summary["farmland_m2"].to_numpy())
     summary["protected_summary"] = ["；".join(s) for s in summaries_text]
@@ -522,7 +570,7 @@ def overlay_patches(
 def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, patch_ids, patch_area) -> pd.DataFrame:
     """Detail rows per patch × land-use class and the summary's class-group and 坐落单位 fields (numpy
     group-by: class codes are factorised once per layer, pairs carry integer codes)."""
-    gdf = layer.gdf
+    gdf = layer.frame()
     if layer.class_field is None or layer.class_field not in gdf.columns:
         raise OverlayInputError(tr("地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}").format(
             layer=layer.name, field=layer.class_field or "DLBM",
@@ -599,7 +647,7 @@ def _union_area(pi, keys, ar, pieces, crs, method) -> pd.DataFrame:
 
 
 def _protected_detail(layer: ReferenceLayer, pi, rj, ar, pieces, patch_ids, patch_area, crs, method):
-    gdf = layer.gdf
+    gdf = layer.frame()
     n = len(patch_ids)
     total_df = _union_area(pi, np.zeros(len(pi), dtype=np.int8), ar, pieces, crs, method)
     total = np.bincount(total_df["pi"].to_numpy(), weights=total_df["area"].to_numpy(), minlength=n) if len(

@@ -119,6 +119,21 @@ def read_vector(path: str | Path, layer: str | None = None, columns: list[str] |
     return pyogrio.read_dataframe(path, fids=fids, **{k: v for k, v in kwargs.items() if k != "where"})
 
 
+def patch_envelopes(geoms) -> np.ndarray:
+    """New rectangle geometries for the envelopes of ``geoms`` (null/empty ones left out), for ``keep_near``.
+
+    Hand these, not the patch geometries themselves, to a read running on another thread: GEOS computes a
+    geometry's envelope lazily on first use, and two threads doing so at once on the same geometry race
+    (seen as "Points of LinearRing do not form a closed linestring").  The boxes' own envelopes are
+    computed here, so several threads may then use them at once."""
+    geoms = np.asarray(geoms, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    b = shapely.bounds(geoms)
+    boxes = np.asarray(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]), dtype=object)
+    shapely.bounds(boxes)  # computes and caches their envelopes in this thread
+    return boxes
+
+
 #: layers with at most this many features are read whole and filtered in memory
 SMALL_LAYER = 50_000
 
