@@ -50,33 +50,24 @@ def _peak_mb() -> float:
 
 # ------------------------------------------------------------------------------------------ workers
 def work_engine(county: Path, patches: Path) -> dict:
-    """As liangwei:overlaycheck does it: the land-use layer is read on a background thread (only the
-    parcels near a patch, through the GeoPackage R-tree) while the protected layers are read and overlaid."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """As liangwei:overlaycheck does it: the engine reads the reference layers itself on a background
+    thread — only the features near the patches, through the GeoPackage R-tree; the land-use layer in parts,
+    one per group of neighbouring patches — and overlays each part while the next one is read."""
     from liangwei.liangwei_plugin import overlay as ov
-    from liangwei.liangwei_plugin.vector_io import patch_envelopes, read_vector
+    from liangwei.liangwei_plugin.vector_io import read_vector
+
+    def reader(layer, columns):
+        return lambda near, crs: read_vector(county, layer, columns=columns, keep_near=near, keep_near_crs=crs)
 
     t0 = time.perf_counter()
     p = read_vector(patches, "卫片图斑")
-    near = patch_envelopes(p.geometry.values)  # the reading thread gets its own geometries
-    read_times = {"patches": time.perf_counter() - t0}
-
-    def read_landuse():
-        t = time.perf_counter()
-        gdf = read_vector(county, "三调地类图斑", columns=["DLBM", "ZLDWDM", "ZLDWMC"], keep_near=near,
-                          keep_near_crs=p.crs)
-        read_times["landuse (background)"] = time.perf_counter() - t
-        return gdf
-
-    with ThreadPoolExecutor(max_workers=1) as io:
-        lu = io.submit(read_landuse)
-        t = time.perf_counter()
-        prot = [ov.ReferenceLayer(name, read_vector(county, name, columns=["MC"], keep_near=near,
-                                                    keep_near_crs=p.crs), prefiltered=True) for name in PROTECTED]
-        read_times["protected"] = time.perf_counter() - t
-        res = ov.overlay_patches(p, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM", zldwdm_field="ZLDWDM",
-                                                      zldwmc_field="ZLDWMC", prefiltered=True), prot, id_field="JCBH")
+    read_patches = time.perf_counter() - t0
+    landuse = ov.ReferenceLayer("三调地类图斑", kind=ov.LANDUSE, class_field="DLBM", zldwdm_field="ZLDWDM",
+                                zldwmc_field="ZLDWMC", prefiltered=True,
+                                reader=reader("三调地类图斑", ["DLBM", "ZLDWDM", "ZLDWMC"]))
+    prot = [ov.ReferenceLayer(name, name_field="MC", prefiltered=True, reader=reader(name, ["MC"]))
+            for name in PROTECTED]
+    res = ov.overlay_patches(p, landuse, prot, id_field="JCBH")
     elapsed = time.perf_counter() - t0
     d = res.detail
     lu_rows = d[d["layer"] == "三调地类图斑"]
@@ -86,7 +77,8 @@ def work_engine(county: Path, patches: Path) -> dict:
         for pid, a in zip(res.summary["patch_id"], col):
             if a > 0:
                 out[(pid, name)] = a
-    return {"seconds": elapsed, "read_seconds": read_times, "phases": res.timings, "pairs": len(d), "result": out}
+    return {"seconds": elapsed, "read_seconds": read_patches, "phases": res.timings, "pairs": len(d),
+            "result": out}
 
 
 def work_geopandas(county: Path, patches: Path) -> dict:
@@ -144,7 +136,9 @@ def work_qgis(county: Path, patches: Path, progress_file: Path) -> dict:
                 lambda pct, k=k: (log.write(f"{time.perf_counter() - t0:.1f} {k} {pct:.2f}\n"), log.flush()))
             context = QgsProcessingContext()
             context.setProject(QgsProject.instance())
-            context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryNoCheck)
+            # QGIS's default invalid-geometry handling (check every feature, stop on an invalid one), as a
+            # user runs it: the engine validates every geometry too
+            context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryAbortOnInvalid)
             inter = processing.run("native:intersection", {
                 "INPUT": f"{patches}|layername=卫片图斑", "OVERLAY": f"{county}|layername={name}",
                 "INPUT_FIELDS": ["JCBH"], "OVERLAY_FIELDS": [field] if field else [], "OUTPUT": "memory:"},

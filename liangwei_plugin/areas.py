@@ -139,20 +139,24 @@ def _fast_tm_areas(coords, cidx, rings_owner, ring_sign, n_owner, tm, transforme
     """Ellipsoidal areas per owner by the TM fast path; NaN where the fast path does not apply."""
     lon0, k0, fe, fn, a, f = tm
     x_all, y_all = coords[:, 0], coords[:, 1]
-    owner_v = rings_owner[cidx]
-    # local origin per owner (its first vertex) keeps the moment sums well conditioned
+    nr = len(ring_sign)
+    # cidx is sorted: ring r's vertices are coords[start[r]:start[r] + counts[r]]
+    counts = np.bincount(cidx, minlength=nr)
+    start = np.zeros(nr, dtype=np.int64)
+    np.cumsum(counts[:-1], out=start[1:])
+    # local origin per owner (the first vertex of its first ring) keeps the moment sums well conditioned
     first = np.full(n_owner, -1, dtype=np.int64)
-    order = np.arange(len(cidx))[::-1]
-    first[owner_v[order]] = order
+    rr = np.nonzero(counts)[0][::-1]
+    first[rings_owner[rr]] = start[rr]
     x0 = np.where(first >= 0, x_all[np.maximum(first, 0)], 0.0)
     y0 = np.where(first >= 0, y_all[np.maximum(first, 0)], 0.0)
-    x = x_all - x0[owner_v]
-    y = y_all - y0[owner_v]
-    i = np.nonzero(cidx[1:] == cidx[:-1])[0]  # edges (i, i+1) within a ring
-    xa, ya, xb, yb = x[i], y[i], x[i + 1], y[i + 1]
-    cross = xa * yb - xb * ya
-    r = cidx[i]
-    nr = len(ring_sign)
+    x = x_all - np.repeat(x0[rings_owner], counts)
+    y = y_all - np.repeat(y0[rings_owner], counts)
+    # edges (v, v+1) on consecutive vertices; the pairs that straddle two rings get weight 0
+    same = cidx[1:] == cidx[:-1]
+    xa, ya, xb, yb = x[:-1], y[:-1], x[1:], y[1:]
+    cross = (xa * yb - xb * ya) * same
+    r = cidx[:-1]
     ring_a = np.bincount(r, weights=cross, minlength=nr) / 2
     ring_sx = np.bincount(r, weights=(xa + xb) * cross, minlength=nr) / 6
     ring_sxx = np.bincount(r, weights=(xa * xa + xa * xb + xb * xb) * cross, minlength=nr) / 12
@@ -160,17 +164,23 @@ def _fast_tm_areas(coords, cidx, rings_owner, ring_sign, n_owner, tm, transforme
     # orient: exterior rings count positive, holes negative, whatever their vertex order
     orient = np.where(ring_a < 0, -1.0, 1.0) * ring_sign
     dx, dy = xb - xa, yb - ya
-    xmid = (x_all[i] + x_all[i + 1]) / 2 - fe
-    w = dy * (dx * dx + dy * dy)
-    lens1 = np.bincount(r, weights=xmid * w, minlength=nr)
-    lens3 = np.bincount(r, weights=xmid ** 3 * w, minlength=nr)
-    ow = rings_owner
-    A = np.bincount(ow, weights=ring_a * orient, minlength=n_owner)
-    Sx = np.bincount(ow, weights=ring_sx * orient, minlength=n_owner)
-    Sxx = np.bincount(ow, weights=ring_sxx * orient, minlength=n_owner)
-    Sy = np.bincount(ow, weights=ring_sy * orient, minlength=n_owner)
-    L1 = np.bincount(ow, weights=lens1 * orient, minlength=n_owner)
-    L3 = np.bincount(ow, weights=lens3 * orient, minlength=n_owner)
+    xmid = (x_all[:-1] + x_all[1:]) / 2 - fe
+    w = dy * (dx * dx + dy * dy) * same
+    xw = xmid * w
+    lens1 = np.bincount(r, weights=xw, minlength=nr)
+    lens3 = np.bincount(r, weights=xmid * xmid * xw, minlength=nr)
+    if nr == n_owner and np.array_equal(rings_owner, np.arange(nr)):
+        # one ring per owner (hole-free single polygons: the usual case)
+        A, Sx, Sxx, Sy = ring_a * orient, ring_sx * orient, ring_sxx * orient, ring_sy * orient
+        L1, L3 = lens1 * orient, lens3 * orient
+    else:
+        ow = rings_owner
+        A = np.bincount(ow, weights=ring_a * orient, minlength=n_owner)
+        Sx = np.bincount(ow, weights=ring_sx * orient, minlength=n_owner)
+        Sxx = np.bincount(ow, weights=ring_sxx * orient, minlength=n_owner)
+        Sy = np.bincount(ow, weights=ring_sy * orient, minlength=n_owner)
+        L1 = np.bincount(ow, weights=lens1 * orient, minlength=n_owner)
+        L3 = np.bincount(ow, weights=lens3 * orient, minlength=n_owner)
     with np.errstate(invalid="ignore", divide="ignore"):
         cx = Sx / A
         ixx = Sxx - A * cx * cx

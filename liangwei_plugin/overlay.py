@@ -34,7 +34,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +48,7 @@ from .feedback import Canceled, Feedback, check_canceled, ensure_feedback
 from .fieldmap import protected_area_field, resolve_field
 from .i18n import tr
 from .log import logger
+from .vector_io import patch_envelopes
 
 #: candidate names of the patch id field, in order (the issue's default order, then field_mapping aliases)
 ID_FIELD_CANDIDATES = ("JCBH", "TBBH", "BSM")
@@ -76,12 +77,16 @@ class ReferenceLayer:
     ``kind`` = ``"landuse"`` (classed by ``class_field``, e.g. DLBM; also gives ZLDWDM/ZLDWMC) or
     ``"protected"`` (reported as a whole under ``name``; ``name_field``, e.g. MC, splits its detail rows).
 
-    ``gdf`` may also be a ``concurrent.futures.Future`` of the GeoDataFrame (a layer still being read):
-    the engine overlays the layers that are ready first and waits for it only when nothing else is left.
+    The features come from ``gdf`` — a GeoDataFrame, or a ``concurrent.futures.Future`` of one (a layer
+    still being read: the engine overlays the layers that are ready first) — or from ``reader``:
+    ``reader(near, crs)`` returns the features whose envelope meets one of the ``near`` rectangles (given in
+    ``crs``).  With a reader the engine reads the layer in parts, one per group of neighbouring patches, on a
+    background thread, and overlays each part while the next one is read (for a land-use layer of a million
+    parcels the read otherwise costs as much as a third of the overlay).
     """
 
     name: str
-    gdf: gpd.GeoDataFrame | Future
+    gdf: gpd.GeoDataFrame | Future | None = None
     kind: str = PROTECTED
     class_field: str | None = None
     name_field: str | None = None
@@ -89,16 +94,7 @@ class ReferenceLayer:
     zldwmc_field: str | None = None
     class_name_field: str | None = None  # DLMC: names for codes the shipped table does not know
     prefiltered: bool = False  # features far from every patch were already dropped (may be empty)
-
-    @property
-    def ready(self) -> bool:
-        return not isinstance(self.gdf, Future) or self.gdf.done()
-
-    def frame(self) -> gpd.GeoDataFrame:
-        """The layer's GeoDataFrame (waits for it when it is still being read)."""
-        if isinstance(self.gdf, Future):
-            self.gdf = self.gdf.result()
-        return self.gdf
+    reader: Callable[[np.ndarray, CRS], gpd.GeoDataFrame] | None = None
 
 
 @dataclass
@@ -296,9 +292,8 @@ def _chunk_pairs(pi: np.ndarray, rj: np.ndarray, patches: np.ndarray, refs: np.n
     if len(c_idx):
         area[c_idx] = areas(rg[c_idx], crs, method, transformer)
     x_idx = np.nonzero(~inside & ~contained)[0]
-    pieces = shapely.intersection(pg[x_idx], rg[x_idx])
-    hit = ~shapely.is_empty(pieces)  # envelopes met, geometries did not
-    area[x_idx[hit]] = areas(pieces[hit], crs, method, transformer)
+    pieces = shapely.intersection(pg[x_idx], rg[x_idx])  # empty where the envelopes met, not the geometries
+    area[x_idx] = areas(pieces, crs, method, transformer)
     keep = area >= MIN_PIECE_M2
     geoms = None
     if keep_geoms:
@@ -362,20 +357,18 @@ def _pairs(patches: np.ndarray, cand: tuple[np.ndarray, np.ndarray], refs: np.nd
     return pi, rj, ar, gs
 
 
-def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, order: np.ndarray,
-                       feedback: Feedback, messages: list[str], workers: int = 1):
-    """Reference geometries in the working CRS and the candidate pairs (patch, ref) whose envelopes meet,
-    in the order of ``order`` (patch indices along the Hilbert curve).  Only the features that are
-    candidates are validated and repaired (validating a million parcels costs more than the overlay)."""
-    gdf = layer.frame()
-    check_polygon_layer(gdf, layer.name, allow_empty=layer.prefiltered)
+def _prepare_reference(layer: ReferenceLayer, gdf: gpd.GeoDataFrame, crs: CRS, patches: np.ndarray,
+                       order: np.ndarray, workers: int = 1):
+    """Reference geometries in the working CRS, the candidate pairs (patch, ref) whose envelopes meet, in
+    the order of ``order`` (patch indices along the Hilbert curve), and the indices of the references that
+    were repaired.  Only the features that are candidates are validated and repaired (validating a
+    million parcels costs more than the overlay)."""
+    check_polygon_layer(gdf, layer.name, allow_empty=layer.prefiltered or layer.reader is not None)
     if gdf.crs is None:
         raise OverlayInputError(tr("图层「{layer}」没有坐标参考系。").format(layer=layer.name))
     geoms = gdf.geometry.values
     if not CRS.from_user_input(gdf.crs).equals(crs):
         geoms = geoms.to_crs(crs)
-        feedback.info(tr("图层「{layer}」已从 {src} 投影到 {dst}").format(
-            layer=layer.name, src=CRS.from_user_input(gdf.crs).to_string(), dst=crs.to_string()))
     geoms = np.array(geoms, dtype=object)
     tree = shapely.STRtree(geoms)
     # pairs sorted by the query index follow the Hilbert order of the patches; the query runs on threads
@@ -396,12 +389,35 @@ def _prepare_reference(layer: ReferenceLayer, crs: CRS, patches: np.ndarray, ord
     gone = shapely.is_missing(geoms[rj])  # repaired into nothing polygonal
     if gone.any():
         pi, rj = pi[~gone], rj[~gone]
-    n_rep = int(repaired.sum())
-    if n_rep:
-        msg = tr("图层「{layer}」与图斑相交的要素中有 {n} 个无效几何，已用 make_valid 修复").format(layer=layer.name, n=n_rep)
-        feedback.warning(msg)
-        messages.append(msg)
-    return geoms, (pi, rj)
+    return geoms, (pi, rj), cand[repaired.astype(bool)]
+
+
+@dataclass
+class _LayerPairs:
+    """What the overlay of one reference layer produced, accumulated over the parts it was read in."""
+
+    pi: list = field(default_factory=list)       # patch index per pair
+    area: list = field(default_factory=list)     # pair area
+    attrs: dict = field(default_factory=dict)    # attribute name -> list of per-pair value arrays
+    pieces: list = field(default_factory=list)   # intersection geometries (protected layers)
+    repaired: set = field(default_factory=set)   # FIDs of repaired features
+    reprojected_from: str | None = None
+    features: int = 0
+
+    def cat(self, name: str) -> np.ndarray:
+        parts = self.attrs.get(name)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
+def _split_order(order: np.ndarray, n_parts: int) -> list[np.ndarray]:
+    """Consecutive groups of the Hilbert-ordered patches (neighbouring patches stay together)."""
+    if n_parts <= 1 or len(order) == 0:
+        return [order]
+    return [g for g in np.array_split(order, n_parts) if len(g)]
+
+
+#: patches per part when a reference layer is read in parts (ReferenceLayer.reader)
+READ_PART_PATCHES = 25_000
 
 
 def _text(values) -> np.ndarray:
@@ -450,11 +466,48 @@ def overlay_patches(
         timings[phase] = timings.get(phase, 0.0) + now - clock[0]
         clock[0] = now
 
-    # ---- patch geometries: reproject, repair, areas
+    layers = ([landuse] if landuse is not None else []) + list(protected)
+    for layer in layers:
+        if layer.gdf is None and layer.reader is None:
+            raise ValueError(f"reference layer {layer.name!r} has neither gdf nor reader")
+
+    # ---- patch geometries: reproject; Hilbert order (keeps each chunk's candidates together: cache
+    # locality, few features shared between chunks and between the parts a layer is read in)
     geoms = patches.geometry.values
     if not CRS.from_user_input(patches.crs).equals(crs):
         geoms = geoms.to_crs(crs)
-    geoms, repaired, notes = repair_geometries(np.asarray(geoms), workers)
+    geoms = np.asarray(geoms)
+    order = np.nonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))[0]
+    if len(order) > 1:
+        hd = gpd.GeoSeries(geoms[order], crs=crs).hilbert_distance()  # (also caches the envelopes)
+        order = order[np.argsort(hd.to_numpy(), kind="stable")]
+
+    # ---- start reading the layers that come with a reader, in parts, on a background thread: work
+    # items (layer, part source, patches of the part), in the order they will be overlaid
+    io = ThreadPoolExecutor(max_workers=1)
+    items = []
+    try:
+        for li, layer in enumerate(layers):
+            if layer.reader is not None:
+                for g in _split_order(order, math.ceil(len(order) / READ_PART_PATCHES)):
+                    near = patch_envelopes(geoms[g])  # own rectangles for the reading thread
+                    items.append((li, io.submit(layer.reader, near, crs), g))
+            else:
+                items.append((li, layer.gdf, None))
+        return _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, layer_name, workers,
+                        feedback, messages, lap, timings)
+    finally:
+        for it in items:
+            if isinstance(it[1], Future):
+                it[1].cancel()
+        io.shutdown(wait=True)
+
+
+def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, layer_name, workers, feedback,
+             messages, lap, timings) -> OverlayResult:
+    n = len(patches)
+    # ---- patch geometries: repair, areas
+    geoms, repaired, notes = repair_geometries(geoms, workers)
     for i in np.nonzero(repaired)[0]:
         feedback.warning(tr("图斑 {id}：{note}").format(id=patches[id_field].iloc[i], note=notes[i]))
     shapely.bounds(geoms)  # caches the envelopes inside the geometries before threads share them
@@ -488,12 +541,6 @@ def overlay_patches(
         msg = tr("图层「{layer}」有 {n} 个图斑没有面状几何，已保留并按面积 0 计").format(layer=layer_name, n=n_null)
         feedback.warning(msg)
         messages.append(msg)
-
-    # Hilbert order keeps each chunk's candidates together (cache locality, fewer shared parcels)
-    order = np.nonzero(~shapely.is_missing(geoms))[0]
-    if len(order) > 1:
-        hd = gpd.GeoSeries(geoms[order], crs=crs).hilbert_distance()
-        order = order[np.argsort(hd.to_numpy(), kind="stable")]
     lap("patches: repair, areas, ids, order")
 
     summary = pd.DataFrame({
@@ -504,9 +551,7 @@ def overlay_patches(
         "farmland_m2": 0.0, "farmland_mu": 0.0, "construction_m2": 0.0,
         "agricultural_m2": 0.0, "unused_m2": 0.0, "zldwdm": "", "zldwmc": "",
     })
-    layers = ([landuse] if landuse is not None else []) + list(protected)
     detail_parts: list[pd.DataFrame | None] = [None] * len(layers)
-    step = 90.0 / max(1, len(layers))
     # one area field per protected layer, in the order given (whatever order they are overlaid in)
     protected_fields: dict[str, str] = {}
     for layer in layers:
@@ -515,34 +560,68 @@ def overlay_patches(
             protected_fields[layer.name] = fname
             summary[fname] = 0.0
     protected_totals: dict[str, np.ndarray] = {}
-    # layers still being read (futures) come last, so reading overlaps with overlaying the others
-    pending = list(range(len(layers)))
+
+    remaining = [sum(1 for it in items if it[0] == li) for li in range(len(layers))]
+    acc = [_LayerPairs() for _ in layers]
+    step = 90.0 / max(1, len(items))
     done_count = 0
-    while pending:
-        li = next((k for k in pending if layers[k].ready), pending[0])
-        pending.remove(li)
+    while items:
+        # parts already read first, so reading overlaps with overlaying
+        k = next((k for k, it in enumerate(items) if not isinstance(it[1], Future) or it[1].done()), 0)
+        li, source, group = items.pop(k)
+        group = order if group is None else group
         layer = layers[li]
         check_canceled(feedback)
         lo = 5 + done_count * step
         done_count += 1
-        gdf = layer.frame()
+        gdf = source.result() if isinstance(source, Future) else source
         lap(f"{layer.name}: waiting for the layer to be read")
-        feedback.info(tr("叠加图层「{layer}」（{n} 个要素）…").format(layer=layer.name, n=len(gdf)))
-        refs, cand = _prepare_reference(layer, crs, geoms, order, feedback, messages, workers)
+        a = acc[li]
+        if not a.features:
+            feedback.info(tr("叠加图层「{layer}」…").format(layer=layer.name))
+        a.features += len(gdf) or 0.5  # (a count, and "started" for empty parts too)
+        if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(crs):
+            a.reprojected_from = CRS.from_user_input(gdf.crs).to_string()
+        _check_reference_fields(layer, gdf)
+        refs, cand, rep = _prepare_reference(layer, gdf, crs, geoms, group, workers)
+        a.repaired.update(gdf.index[rep].tolist())
         lap(f"{layer.name}: candidates, validation")
         is_landuse = layer.kind == LANDUSE
         pi, rj, ar, pieces = _pairs(geoms, cand, refs, crs, area_method, patch_area, not is_landuse,
                                     workers, feedback, (lo, lo + step))
+        a.pi.append(pi)
+        a.area.append(ar)
+        for name, col in _pair_fields(layer).items():
+            if col in gdf.columns:
+                a.attrs.setdefault(name, []).append(gdf[col].to_numpy()[rj])
+        if pieces is not None:
+            a.pieces.append(pieces)
         lap(f"{layer.name}: intersections, areas")
+        remaining[li] -= 1
+        if remaining[li]:
+            continue
+        # the layer is complete: messages, detail rows, summary fields
+        if a.reprojected_from:
+            feedback.info(tr("图层「{layer}」已从 {src} 投影到 {dst}").format(
+                layer=layer.name, src=a.reprojected_from, dst=crs.to_string()))
+        if a.repaired:
+            msg = tr("图层「{layer}」与图斑相交的要素中有 {n} 个无效几何，已用 make_valid 修复").format(
+                layer=layer.name, n=len(a.repaired))
+            feedback.warning(msg)
+            messages.append(msg)
+        pi_all = np.concatenate(a.pi)
+        ar_all = np.concatenate(a.area)
         if is_landuse:
-            detail_parts[li] = _landuse_detail(layer, pi, rj, ar, summary, patch_ids, patch_area)
+            detail_parts[li] = _landuse_detail(layer, pi_all, a, ar_all, summary, patch_ids, patch_area)
         else:
-            total, det = _protected_detail(layer, pi, rj, ar, pieces, patch_ids, patch_area, crs, area_method)
+            pieces_all = np.concatenate(a.pieces) if a.pieces else np.zeros(0, dtype=object)
+            total, det = _protected_detail(layer, pi_all, a, ar_all, pieces_all, patch_ids, patch_area,
+                                           crs, area_method)
             summary[protected_fields[layer.name]] = total
             protected_totals[layer.name] = total
             detail_parts[li] = det
+        acc[li] = None
         lap(f"{layer.name}: per-patch totals")
-
     summaries_text = [[] for _ in range(n)]
     for layer in layers:
         total = protected_totals.get(layer.name)
@@ -567,17 +646,30 @@ def overlay_patches(
                          timings=timings)
 
 
-def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, patch_ids, patch_area) -> pd.DataFrame:
-    """Detail rows per patch × land-use class and the summary's class-group and 坐落单位 fields (numpy
-    group-by: class codes are factorised once per layer, pairs carry integer codes)."""
-    gdf = layer.frame()
-    if layer.class_field is None or layer.class_field not in gdf.columns:
+def _check_reference_fields(layer: ReferenceLayer, gdf: gpd.GeoDataFrame) -> None:
+    if layer.kind == LANDUSE and (layer.class_field is None or layer.class_field not in gdf.columns):
         raise OverlayInputError(tr("地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}").format(
             layer=layer.name, field=layer.class_field or "DLBM",
-            present="、".join(c for c in gdf.columns if c != "geometry")))
+            present="、".join(c for c in gdf.columns if c != gdf.geometry.name)))
+
+
+def _pair_fields(layer: ReferenceLayer) -> dict[str, str]:
+    """The attributes carried per pair: role -> field of the layer."""
+    if layer.kind == LANDUSE:
+        roles = {"class": layer.class_field, "class_name": layer.class_name_field,
+                 "zldwdm": layer.zldwdm_field, "zldwmc": layer.zldwmc_field}
+    else:
+        roles = {"name": layer.name_field}
+    return {k: v for k, v in roles.items() if v}
+
+
+def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: pd.DataFrame, patch_ids,
+                    patch_area) -> pd.DataFrame:
+    """Detail rows per patch × land-use class and the summary's class-group and 坐落单位 fields (numpy
+    group-by: class codes are factorised once, pairs carry integer codes)."""
     n = len(summary)
     # class codes: factorise the raw values of the parcels in pairs, normalise the few distinct ones
-    raw_idx, raw_uniq = pd.factorize(gdf[layer.class_field].to_numpy()[rj], use_na_sentinel=False)
+    raw_idx, raw_uniq = pd.factorize(pairs.cat("class"), use_na_sentinel=False)
     norm = np.array([landuse_codes.normalise(v) for v in raw_uniq], dtype=object)
     code_idx, codes = pd.factorize(norm[raw_idx] if len(raw_idx) else np.zeros(0, dtype=object))
     codes = np.asarray(codes, dtype=object)
@@ -591,8 +683,8 @@ def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, pa
     area = np.bincount(inv, weights=ar, minlength=len(ukey))
     bpi, bcode = ukey // nc, ukey % nc
     names = np.array([landuse_codes.class_name(c) for c in codes], dtype=object)
-    if layer.class_name_field and layer.class_name_field in gdf.columns and not all(names):
-        dlmc = _text(gdf[layer.class_name_field].to_numpy()[rj])
+    if "class_name" in pairs.attrs and not all(names):
+        dlmc = _text(pairs.cat("class_name"))
         for c in np.nonzero(names == "")[0]:
             hit = np.nonzero(code_idx == c)[0]
             names[c] = dlmc[hit[0]] if len(hit) else ""
@@ -605,16 +697,16 @@ def _landuse_detail(layer: ReferenceLayer, pi, rj, ar, summary: pd.DataFrame, pa
         m = (group == grp)[bcode]
         summary[col] = np.bincount(bpi[m], weights=area[m], minlength=n)
     # 坐落单位 of the parcel with the largest share of each patch
-    if len(pi) and (layer.zldwdm_field or layer.zldwmc_field):
+    if len(pi) and ("zldwdm" in pairs.attrs or "zldwmc" in pairs.attrs):
         best = np.lexsort((-ar, pi))
         first = np.ones(len(best), dtype=bool)
         first[1:] = pi[best][1:] != pi[best][:-1]
         best = best[first]
-        bi, bj = pi[best], rj[best]
-        for fld, col in ((layer.zldwdm_field, "zldwdm"), (layer.zldwmc_field, "zldwmc")):
-            if fld:
+        bi = pi[best]
+        for col in ("zldwdm", "zldwmc"):
+            if col in pairs.attrs:
                 vals = summary[col].to_numpy(dtype=object)
-                vals[bi] = _text(gdf[fld].to_numpy()[bj])
+                vals[bi] = _text(pairs.cat(col)[best])
                 summary[col] = vals
     pa = patch_area[bpi]
     return pd.DataFrame({
@@ -646,14 +738,14 @@ def _union_area(pi, keys, ar, pieces, crs, method) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True).sort_values(["pi", "key"], kind="stable")
 
 
-def _protected_detail(layer: ReferenceLayer, pi, rj, ar, pieces, patch_ids, patch_area, crs, method):
-    gdf = layer.frame()
+def _protected_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, pieces, patch_ids, patch_area, crs,
+                      method):
     n = len(patch_ids)
     total_df = _union_area(pi, np.zeros(len(pi), dtype=np.int8), ar, pieces, crs, method)
     total = np.bincount(total_df["pi"].to_numpy(), weights=total_df["area"].to_numpy(), minlength=n) if len(
         total_df) else np.zeros(n)
-    if layer.name_field and layer.name_field in gdf.columns:
-        keys = _text(gdf[layer.name_field].to_numpy())[rj]
+    if "name" in pairs.attrs:
+        keys = _text(pairs.cat("name"))
         det = _union_area(pi, keys, ar, pieces, crs, method)
         det["key"] = [k or layer.name for k in det["key"]]
     else:

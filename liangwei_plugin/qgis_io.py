@@ -98,6 +98,27 @@ def _python_value(v):
     return v
 
 
+def file_reader(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None):
+    """A callable that reads the layer like :func:`layer_to_gdf` without touching QGIS objects — safe to run
+    on another thread — or None when the layer is not a plain OGR file (read it with layer_to_gdf).
+
+    ``keep_near`` geometries must not be used by another thread at the same time unless their envelopes
+    are cached (see :func:`.vector_io.patch_envelopes`)."""
+    src = file_source(layer)
+    if src is None:
+        return None
+    crs = layer.crs().authid() or layer.crs().toWkt() or None
+
+    def read() -> gpd.GeoDataFrame:
+        gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
+                          keep_near=keep_near, keep_near_crs=keep_near_crs)
+        if gdf.crs is None and crs:
+            gdf = gdf.set_crs(crs)
+        return gdf
+
+    return read
+
+
 def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None,
                  feedback: Feedback | None = None) -> gpd.GeoDataFrame:
     """A GeoDataFrame of the layer (all or ``columns`` attributes), CRS from the layer.
@@ -105,14 +126,10 @@ def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_n
     ``keep_near``/``keep_near_crs``: only keep features whose envelope meets one of these geometries.
     """
     feedback = ensure_feedback(feedback)
-    src = file_source(layer)
+    reader = file_reader(layer, columns, keep_near, keep_near_crs)
+    if reader is not None:
+        return reader()
     crs = layer.crs().authid() or layer.crs().toWkt() or None
-    if src is not None:
-        gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
-                          keep_near=keep_near, keep_near_crs=keep_near_crs)
-        if gdf.crs is None and crs:
-            gdf = gdf.set_crs(crs)
-        return gdf
     fields = layer.fields()
     names = columns if columns is not None else [f.name() for f in fields]
     idx = [fields.indexOf(n) for n in names]

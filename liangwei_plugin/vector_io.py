@@ -134,6 +134,35 @@ def patch_envelopes(geoms) -> np.ndarray:
     return boxes
 
 
+def read_envelopes(path: str | Path, layer: str | None = None) -> np.ndarray | None:
+    """The feature envelopes of a GeoPackage layer as rectangles, straight from its R-tree (float32,
+    rounded outwards, so never smaller than the features), without reading the features; None when the
+    file is not a GeoPackage with an R-tree.  Lets the read of a reference layer start (with these as
+    ``keep_near``) while the patches themselves are still being read."""
+    path = str(path)
+    if not path.lower().endswith(".gpkg"):
+        return None
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+        table = info["layer_name"]
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                              (table,)).fetchone()
+            if row is None:
+                return None
+            rtree = f"rtree_{table}_{row[0]}"
+            rows = con.execute(f"SELECT minx, miny, maxx, maxy FROM {_q(rtree)}").fetchall()
+        finally:
+            con.close()
+    except (sqlite3.Error, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None
+    b = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    boxes = np.asarray(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]), dtype=object)
+    shapely.bounds(boxes)  # cache the envelopes (several threads may use the boxes)
+    return boxes
+
+
 #: layers with at most this many features are read whole and filtered in memory
 SMALL_LAYER = 50_000
 

@@ -1,6 +1,8 @@
 """liangwei:overlaycheck (图斑叠加分析) — thin wrapper over liangwei_plugin.overlay."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -26,11 +28,13 @@ from ..liangwei_plugin.feedback import Canceled
 from ..liangwei_plugin.fieldmap import resolve_field
 from ..liangwei_plugin.qgis_io import (
     LayerInputError,
+    file_reader,
     layer_display_name,
     layer_to_gdf,
     qvariant_value,
     require_polygon_layer,
 )
+from ..liangwei_plugin.vector_io import patch_envelopes
 from .base import FeedbackProgress, LiangweiAlgorithm
 
 #: fields naming a protected area inside a protected layer (detail rows per name)
@@ -115,14 +119,17 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
     # ------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         fb = FeedbackProgress(feedback)
-        try:
-            return self._run(parameters, context, feedback, fb)
-        except (ov.OverlayInputError, LayerInputError) as e:
-            raise QgsProcessingException(str(e)) from e
-        except Canceled:
-            return {}
+        # the land-use layer (a million parcels) is read on this thread while the other layers are read
+        # and overlaid; leaving the block waits for it, also on errors and cancel
+        with ThreadPoolExecutor(max_workers=1) as io:
+            try:
+                return self._run(parameters, context, feedback, fb, io)
+            except (ov.OverlayInputError, LayerInputError) as e:
+                raise QgsProcessingException(str(e)) from e
+            except Canceled:
+                return {}
 
-    def _run(self, parameters, context, feedback, fb):
+    def _run(self, parameters, context, feedback, fb, io):
         patches_layer = self.parameterAsVectorLayer(parameters, self.PATCHES, context)
         if patches_layer is None:
             raise QgsProcessingException(self.tr("无法读取监测图斑图层（参数 PATCHES）：需要矢量面图层。"))
@@ -145,7 +152,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         if id_field is not None and id_field not in patches.columns:
             raise QgsProcessingException(self.tr("图层「{layer}」没有字段「{field}」").format(
                 layer=patches_name, field=id_field))
-        near = np.asarray(patches.geometry.values)
+        near = patch_envelopes(patches.geometry.values)  # own geometries for the reading thread
         near_crs = patches.crs
         fb.set_progress(5)
 
@@ -161,7 +168,11 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             cols = [code_field] + [v for v in extra.values() if v]
             lname = layer_display_name(landuse_layer)
             fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
-            gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs, feedback=fb)
+            reader = file_reader(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs)
+            if reader is not None:
+                gdf = io.submit(reader)  # a Future: the engine overlays the other layers first
+            else:  # memory/PostGIS/filtered layers are read through QGIS, on this thread
+                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs, feedback=fb)
             landuse = ov.ReferenceLayer(lname, gdf, ov.LANDUSE, code_field, zldwdm_field=extra["ZLDWDM"],
                                         zldwmc_field=extra["ZLDWMC"], class_name_field=extra["DLMC"],
                                         prefiltered=True)

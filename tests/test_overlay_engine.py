@@ -332,3 +332,54 @@ def test_ellipsoidal_areas_match_geod_to_a_millimetre_squared():
     got = ellipsoidal_areas(np.array(geoms), "EPSG:4527")
     assert np.abs(got - np.array(expected)).max() < 0.001
     assert np.allclose(planar_areas(np.array(geoms)), shapely.area(np.array(geoms)))
+
+
+def test_ellipsoidal_areas_mixed_kinds_match_geod():
+    """Hole-free polygons, multipolygons with and without holes, collections, empties and None in one
+    array (the fast path groups rings by owner): each against Geod, also with blocks smaller than the input."""
+    from liangwei.liangwei_plugin import areas as areas_mod
+
+    rng = np.random.default_rng(11)
+
+    def star(cx, cy, size, hole=False):
+        ang = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 20)))
+        r = size * rng.uniform(0.6, 1.0, len(ang))
+        shell = np.c_[cx + r * np.cos(ang), cy + r * np.sin(ang)]
+        holes = [np.c_[cx + 0.2 * size * np.cos(ang[::-1]), cy + 0.2 * size * np.sin(ang[::-1])]] if hole else []
+        return shapely.Polygon(shell, holes), [(shell, 1)] + [(h, -1) for h in holes]
+
+    def geod(rings):
+        total = 0.0
+        for ring, sign in rings:
+            lon, lat = TO_LONLAT.transform(ring[:, 0], ring[:, 1])
+            total += sign * abs(GEOD.polygon_area_perimeter(lon, lat)[0])
+        return total
+
+    geoms, expected = [], []
+    for k in range(300):
+        cx, cy = 39_500_000 + rng.uniform(-100_000, 100_000), rng.uniform(2.6e6, 3.0e6)
+        kind = k % 6
+        if kind == 0:
+            g, rings = star(cx, cy, rng.uniform(10, 500))
+        elif kind == 1:
+            g, rings = star(cx, cy, rng.uniform(10, 500), hole=True)
+        elif kind in (2, 3):
+            a, ra = star(cx, cy, 50, hole=kind == 3)
+            b, rb = star(cx + 200, cy, 40)
+            g, rings = shapely.MultiPolygon([a, b]), ra + rb
+        elif kind == 4:
+            a, ra = star(cx, cy, 60)
+            g, rings = shapely.GeometryCollection([a, shapely.LineString([(cx, cy), (cx + 5, cy)])]), ra
+        else:
+            g, rings = (shapely.Polygon() if k % 12 == 5 else None), []
+        geoms.append(g)
+        expected.append(geod(rings))
+    geoms, expected = np.array(geoms, dtype=object), np.array(expected)
+    got = ellipsoidal_areas(geoms, "EPSG:4527")
+    assert np.abs(got - expected).max() < 0.001
+    old = areas_mod.AREA_BLOCK
+    try:
+        areas_mod.AREA_BLOCK = 7
+        assert np.abs(ellipsoidal_areas(geoms, "EPSG:4527") - expected).max() < 0.001
+    finally:
+        areas_mod.AREA_BLOCK = old
