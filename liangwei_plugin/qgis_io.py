@@ -119,6 +119,25 @@ def file_reader(layer: QgsVectorLayer, columns: list[str] | None = None, keep_ne
     return read
 
 
+def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
+    """For :attr:`.overlay.ReferenceLayer.reader`: a callable ``(near, crs) -> GeoDataFrame`` reading the
+    features whose envelope meets one of the ``near`` geometries, safe to run on another thread; None when
+    the layer is not a plain OGR file (read it with :func:`layer_to_gdf` on this thread)."""
+    src = file_source(layer)
+    if src is None:
+        return None
+    layer_crs_id = layer.crs().authid() or layer.crs().toWkt() or None
+
+    def read(near, crs) -> gpd.GeoDataFrame:
+        gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
+                          keep_near=near, keep_near_crs=crs)
+        if gdf.crs is None and layer_crs_id:
+            gdf = gdf.set_crs(layer_crs_id)
+        return gdf
+
+    return read
+
+
 def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None,
                  feedback: Feedback | None = None) -> gpd.GeoDataFrame:
     """A GeoDataFrame of the layer (all or ``columns`` attributes), CRS from the layer.

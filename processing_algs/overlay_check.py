@@ -1,8 +1,6 @@
 """liangwei:overlaycheck (图斑叠加分析) — thin wrapper over liangwei_plugin.overlay."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -28,9 +26,9 @@ from ..liangwei_plugin.feedback import Canceled
 from ..liangwei_plugin.fieldmap import resolve_field
 from ..liangwei_plugin.qgis_io import (
     LayerInputError,
-    file_reader,
     layer_display_name,
     layer_to_gdf,
+    near_reader,
     qvariant_value,
     require_polygon_layer,
 )
@@ -119,17 +117,14 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
     # ------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         fb = FeedbackProgress(feedback)
-        # the land-use layer (a million parcels) is read on this thread while the other layers are read
-        # and overlaid; leaving the block waits for it, also on errors and cancel
-        with ThreadPoolExecutor(max_workers=1) as io:
-            try:
-                return self._run(parameters, context, feedback, fb, io)
-            except (ov.OverlayInputError, LayerInputError) as e:
-                raise QgsProcessingException(str(e)) from e
-            except Canceled:
-                return {}
+        try:
+            return self._run(parameters, context, feedback, fb)
+        except (ov.OverlayInputError, LayerInputError) as e:
+            raise QgsProcessingException(str(e)) from e
+        except Canceled:
+            return {}
 
-    def _run(self, parameters, context, feedback, fb, io):
+    def _run(self, parameters, context, feedback, fb):
         patches_layer = self.parameterAsVectorLayer(parameters, self.PATCHES, context)
         if patches_layer is None:
             raise QgsProcessingException(self.tr("无法读取监测图斑图层（参数 PATCHES）：需要矢量面图层。"))
@@ -167,15 +162,16 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             extra = {k: resolve_field(names, k) for k in ("ZLDWDM", "ZLDWMC", "DLMC")}
             cols = [code_field] + [v for v in extra.values() if v]
             lname = layer_display_name(landuse_layer)
-            fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
-            reader = file_reader(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs)
-            if reader is not None:
-                gdf = io.submit(reader)  # a Future: the engine overlays the other layers first
-            else:  # memory/PostGIS/filtered layers are read through QGIS, on this thread
+            # files are read by the engine, in parts near groups of patches, while it overlays earlier
+            # parts; memory/PostGIS/filtered layers are read through QGIS, here on this thread
+            reader = near_reader(landuse_layer, columns=cols)
+            gdf = None
+            if reader is None:
+                fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
                 gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs, feedback=fb)
             landuse = ov.ReferenceLayer(lname, gdf, ov.LANDUSE, code_field, zldwdm_field=extra["ZLDWDM"],
                                         zldwmc_field=extra["ZLDWMC"], class_name_field=extra["DLMC"],
-                                        prefiltered=True)
+                                        prefiltered=True, reader=reader)
         fb.set_progress(15)
 
         protected = []
@@ -191,9 +187,12 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             used_names.add(name)
             names = [f.name() for f in lyr.fields()]
             name_field = next((resolve_field(names, c) for c in NAME_FIELDS if resolve_field(names, c)), None)
-            gdf = layer_to_gdf(lyr, columns=[name_field] if name_field else [], keep_near=near,
-                               keep_near_crs=near_crs, feedback=fb)
-            protected.append(ov.ReferenceLayer(name, gdf, ov.PROTECTED, name_field=name_field, prefiltered=True))
+            cols = [name_field] if name_field else []
+            reader = near_reader(lyr, columns=cols)
+            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols, keep_near=near,
+                                                                keep_near_crs=near_crs, feedback=fb)
+            protected.append(ov.ReferenceLayer(name, gdf, ov.PROTECTED, name_field=name_field, prefiltered=True,
+                                               reader=reader))
         fb.set_progress(20)
 
         # ---- overlay
