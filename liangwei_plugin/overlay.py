@@ -487,7 +487,9 @@ def overlay_patches(
     io = ThreadPoolExecutor(max_workers=1)
     items = []
     try:
-        for li, layer in enumerate(layers):
+        # the land-use parts are read first (the longest reads); the small protected layers after them
+        for li in sorted(range(len(layers)), key=lambda k: layers[k].kind != LANDUSE):
+            layer = layers[li]
             if layer.reader is not None:
                 for g in _split_order(order, math.ceil(len(order) / READ_PART_PATCHES)):
                     near = patch_envelopes(geoms[g])  # own rectangles for the reading thread

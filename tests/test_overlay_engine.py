@@ -383,3 +383,167 @@ def test_ellipsoidal_areas_mixed_kinds_match_geod():
         assert np.abs(ellipsoidal_areas(geoms, "EPSG:4527") - expected).max() < 0.001
     finally:
         areas_mod.AREA_BLOCK = old
+
+
+# --------------------------------------------------------------------------- many patches: parts, threads
+def _random_county(n_side=50, n_patches=2500, seed=5):
+    """A tiling of jittered cells (shared edges, like 三调 parcels), an L-shaped parcel notch and star patches."""
+    rng = np.random.default_rng(seed)
+    step = 25.0
+    m = n_side * 4 + 1
+    gx, gy = np.meshgrid(np.arange(m) * step, np.arange(m) * step, indexing="ij")
+    gx = gx + rng.uniform(-7, 7, gx.shape) + X0
+    gy = gy + rng.uniform(-7, 7, gy.shape) + Y0
+    k = np.arange(4)
+    ri = np.concatenate([k, np.full(4, 4), 4 - k, np.zeros(4, dtype=int)])
+    rj = np.concatenate([np.zeros(4, dtype=int), k, np.full(4, 4), 4 - k])
+    ci, cj = np.meshgrid(np.arange(n_side), np.arange(n_side), indexing="ij")
+    ii = ci.ravel()[:, None] * 4 + ri[None, :]
+    jj = cj.ravel()[:, None] * 4 + rj[None, :]
+    coords = np.stack([gx[ii, jj], gy[ii, jj]], axis=-1)
+    parcels = shapely.polygons(np.concatenate([coords, coords[:, :1]], axis=1))
+    codes = rng.choice(["0101", "0102", "0103", "0301", "0702", "1107", "1202"], len(parcels))
+    lu = gpd.GeoDataFrame({"DLBM": codes, "ZLDWMC": [f"村{i % 9}" for i in range(len(parcels))]},
+                          geometry=parcels, crs="EPSG:4527")
+    extent = n_side * 100.0
+    cx = X0 + rng.uniform(100, extent - 100, n_patches)
+    cy = Y0 + rng.uniform(100, extent - 100, n_patches)
+    ang = np.sort(rng.uniform(0, 2 * np.pi, (n_patches, 12)), axis=1)
+    rr = rng.uniform(10, 60, n_patches)[:, None] * rng.uniform(0.6, 1.0, (n_patches, 12))
+    pc = np.stack([cx[:, None] + rr * np.cos(ang), cy[:, None] + rr * np.sin(ang)], axis=-1)
+    pg = shapely.polygons(np.concatenate([pc, pc[:, :1]], axis=1))
+    pg = np.where(shapely.is_valid(pg), pg, shapely.convex_hull(pg))
+    patches = gpd.GeoDataFrame({"JCBH": [f"W{i}" for i in range(n_patches)]}, geometry=pg, crs="EPSG:4527")
+    red = gpd.GeoDataFrame({"MC": ["甲", "乙"]}, geometry=[shapely.box(X0 + 500, Y0 + 500, X0 + 2500, Y0 + 1800),
+                                                          shapely.box(X0 + 2000, Y0 + 1500, X0 + 3500, Y0 + 3500)],
+                           crs="EPSG:4527")
+    return patches, lu, red
+
+
+def _brute_force(patches, lu):
+    """Every pair intersected, measured with GeographicLib ring by ring (no engine shortcut involved)."""
+    p = np.asarray(patches.geometry.values)
+    r = np.asarray(lu.geometry.values)
+    pi, rj = shapely.STRtree(r).query(p, predicate="intersects")
+    pieces = shapely.intersection(p[pi], r[rj])
+    a = ellipsoidal_areas(pieces, "EPSG:4527", fast=False)
+    df = gpd.pd.DataFrame({"patch_id": patches["JCBH"].to_numpy()[pi], "class_code": lu["DLBM"].to_numpy()[rj],
+                           "area": a})
+    df = df[df["area"] >= ov.MIN_PIECE_M2]
+    return df.groupby(["patch_id", "class_code"])["area"].sum()
+
+
+def test_parts_threads_and_gdf_agree_with_brute_force(monkeypatch):
+    patches, lu, red = _random_county()
+    expected = _brute_force(patches, lu)
+
+    def reader(gdf):
+        calls = []
+
+        def read(near, crs):
+            calls.append(len(near))
+            hit = np.unique(shapely.STRtree(np.asarray(gdf.geometry.values)).query(np.asarray(near))[1])
+            return gdf.iloc[np.sort(hit)]
+        return read, calls
+
+    plain = ov.overlay_patches(
+        patches, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM", zldwmc_field="ZLDWMC"),
+        [ov.ReferenceLayer("生态保护红线", red, name_field="MC")], workers=1)
+    monkeypatch.setattr(ov, "READ_PART_PATCHES", 400)
+    lu_read, lu_calls = reader(lu)
+    red_read, red_calls = reader(red)
+    parts = ov.overlay_patches(
+        patches, ov.ReferenceLayer("三调地类图斑", kind=ov.LANDUSE, class_field="DLBM", zldwmc_field="ZLDWMC",
+                                   reader=lu_read),
+        [ov.ReferenceLayer("生态保护红线", name_field="MC", reader=red_read)], workers=2)
+    assert len(lu_calls) == 7 and sum(lu_calls) == len(patches)  # read in parts, every patch in one
+    for res in (plain, parts):
+        d = res.detail[res.detail["layer"] == "三调地类图斑"].set_index(["patch_id", "class_code"])["area_m2"]
+        assert set(d.index) == set(expected.index)
+        assert np.abs(d.loc[expected.index].to_numpy() - expected.to_numpy()).max() < 0.001
+        assert len(res.summary) == len(patches)
+    for c in plain.summary.columns:  # sums may differ in the last bit (pairs come in another order)
+        if plain.summary[c].dtype.kind == "f":
+            assert np.allclose(plain.summary[c], parts.summary[c], rtol=1e-12, atol=1e-9), c
+        else:
+            assert plain.summary[c].equals(parts.summary[c]), c
+    cols = ["patch_id", "layer", "class_code", "class_name"]
+    a = plain.detail.sort_values(cols).reset_index(drop=True)
+    b = parts.detail.sort_values(cols).reset_index(drop=True)
+    assert a[cols].equals(b[cols]) and np.allclose(a["area_m2"], b["area_m2"], rtol=0, atol=1e-9)
+    # the protected totals are the areas of patch ∩ (union of the layer)
+    red_union = shapely.union_all(np.asarray(red.geometry.values))
+    exp_red = ellipsoidal_areas(shapely.intersection(np.asarray(patches.geometry.values), red_union), "EPSG:4527",
+                                fast=False)
+    assert np.abs(parts.summary["生态保护红线_m2"].to_numpy() - exp_red).max() < 0.001
+
+
+def test_envelopes_meet_geometries_do_not():
+    """An L-shaped parcel whose notch holds the patch: candidate by envelope, no area, no detail row."""
+    lshape = shift(wkt.loads("POLYGON ((0 0, 100 0, 100 40, 40 40, 40 100, 0 100, 0 0))"))
+    lu = gpd.GeoDataFrame({"DLBM": ["0101"]}, geometry=[lshape], crs="EPSG:4527")
+    patches = gpd.GeoDataFrame({"JCBH": ["N1", "N2"]}, geometry=[shift(shapely.box(60, 60, 90, 90)),
+                                                                 shift(shapely.box(20, 20, 80, 80))], crs="EPSG:4527")
+    res = ov.overlay_patches(patches, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM"), area_method="planar")
+    s = res.summary.set_index("patch_id")
+    assert s.loc["N1", "farmland_m2"] == 0 and list(res.detail["patch_id"]) == ["N2"]
+    assert s.loc["N2", "farmland_m2"] == pytest.approx(60 * 60 - 40 * 40)
+
+
+def test_cancel_while_parts_are_read():
+    import threading
+    import time
+
+    patches, lu, _ = _random_county(n_side=20, n_patches=600)
+    started = threading.Event()
+
+    def slow_read(near, crs):
+        started.set()
+        time.sleep(0.2)
+        return lu
+
+    class CancelSoon:
+        def __init__(self):
+            self.calls = 0
+
+        def set_progress(self, p):
+            pass
+
+        def is_canceled(self):
+            return started.is_set()
+
+        def info(self, m):
+            pass
+
+        def warning(self, m):
+            pass
+
+    old = ov.READ_PART_PATCHES
+    ov.READ_PART_PATCHES = 100
+    try:
+        t = time.perf_counter()
+        with pytest.raises(ov.Canceled):
+            ov.overlay_patches(patches, ov.ReferenceLayer("三调地类图斑", kind=ov.LANDUSE, class_field="DLBM",
+                                                          reader=slow_read), feedback=CancelSoon())
+        # the parts not yet started were cancelled: at most the running read is waited for
+        assert time.perf_counter() - t < 1.5
+    finally:
+        ov.READ_PART_PATCHES = old
+
+
+def test_patch_envelopes_can_be_shared_by_threads():
+    """GEOS fills a geometry's envelope cache on first use; patch_envelopes fills it, so two threads may
+    use the rectangles at once (fresh geometries used that way fail now and then with
+    'Points of LinearRing do not form a closed linestring')."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from liangwei.liangwei_plugin.vector_io import patch_envelopes
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        pts = shapely.points(rng.uniform(0, 1e5, 50_000), rng.uniform(0, 1e5, 50_000))
+        boxes = patch_envelopes(shapely.buffer(pts, 5, quad_segs=1))
+        with ThreadPoolExecutor(2) as pool:
+            a = pool.submit(shapely.envelope, boxes)
+            b = pool.submit(shapely.envelope, boxes)
+            assert shapely.equals(a.result(), b.result()).all()

@@ -215,3 +215,26 @@ def test_qgis_process_cli(county, tmp_path):
 
 def test_bin_qgis_process_exists():
     assert shutil.which(str(ROOT / "bin" / "qgis-process"))
+
+
+def test_gbk_shapefile_reference_layers(liangwei_provider, tmp_path, county):
+    """Land-use and protected layers as GBK shapefiles without .cpg (read by the engine in parts): the
+    Chinese village and area names come out right."""
+    lu = gpd.read_file(county["county"], layer="三调地类图斑", engine="pyogrio")
+    lu_shp = tmp_path / "地类图斑.shp"
+    lu.to_file(lu_shp, engine="fiona", encoding="GBK")
+    red_shp = tmp_path / "红线.shp"
+    gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527").to_file(
+        red_shp, engine="fiona", encoding="GBK")
+    for shp in (lu_shp, red_shp):
+        for ext in (".cpg", ".CPG"):
+            shp.with_suffix(ext).unlink(missing_ok=True)
+        assert not shp.with_suffix(".cpg").exists()
+    res = run({"PATCHES": f"{county['patches']}|layername=卫片图斑", "LANDUSE": str(lu_shp), "PROTECTED": [str(red_shp)],
+               "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
+    rows = {r["patch_id"]: r for r in features(res["OUTPUT"])}
+    assert len(rows) == 3
+    assert rows["P1"]["zldwmc"] == "乙村"
+    assert rows["P1"]["红线_m2"] == pytest.approx(geod_area_local(50, 50, 60, 150), abs=0.01)
+    names = {f["class_name"] for f in res["OUTPUT_DETAIL"].getFeatures() if f["layer"] == "红线"}
+    assert names == {"红线甲"}
