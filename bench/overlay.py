@@ -1,8 +1,8 @@
 """Overlay benchmark: the liangwei engine vs geopandas.overlay + group-by vs QGIS native:intersection.
 
     source scripts/env.sh
-    .venv/bin/python bench/overlay.py                 # small and large
-    .venv/bin/python bench/overlay.py --sizes small   # quick run
+    .venv/bin/python bench/overlay.py                 # small and large (about 3 minutes)
+    .venv/bin/python bench/overlay.py --size small    # quick run
 
 Counties (bench/synthetic_county.py, written once into bench/data/, git-ignored):
   small  5,000 patches x 160,000 land-use parcels (+ 生态保护红线, 永久基本农田)
@@ -12,9 +12,11 @@ Each tool runs in its own subprocess on the same files and computes the same res
 ellipsoidal (CGCS2000) area of every land-use class it overlaps and of each protected layer.  Timed from
 opening the files to the aggregated result (interpreter and library start-up excluded); peak memory is the
 subprocess's ru_maxrss.  geopandas gets the engine's vectorised ellipsoidal area function (otherwise a
-per-geometry Geod loop would dominate its time); QGIS measures with QgsDistanceArea (ellipsoid EPSG:7019).
+per-geometry Geod loop would dominate its time); QGIS measures with QgsDistanceArea (ellipsoid EPSG:7019)
+and checks geometries as it does by default (the engine validates every geometry it uses too).
 QGIS runs longer than --qgis-cap minutes are stopped and extrapolated from the progress reached (labelled).
-Results: bench/results/overlay_<size>.json.
+Results: bench/results/overlay_<size>.json and a Markdown table in bench/results/overlay.md.
+Run it under ``flock /tmp/liangwei-bench.lock`` so that no other benchmark shares the machine.
 """
 from __future__ import annotations
 
@@ -232,23 +234,49 @@ def compare(a: dict, b: dict) -> tuple[int, float]:
     return len(keys), worst
 
 
+def _fmt_s(r) -> str:
+    if not r or not r.get("seconds"):
+        return "n/a"
+    return f"{r['seconds']:.1f} s" + (" (extrapolated)" if r.get("capped") else "")
+
+
+def markdown_table(summaries: list[dict]) -> str:
+    """The README table: seconds, ratios and peak memory per size."""
+    lines = ["| county | engine | geopandas.overlay + group-by | QGIS native:intersection + aggregation "
+             "| engine vs geopandas | engine vs QGIS | peak memory (engine / geopandas / QGIS) |",
+             "|---|---|---|---|---|---|---|"]
+    for s in summaries:
+        t = s["tools"]
+        eng, gp, qg = t.get("engine"), t.get("geopandas"), t.get("qgis")
+        ratio = lambda r: f"{r['ratio_vs_engine']:.1f}×" if r and r.get("ratio_vs_engine") else "n/a"  # noqa: E731
+        mem = " / ".join(f"{r['peak_mb']:.0f} MB" if r and r.get("peak_mb") else "n/a" for r in (eng, gp, qg))
+        lines.append(f"| {s['size']}: {s['patches']:,} patches × {s['parcels']:,} parcels | {_fmt_s(eng)} | "
+                     f"{_fmt_s(gp)} | {_fmt_s(qg)} | {ratio(gp)} | {ratio(qg)} | {mem} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="small,large", help="comma-separated: small, large")
+    ap.add_argument("--size", help="one size (same as --sizes SIZE)")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--qgis-cap", type=float, default=40.0, help="minutes before QGIS is stopped and extrapolated")
     ap.add_argument("--worker")
-    ap.add_argument("--size")
     ap.add_argument("--result-file")
     args = ap.parse_args(argv)
     if args.worker:
         worker_main(args.worker, args.size, Path(args.result_file))
         return
+    sizes = args.size or args.sizes
 
     sys.path.insert(0, str(HERE))
     from synthetic_county import SIZES, generate
 
-    for size in args.sizes.split(","):
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load = os.getloadavg()[0]
+    print(f"overlay benchmark, {started}, {os.cpu_count()} CPUs, load average {load:.2f}", flush=True)
+    summaries = []
+    for size in sizes.split(","):
         n_patch, side, _ = SIZES[size]
         t = time.perf_counter()
         generate(DATA, size)
@@ -262,10 +290,15 @@ def main(argv=None) -> None:
             mem = f"{r['peak_mb']:.0f} MB" if r.get("peak_mb") else "n/a"
             secs = f"{r['seconds']:.1f} s" if r["seconds"] else "n/a"
             print(f"  {tool:10s} {secs:>10s}{label}  peak memory {mem}", flush=True)
-        summary = {"size": size, "patches": n_patch, "parcels": side * side, "cpus": os.cpu_count(), "tools": {}}
+            if tool == "engine" and r.get("phases"):
+                for phase, sec in r["phases"].items():
+                    if sec >= 0.05:
+                        print(f"      {phase:40s} {sec:6.2f} s")
+        summary = {"size": size, "patches": n_patch, "parcels": side * side, "cpus": os.cpu_count(),
+                   "load_average_at_start": load, "started": started, "tools": {}}
         eng = runs.get("engine")
         for tool, r in runs.items():
-            entry = {k: r.get(k) for k in ("seconds", "read_seconds", "peak_mb", "pairs", "capped")}
+            entry = {k: r.get(k) for k in ("seconds", "read_seconds", "peak_mb", "pairs", "capped", "phases")}
             if eng and r is not eng and r.get("seconds"):
                 entry["ratio_vs_engine"] = r["seconds"] / eng["seconds"]
                 print(f"  engine is {entry['ratio_vs_engine']:.1f}x faster than {tool}")
@@ -276,6 +309,14 @@ def main(argv=None) -> None:
             summary["tools"][tool] = entry
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"overlay_{size}.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        summaries.append(summary)
+    table = markdown_table(summaries)
+    print("\n" + table)
+    cmd = "flock /tmp/liangwei-bench.lock .venv/bin/python bench/overlay.py" + (
+        f" --sizes {sizes}" if sizes != "small,large" else "")
+    (RESULTS / "overlay.md").write_text(
+        f"Overlay benchmark, {started}, {os.cpu_count()} CPUs (load average {load:.2f} at start)\n\n"
+        f"    {cmd}\n\n{table}\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

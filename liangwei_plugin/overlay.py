@@ -519,26 +519,25 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
     # ---- ids: text, unique (duplicates get #2, #3 …; empty ids get the row number)
     raw_ids = _text(patches[id_field].to_numpy())
     patch_ids = raw_ids.copy()
-    seen: dict[str, int] = {}
-    for i, pid in enumerate(raw_ids):
+    ids = pd.Series(raw_ids)
+    nth = ids.groupby(ids, sort=False).cumcount().to_numpy() + 1  # occurrence number of each id
+    for i in np.nonzero((raw_ids == "") | (nth > 1))[0]:  # few: a Python loop is fine
+        pid = raw_ids[i]
         if pid == "":
             patch_ids[i] = f"#{i + 1}"
             note = tr("图斑编号为空，以行号 {row} 代替").format(row=i + 1)
-            notes[i] = "；".join(x for x in (notes[i], note) if x)
-            continue
-        k = seen.get(pid, 0) + 1
-        seen[pid] = k
-        if k > 1:
-            patch_ids[i] = f"{pid}#{k}"
-            note = tr("图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」").format(id=pid, k=k, new=patch_ids[i])
-            notes[i] = "；".join(x for x in (notes[i], note) if x)
-    dups = sorted(pid for pid, k in seen.items() if k > 1)
+        else:
+            patch_ids[i] = f"{pid}#{nth[i]}"
+            note = tr("图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」").format(
+                id=pid, k=nth[i], new=patch_ids[i])
+        notes[i] = "；".join(x for x in (notes[i], note) if x)
+    dups = sorted(set(raw_ids[(nth > 1) & (raw_ids != "")].tolist()))
     if dups:
         msg = tr("图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）").format(
             layer=layer_name, n=len(dups), ids="、".join(dups[:20]) + ("…" if len(dups) > 20 else ""))
         feedback.warning(msg)
         messages.append(msg)
-    n_null = sum(1 for g in geoms if g is None)
+    n_null = int(shapely.is_missing(geoms).sum())
     if n_null:
         msg = tr("图层「{layer}」有 {n} 个图斑没有面状几何，已保留并按面积 0 计").format(layer=layer_name, n=n_null)
         feedback.warning(msg)

@@ -253,15 +253,19 @@ def _read_gpkg_near(path: str, info: dict, columns: list[str] | None, near_bound
                                 index=pd.Index([], name=fid, dtype=np.int64))
     b = b[np.argsort(_morton((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2), kind="stable")]
     select = ", ".join(f"t.{_q(c)}" for c in [fid, gcol] + list(columns))
-    sql = (f"SELECT {select} FROM {_q(table)} t WHERE t.{_q(fid)} IN ("
-           f"SELECT r.id FROM temp.near p CROSS JOIN {_q(rtree)} r "
-           "WHERE r.minx <= p.maxx AND r.maxx >= p.minx AND r.miny <= p.maxy AND r.maxy >= p.miny)")
+    # the R-tree search runs as one statement (one sqlite3_step: SQLite keeps the GIL released for all of
+    # it), then the features are fetched by FID in FID order
+    search = (f"CREATE TEMP TABLE hits AS SELECT DISTINCT r.id AS id FROM temp.near p CROSS JOIN {_q(rtree)} r "
+              "WHERE r.minx <= p.maxx AND r.maxx >= p.minx AND r.miny <= p.maxy AND r.maxy >= p.miny "
+              "ORDER BY r.id")
+    sql = f"SELECT {select} FROM temp.hits h CROSS JOIN {_q(table)} t ON t.{_q(fid)} = h.id"
 
     def fetch(part: np.ndarray):
         c = sqlite3.connect(uri, uri=True)
         try:
             c.execute("CREATE TEMP TABLE near(minx REAL, miny REAL, maxx REAL, maxy REAL)")
             c.executemany("INSERT INTO temp.near VALUES (?, ?, ?, ?)", part.tolist())
+            c.execute(search)
             rows = c.execute(sql).fetchall()
         finally:
             c.close()
