@@ -5,15 +5,20 @@ layer (三调 地类图斑, classed by DLBM) and any number of protected/plannin
 Output (:class:`OverlayResult`): one summary row per input patch (same order, nothing dropped) and a detail
 table with one row per patch × layer × class.
 
-How it is fast:
-- candidate pairs come from a shapely 2 ``STRtree`` of each reference layer queried with all patches at once
-  (``predicate="intersects"``, patches prepared);
-- a patch that crosses no boundary of the parcel it intersects lies inside it: its area is the patch's own
-  area, no intersection is computed (tested with the prepared patch against the parcel's boundary);
-  a parcel wholly inside a patch (``contains_properly`` with the prepared patch) contributes its own area;
-- only the remaining pairs are intersected (vectorised ``shapely.intersection``);
-- patches are sorted along a Hilbert curve and processed in chunks on a thread pool: shapely 2 releases
-  the GIL inside its vectorised GEOS loops, so both cores work.
+How it is fast (100,000 patches × 1,000,000 parcels in about 8 s on 2 cores; bench/overlay.py):
+- reference layers with a ``reader`` are read by the engine, only the features near the patches (a
+  GeoPackage through its R-tree), in parts — one per group of neighbouring patches — on a background
+  thread, while the parts already read are overlaid;
+- candidate pairs come from a shapely 2 ``STRtree`` of each part queried with its patches at once; only
+  the candidate features are validated (``is_valid``; ``make_valid`` just for the invalid ones);
+- a patch inside a parcel contributes its own area and a parcel inside a patch the parcel's area, without
+  an intersection (``contains_properly``, tested only where the envelopes nest);
+- every other candidate pair is intersected (vectorised ``shapely.intersection``; a pair whose envelopes
+  meet but whose geometries do not gives an empty piece, cheaper than a predicate on every pair);
+- patches are sorted along a Hilbert curve; pairs are processed in chunks on a thread pool (shapely 2
+  releases the GIL inside its vectorised GEOS loops, so both cores work); envelopes are computed before
+  threads share geometries (GEOS caches them lazily, and concurrent first uses race);
+- ellipsoidal areas with a vectorised Gauss-Krüger formula (:mod:`.areas`), group-bys in numpy.
 
 Areas: ellipsoidal (geodesic, CGCS2000 ellipsoid; :mod:`.areas`) by default, planar in the working CRS on
 request.  A class area is the area of the intersection geometry; ``share`` = class area / patch area.
