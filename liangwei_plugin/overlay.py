@@ -686,7 +686,7 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
     nc = max(1, len(codes))
     key = pi.astype(np.int64) * nc + code_idx
     ukey, inv = np.unique(key, return_inverse=True)
-    area = np.bincount(inv, weights=ar, minlength=len(ukey))
+    area = np.bincount(inv, weights=ar, minlength=len(ukey)).astype(np.float64)  # (int64 when empty)
     bpi, bcode = ukey // nc, ukey % nc
     names = np.array([landuse_codes.class_name(c) for c in codes], dtype=object)
     if "class_name" in pairs.attrs and not all(names):
@@ -697,11 +697,11 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
     farm = np.array([landuse_codes.is_farmland(c) for c in codes], dtype=bool)
     group = np.array([landuse_codes.land_group(c) for c in codes], dtype=object)
     m = farm[bcode]
-    summary["farmland_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n)
+    summary["farmland_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
     for grp, col in ((landuse_codes.CONSTRUCTION, "construction_m2"), (landuse_codes.AGRICULTURAL, "agricultural_m2"),
                      (landuse_codes.UNUSED, "unused_m2")):
         m = (group == grp)[bcode]
-        summary[col] = np.bincount(bpi[m], weights=area[m], minlength=n)
+        summary[col] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
     # 坐落单位 of the parcel with the largest share of each patch
     if len(pi) and ("zldwdm" in pairs.attrs or "zldwmc" in pairs.attrs):
         best = np.lexsort((-ar, pi))

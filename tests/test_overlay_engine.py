@@ -547,3 +547,16 @@ def test_patch_envelopes_can_be_shared_by_threads():
             a = pool.submit(shapely.envelope, boxes)
             b = pool.submit(shapely.envelope, boxes)
             assert shapely.equals(a.result(), b.result()).all()
+
+
+def test_reader_that_finds_nothing(layers):
+    """Parts without any feature near their patches: zero areas (doubles), no detail rows, no error."""
+    patches, lu, red, _ = layers
+    empty_lu = lu.iloc[:0]
+    res = ov.overlay_patches(
+        patches, ov.ReferenceLayer("三调地类图斑", kind=ov.LANDUSE, class_field="DLBM", zldwmc_field="ZLDWMC",
+                                   reader=lambda near, crs: empty_lu),
+        [ov.ReferenceLayer("生态保护红线", name_field="MC", reader=lambda near, crs: red.iloc[:0])], workers=1)
+    assert len(res.summary) == len(patches) and len(res.detail) == 0
+    for c in ("farmland_m2", "construction_m2", "agricultural_m2", "unused_m2", "生态保护红线_m2"):
+        assert res.summary[c].dtype == np.float64 and (res.summary[c] == 0).all()
