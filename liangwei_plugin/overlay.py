@@ -491,14 +491,17 @@ def overlay_patches(
     # items (layer, part source, patches of the part), in the order they will be overlaid
     io = ThreadPoolExecutor(max_workers=1)
     items = []
+    groups = _split_order(order, math.ceil(len(order) / READ_PART_PATCHES))
+    near: dict[int, np.ndarray] = {}
     try:
         # the land-use parts are read first (the longest reads); the small protected layers after them
         for li in sorted(range(len(layers)), key=lambda k: layers[k].kind != LANDUSE):
             layer = layers[li]
             if layer.reader is not None:
-                for g in _split_order(order, math.ceil(len(order) / READ_PART_PATCHES)):
-                    near = patch_envelopes(geoms[g])  # own rectangles for the reading thread
-                    items.append((li, io.submit(layer.reader, near, crs), g))
+                for g in groups:
+                    if id(g) not in near:  # own rectangles for the reading thread (one set per group)
+                        near[id(g)] = patch_envelopes(geoms[g])
+                    items.append((li, io.submit(layer.reader, near[id(g)], crs), g))
             else:
                 items.append((li, layer.gdf, None))
         return _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, layer_name, workers,

@@ -98,7 +98,7 @@ def read_vector(path: str | Path, layer: str | None = None, columns: list[str] |
     if n < 0 or n <= max(SMALL_LAYER, 2 * len(near)) or where is not None:
         # small layers (protected areas): reading everything and filtering is cheapest
         gdf = pyogrio.read_dataframe(path, **kwargs)
-        return _filter(gdf, shapely.STRtree(np.asarray(shapely.envelope(near))))
+        return _filter(gdf, shapely.STRtree(near))  # (a tree indexes envelopes: no need to compute them)
     if info.get("driver") == "GPKG" and not info.get("layer_metadata"):
         try:
             gdf = _read_gpkg_near(path, info, columns, shapely.bounds(near))
@@ -109,7 +109,7 @@ def read_vector(path: str | Path, layer: str | None = None, columns: list[str] |
                 return gdf
     fids = _fids_near(path, layer, near)
     if len(fids) > 0.5 * n:  # most features wanted: a sequential read beats random access
-        tree = shapely.STRtree(np.asarray(shapely.envelope(near)))
+        tree = shapely.STRtree(near)
         parts = []
         for start in range(0, max(n, 1), batch_size):
             batch = pyogrio.read_dataframe(path, skip_features=start, max_features=batch_size, **kwargs)
@@ -176,7 +176,7 @@ def _fids_near(path: str, layer, near: np.ndarray) -> np.ndarray:
     fids, b = pyogrio.read_bounds(path, layer=layer)
     ok = np.isfinite(b).all(axis=0)
     fids, b = fids[ok], b[:, ok]
-    tree = shapely.STRtree(np.asarray(shapely.envelope(near)))
+    tree = shapely.STRtree(near)
     hit = np.unique(tree.query(shapely.box(b[0], b[1], b[2], b[3]))[0])
     return np.sort(fids[hit])
 
