@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from qgis.core import (
     QgsFeature,
@@ -40,6 +41,23 @@ NAME_FIELDS = ("MC", "名称", "NAME", "BHQMC", "ZRBHDMC", "GHFQMC")
 
 DOUBLE_FIELDS = {"area_m2", "area_mu", "farmland_m2", "farmland_mu", "construction_m2", "agricultural_m2",
                  "unused_m2", "share"}
+
+
+def _column_values(values, qtype) -> list:
+    """A column as Python values for QgsFeature.setAttributes: plain numbers and strings in one go,
+    anything else (dates, NaN, numpy scalars in object columns) through qvariant_value."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        out = arr.tolist()
+        if np.isnan(arr).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64).tolist()
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        null = pd.isna(arr)
+        return (np.where(null, None, arr) if null.any() else arr).tolist()
+    return [qvariant_value(v, qtype) for v in arr]
 
 
 class _Scaled:
@@ -147,8 +165,13 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         if id_field is not None and id_field not in patches.columns:
             raise QgsProcessingException(self.tr("图层「{layer}」没有字段「{field}」").format(
                 layer=patches_name, field=id_field))
-        near = patch_envelopes(patches.geometry.values)  # own geometries for the reading thread
         near_crs = patches.crs
+        near_cache = []
+
+        def near():  # patch envelopes, for layers read through QGIS (the engine reads files itself)
+            if not near_cache:
+                near_cache.append(patch_envelopes(patches.geometry.values))
+            return near_cache[0]
         fb.set_progress(5)
 
         landuse = None
@@ -168,7 +191,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             gdf = None
             if reader is None:
                 fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
-                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near, keep_near_crs=near_crs, feedback=fb)
+                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near(), keep_near_crs=near_crs, feedback=fb)
             landuse = ov.ReferenceLayer(lname, gdf, ov.LANDUSE, code_field, zldwdm_field=extra["ZLDWDM"],
                                         zldwmc_field=extra["ZLDWMC"], class_name_field=extra["DLMC"],
                                         prefiltered=True, reader=reader)
@@ -189,7 +212,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             name_field = next((resolve_field(names, c) for c in NAME_FIELDS if resolve_field(names, c)), None)
             cols = [name_field] if name_field else []
             reader = near_reader(lyr, columns=cols)
-            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols, keep_near=near,
+            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols, keep_near=near(),
                                                                 keep_near_crs=near_crs, feedback=fb)
             protected.append(ov.ReferenceLayer(name, gdf, ov.PROTECTED, name_field=name_field, prefiltered=True,
                                                reader=reader))
@@ -211,22 +234,28 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                QgsWkbTypes.MultiPolygon, patches_layer.crs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        columns = [getter() for getter in getters]
-        types = [f.type() for f in out_fields]
+        # values converted column by column (not cell by cell), features added in batches
+        rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
         n = len(result.summary)
+        batch = []
         for i in range(n):
-            if i % 2000 == 0:
+            if i % 5000 == 0:
+                if batch:
+                    sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+                    batch = []
                 if feedback.isCanceled():
                     return {}
                 feedback.setProgress(90 + 8 * i / max(1, n))
             feat = QgsFeature(out_fields)
-            feat.setAttributes([qvariant_value(col[i], t) for col, t in zip(columns, types)])
+            feat.setAttributes(list(rows[i]))
             if wkbs[i] is not None:
                 g = QgsGeometry()
                 g.fromWkb(wkbs[i])
                 g.convertToMultiType()
                 feat.setGeometry(g)
-            sink.addFeature(feat, QgsFeatureSink.FastInsert)
+            batch.append(feat)
+        if batch:
+            sink.addFeatures(batch, QgsFeatureSink.FastInsert)
 
         # ---- write OUTPUT_DETAIL
         dfields = QgsFields()
@@ -237,11 +266,16 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         if dsink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT_DETAIL))
         d = result.detail
-        dcols = [d[c].to_numpy() for c in ov.DETAIL_FIELDS]
-        for i in range(len(d)):
-            feat = QgsFeature(dfields)
-            feat.setAttributes([qvariant_value(c[i], QVariant.String) for c in dcols])
-            dsink.addFeature(feat, QgsFeatureSink.FastInsert)
+        drows = list(zip(*[_column_values(d[c].to_numpy(), f.type()) for c, f in zip(ov.DETAIL_FIELDS, dfields)]))
+        for start in range(0, len(drows), 5000):
+            if feedback.isCanceled():
+                return {}
+            batch = []
+            for row in drows[start:start + 5000]:
+                feat = QgsFeature(dfields)
+                feat.setAttributes(list(row))
+                batch.append(feat)
+            dsink.addFeatures(batch, QgsFeatureSink.FastInsert)
         feedback.setProgress(100)
         fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积方法 {method}").format(n=n, m=len(d), method=method))
         for msg in result.messages:
