@@ -408,7 +408,7 @@ class _LayerPairs:
     pieces: list = field(default_factory=list)   # intersection geometries (protected layers)
     repaired: set = field(default_factory=set)   # FIDs of repaired features
     reprojected_from: str | None = None
-    features: int = 0
+    started: bool = False
 
     def cat(self, name: str) -> np.ndarray:
         parts = self.attrs.get(name)
@@ -589,9 +589,9 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
         gdf = source.result() if isinstance(source, Future) else source
         lap(f"{layer.name}: waiting for the layer to be read")
         a = acc[li]
-        if not a.features:
+        if not a.started:
             feedback.info(tr("叠加图层「{layer}」…").format(layer=layer.name))
-        a.features += len(gdf) or 0.5  # (a count, and "started" for empty parts too)
+            a.started = True
         if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(crs):
             a.reprojected_from = CRS.from_user_input(gdf.crs).to_string()
         _check_reference_fields(layer, gdf)
