@@ -560,3 +560,15 @@ def test_reader_that_finds_nothing(layers):
     assert len(res.summary) == len(patches) and len(res.detail) == 0
     for c in ("farmland_m2", "construction_m2", "agricultural_m2", "unused_m2", "生态保护红线_m2"):
         assert res.summary[c].dtype == np.float64 and (res.summary[c] == 0).all()
+
+
+def test_layer_given_as_a_future(layers):
+    """A layer still being read (a Future of its GeoDataFrame) gives the same result as the frame."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    patches, lu, _red, _water = layers
+    direct = ov.overlay_patches(patches, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM"), workers=1)
+    with ThreadPoolExecutor(1) as ex:
+        fut = ex.submit(lambda: lu)
+        later = ov.overlay_patches(patches, ov.ReferenceLayer("三调地类图斑", fut, ov.LANDUSE, "DLBM"), workers=1)
+    assert direct.summary.equals(later.summary) and direct.detail.equals(later.detail)
