@@ -71,5 +71,7 @@ class FeedbackProgress:
             self.feedback.pushInfo(message)
 
     def warning(self, message: str) -> None:
+        # A warning (e.g. a repaired geometry), not an error: pushWarning shows it as such in the
+        # algorithm dialog's log and in qgis_process.
         if self.feedback:
-            self.feedback.reportError(message, fatalError=False)
+            self.feedback.pushWarning(message)
