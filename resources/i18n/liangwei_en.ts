@@ -470,8 +470,8 @@
       <translation>Overlay results (output of overlaycheck)</translation>
     </message>
     <message>
-      <source>叠加图层「{layer}」（{n} 个要素）…</source>
-      <translation>Overlaying layer "{layer}" ({n} features)…</translation>
+      <source>叠加图层「{layer}」…</source>
+      <translation>Overlaying layer "{layer}"…</translation>
     </message>
     <message>
       <source>叠加明细表</source>
