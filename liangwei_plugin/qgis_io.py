@@ -98,27 +98,6 @@ def _python_value(v):
     return v
 
 
-def file_reader(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None):
-    """A callable that reads the layer like :func:`layer_to_gdf` without touching QGIS objects — safe to run
-    on another thread — or None when the layer is not a plain OGR file (read it with layer_to_gdf).
-
-    ``keep_near`` geometries must not be used by another thread at the same time unless their envelopes
-    are cached (see :func:`.vector_io.patch_envelopes`)."""
-    src = file_source(layer)
-    if src is None:
-        return None
-    crs = layer.crs().authid() or layer.crs().toWkt() or None
-
-    def read() -> gpd.GeoDataFrame:
-        gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
-                          keep_near=keep_near, keep_near_crs=keep_near_crs)
-        if gdf.crs is None and crs:
-            gdf = gdf.set_crs(crs)
-        return gdf
-
-    return read
-
-
 def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
     """For :attr:`.overlay.ReferenceLayer.reader`: a callable ``(near, crs) -> GeoDataFrame`` reading the
     features whose envelope meets one of the ``near`` geometries, safe to run on another thread; None when
@@ -136,6 +115,18 @@ def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
         return gdf
 
     return read
+
+
+def file_reader(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None):
+    """A callable that reads the layer like :func:`layer_to_gdf` without touching QGIS objects — safe to run
+    on another thread — or None when the layer is not a plain OGR file (read it with layer_to_gdf).
+
+    ``keep_near`` geometries must not be used by another thread at the same time unless their envelopes
+    are cached (see :func:`.vector_io.patch_envelopes`)."""
+    read_near = near_reader(layer, columns)
+    if read_near is None:
+        return None
+    return lambda: read_near(keep_near, keep_near_crs)
 
 
 def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_near=None, keep_near_crs=None,
