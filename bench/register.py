@@ -152,7 +152,6 @@ def _qgis_layer_query(reg) -> float | None:
     except ImportError:
         return None
     if QgsApplication.instance() is None:
-        QgsApplication.setPrefixPath("/usr", True)   # Debian's QGIS; avoids "Application path not initialized"
         app = QgsApplication([], False)
         app.initQgis()
         _qgis_layer_query.app = app   # keep it alive
