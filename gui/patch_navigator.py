@@ -56,6 +56,8 @@ class PatchNavigatorDock(QgsDockWidget):
         ui.layerCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
         ui.layerCombo.setAllowEmptyLayer(True)
         ui.infoTable.horizontalHeader().setStretchLastSection(True)
+        # Long values (determination wording, departments) wrap: row heights follow the column width.
+        ui.infoTable.horizontalHeader().sectionResized.connect(lambda *_: ui.infoTable.resizeRowsToContents())
         ui.layerCombo.layerChanged.connect(self._layer_changed)
         ui.determinationCombo.currentIndexChanged.connect(self._filters_changed)
         ui.townshipCombo.currentIndexChanged.connect(self._filters_changed)
