@@ -1,11 +1,14 @@
 """Shared base of every liangwei Processing algorithm."""
 from __future__ import annotations
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingFeedback
+from collections import deque
+
+from qgis.core import (QgsProcessingAlgorithm, QgsProcessingContext, QgsProcessingFeedback,
+                       QgsProcessingLayerPostProcessorInterface, QgsVectorLayer)
 from qgis.PyQt.QtGui import QIcon
 
 from ..liangwei_plugin.i18n import tr as _tr
-from ..liangwei_plugin.paths import icon_path
+from ..liangwei_plugin.paths import icon_path, resource
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -75,3 +78,28 @@ class FeedbackProgress:
         # algorithm dialog's log and in qgis_process.
         if self.feedback:
             self.feedback.pushWarning(message)
+
+
+class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Gives an output layer one of the shipped styles (resources/styles/*.qml) when Processing loads it
+    into the project, so patches are outlined over the imagery instead of a random solid fill."""
+
+    # Processing holds the post-processor by a raw pointer: keep the Python objects alive.
+    _alive: deque = deque(maxlen=64)
+
+    def __init__(self, qml: str):
+        super().__init__()
+        self.qml = qml
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        if isinstance(layer, QgsVectorLayer):
+            layer.loadNamedStyle(self.qml)
+            layer.triggerRepaint()
+
+    @classmethod
+    def attach(cls, context: QgsProcessingContext, dest_id: str, style: str) -> None:
+        """Style ``dest_id`` with ``resources/styles/<style>.qml`` if it is to be loaded on completion."""
+        if dest_id and context.willLoadLayerOnCompletion(dest_id):
+            processor = cls(str(resource("styles", f"{style}.qml")))
+            cls._alive.append(processor)
+            context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)

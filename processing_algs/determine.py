@@ -17,7 +17,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from .base import FeedbackProgress, LiangweiAlgorithm
+from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
 _OUTPUT_TYPES = {"violation": QVariant.Int}
 
@@ -127,6 +127,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, source.wkbType(), source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        StyleOnLoad.attach(context, dest_id, "determination")
         id_index = next(i for i, x in enumerate(names) if x.lower() == "patch_id")
         columns = [result[name].tolist() for name in OUTPUT_FIELDS]
         step = 40.0 / len(features) if features else 0

@@ -34,7 +34,7 @@ from ..liangwei_plugin.qgis_io import (
     require_polygon_layer,
 )
 from ..liangwei_plugin.vector_io import patch_envelopes
-from .base import FeedbackProgress, LiangweiAlgorithm
+from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
 #: fields naming a protected area inside a protected layer (detail rows per name)
 NAME_FIELDS = ("MC", "名称", "NAME", "BHQMC", "ZRBHDMC", "GHFQMC")
@@ -234,6 +234,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                QgsWkbTypes.MultiPolygon, patches_layer.crs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        StyleOnLoad.attach(context, dest_id, "patches")
         # values converted column by column (not cell by cell), features added in batches
         rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
         n = len(result.summary)

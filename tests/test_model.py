@@ -1,6 +1,7 @@
 """The review algorithms chained in a Processing model (图形化建模): overlaycheck → determine →
 farmlandratio, the way a bureau builds its own model in the Model Designer, run in-process and
-saved as a .model3 file that qgis_process runs too."""
+saved as a .model3 file that qgis_process runs too; and run from the toolbox, outputs loaded into the
+project with the shipped styles."""
 from __future__ import annotations
 
 import csv
@@ -127,3 +128,25 @@ def test_saved_model_runs_in_qgis_process(liangwei_provider, county, tmp_path):
         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     check_outputs(str(determined), str(ratio))
+
+
+def test_outputs_loaded_with_shipped_styles(liangwei_provider, county, qgis_new_project):
+    """Run from the toolbox (outputs loaded into the project), the patches are outlined and the
+    determinations coloured by result, not drawn with a random solid fill."""
+    import processing
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtCore import Qt
+
+    overlay = processing.runAndLoadResults("liangwei:overlaycheck", {
+        "PATCHES": county["patches"], "LANDUSE": county["landuse"], "PROTECTED": [county["redline"]],
+        "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_DETAIL": "TEMPORARY_OUTPUT"})
+    determined = processing.runAndLoadResults("liangwei:determine", {
+        "INPUT": overlay["OUTPUT"], "OUTPUT": "TEMPORARY_OUTPUT"})
+    project = QgsProject.instance()
+    overlay_layer = project.mapLayer(overlay["OUTPUT"])
+    for layer in overlay_layer.renderer().symbol().symbolLayers():   # outlines only: the imagery shows through
+        assert layer.layerType() != "SimpleFill" or layer.brushStyle() == Qt.NoBrush or layer.color().alpha() == 0
+    renderer = project.mapLayer(determined["OUTPUT"]).renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "determination_code"
+    values = {c.value() for c in renderer.categories()}
+    assert {"uncorrectable", "correctable", "not_violation"} <= values
