@@ -10,7 +10,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 X0, Y0 = 39_460_000.0, 2_760_000.0  # south-west corner, zone 39 (around 116.6°E, 24.9°N)

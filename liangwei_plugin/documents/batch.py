@@ -28,7 +28,7 @@ from typing import Any
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
 from .merge import merge_pdfs  # noqa: F401 - also part of this module's API
-from .model import Centroid, DocumentInput, MapImages
+from .model import Centroid, DocumentInput
 from .numbering import REGISTRY_NAME, NumberRegistry
 from .values import text_value
 
