@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,3 +59,33 @@ def stop(proc: subprocess.Popen | None) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def launch_qgis(profile: Path, script: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Desktop QGIS with ``profile``, running ``script`` at start-up; its output goes to ``log``."""
+    with open(log, "wb") as log_file:
+        return subprocess.Popen(
+            ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(profile), "--code", str(script)],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for_report(report: Path, qgis: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    """Wait until the start-up script has written ``report``; fail with the end of QGIS's log if not."""
+    deadline = time.time() + seconds
+    while not report.exists() and time.time() < deadline and qgis.poll() is None:
+        time.sleep(0.5)
+    assert report.exists(), "QGIS desktop did not report: " + log.read_text(errors="replace")[-3000:]
+
+
+def screenshot(display: str, path: Path) -> None:
+    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True, timeout=60)
+
+
+def ask_to_quit(flag: Path, qgis: subprocess.Popen) -> None:
+    """Touch the file the start-up script polls for, then give QGIS time to exit by itself."""
+    flag.touch()
+    try:
+        qgis.wait(30)
+    except subprocess.TimeoutExpired:
+        pass

@@ -5,13 +5,13 @@ Keeps a screenshot (tests/artifacts/desktop_menu.png) for a person to look at.
 from __future__ import annotations
 
 import json
-import subprocess
 import textwrap
 import time
 
 import pytest
 
-from desktop_session import check_tools, desktop_env, start_xvfb, stop
+from desktop_session import (ask_to_quit, check_tools, desktop_env, launch_qgis, screenshot, start_xvfb, stop,
+                             wait_for_report)
 
 pytestmark = pytest.mark.desktop
 
@@ -74,23 +74,12 @@ def test_desktop_menu_and_provider(tmp_path, desktop_profile, artifacts_dir):
     qgis = None
     try:
         env = desktop_env(display, LIANGWEI_DESKTOP_OUT=str(out))
-        qgis = subprocess.Popen(
-            ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(desktop_profile),
-             "--code", str(script)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 120
-        while not out.exists() and time.time() < deadline and qgis.poll() is None:
-            time.sleep(0.5)
-        assert out.exists(), "QGIS desktop did not report: " + (qgis.stdout.read(4000).decode(errors="replace") if qgis.poll() is not None else "timeout")
+        qgis = launch_qgis(desktop_profile, script, env, tmp_path / "qgis.log")
+        wait_for_report(out, qgis, tmp_path / "qgis.log")
         time.sleep(1.5)  # let the popped-up menu paint
         shot = artifacts_dir / "desktop_menu.png"
-        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=60)
-        (tmp_path / "desktop.json.quit").touch()
-        try:
-            qgis.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
+        screenshot(display, shot)
+        ask_to_quit(tmp_path / "desktop.json.quit", qgis)
     finally:
         stop(qgis)
         stop(xvfb)

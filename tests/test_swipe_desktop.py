@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -20,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_session import check_tools, desktop_env, start_xvfb, stop
+from desktop_session import (ask_to_quit, check_tools, desktop_env, launch_qgis, screenshot, start_xvfb, stop,
+                             wait_for_report)
 
 from test_onemap import EPOCHS, X0, Y0, make_small_county
 
@@ -235,34 +235,20 @@ def run_session(tmp_path: Path, project: Path, extent: str, profile: Path, artif
     try:
         env = desktop_env(display, LIANGWEI_DESKTOP_OUT=str(out), LIANGWEI_ARTIFACTS=str(artifacts),
                           LIANGWEI_PROJECT=str(project), LIANGWEI_EXTENT=extent, LIANGWEI_PREFIX=prefix)
-        with open(log, "wb") as log_file:
-            qgis = subprocess.Popen(
-                ["qgis", "--nologo", "--noversioncheck", "--profiles-path", str(profile),
-                 "--code", str(script)],
-                env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            )
-            deadline = time.time() + 120
-            while not out.exists() and time.time() < deadline and qgis.poll() is None:
-                time.sleep(0.5)
-            assert out.exists(), "QGIS desktop did not report: " + log.read_text(errors="replace")[-3000:]
-            subprocess.run(["import", "-display", display, "-window", "root",
-                            str(artifacts / f"{prefix}_screen.png")], check=True, timeout=60)
-            if navigator_shot:
-                (tmp_path / "swipe.json.next").touch()
-                deadline = time.time() + 30
-                while time.time() < deadline and qgis.poll() is None:
-                    state = json.loads(out.read_text(encoding="utf-8"))
-                    if state.get("nav_done") or "error" in state:
-                        break
-                    time.sleep(0.3)
-                time.sleep(1.5)  # let the dock and the zoomed canvas paint
-                subprocess.run(["import", "-display", display, "-window", "root",
-                                str(artifacts / navigator_shot)], check=True, timeout=60)
-            (tmp_path / "swipe.json.quit").touch()
-            try:
-                qgis.wait(30)
-            except subprocess.TimeoutExpired:
-                pass
+        qgis = launch_qgis(profile, script, env, log)
+        wait_for_report(out, qgis, log)
+        screenshot(display, artifacts / f"{prefix}_screen.png")
+        if navigator_shot:
+            (tmp_path / "swipe.json.next").touch()
+            deadline = time.time() + 30
+            while time.time() < deadline and qgis.poll() is None:
+                state = json.loads(out.read_text(encoding="utf-8"))
+                if state.get("nav_done") or "error" in state:
+                    break
+                time.sleep(0.3)
+            time.sleep(1.5)  # let the dock and the zoomed canvas paint
+            screenshot(display, artifacts / navigator_shot)
+        ask_to_quit(tmp_path / "swipe.json.quit", qgis)
     finally:
         stop(qgis)
         stop(xvfb)
