@@ -32,6 +32,17 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(scope="session")
+def pg():
+    """One throw-away PostgreSQL/PostGIS cluster on 127.0.0.1 for the whole run (tests/pg_cluster.py);
+    each test works in its own schema."""
+    from pg_cluster import PgCluster
+
+    cluster = PgCluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
 def desktop_profile(tmp_path: Path) -> Path:
     """A throw-away QGIS profiles folder with the plugin enabled (``qgis --profiles-path``)."""

@@ -22,20 +22,12 @@ from shapely.geometry import box
 from liangwei.liangwei_plugin.register import ConflictError, Register, Workflow, WorkflowError
 from liangwei.liangwei_plugin.register.intake import FieldPlan
 from liangwei.liangwei_plugin.register.storage import SCHEMA_VERSION
-from pg_cluster import PgCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "register_worker.py"
 STAGES = ["发现报告", "快速认定", "拆除整治", "监督检查", "办结"]
 LEGAL = {("发现报告", "快速认定"), ("快速认定", "拆除整治"), ("快速认定", "办结"), ("拆除整治", "监督检查"),
          ("监督检查", "办结"), ("监督检查", "拆除整治")}
-
-
-@pytest.fixture(scope="module")
-def pg():
-    cluster = PgCluster().start()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])

@@ -11,7 +11,6 @@ import warnings
 
 import pytest
 
-from pg_cluster import PgCluster
 
 FIELDS = [("JCBH", "string"), ("XZQDM", "string"), ("XZQMC", "string"), ("DSR", "string"), ("HSX", "string"),
           ("patch_id", "string"), ("area_m2", "double"), ("farmland_m2", "double"), ("永久基本农田_m2", "double"),
@@ -26,13 +25,6 @@ PATCHES = [
     ("P003", "溪口镇", "大坪村", 200, 10.0, 300.0, 0.0, 0),    # not a violation: only in the ratio's denominator
     ("P004", "溪口镇", "竹林村", 300, 40.0, 0.0, 0.0, 1),
 ]
-
-
-@pytest.fixture(scope="module")
-def pg():
-    cluster = PgCluster().start()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
