@@ -9,7 +9,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import P, PT, SignatureBlock, grid_table
+from .parts import P, PT, SignatureBlock, grid_table, masthead
 from .values import MISSING, Optional, date_cn, fill, text_value
 
 DEMOLITION = "限期拆除"
@@ -79,9 +79,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     width = pdf.width
 
     story: list = [
-        P(authority, st.authority),
-        P(cfg["title"], st.title),
-        P(doc.number, st.number),
+        *masthead(authority, cfg["title"], doc.number, st),
         PT(cfg["addressee"], v, st.body),
         PT(cfg["facts"], v, st.body_indent),
         PT(cfg["provisions"], v, st.body_indent),
@@ -99,7 +97,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
 
     # 存根: kept by the bureau; the delivery rows are filled in by hand.
     cf = config.get("counterfoil", {})
-    story += [PageBreak(), P(authority, st.authority), P(cf.get("title", "存根"), st.title), P(doc.number, st.number)]
+    story += [PageBreak(), *masthead(authority, cf.get("title", "存根"), doc.number, st)]
     facts = fill("{location}，占地{area_m2}平方米（合{area_mu}亩），{determination}", v)
     known = {
         "文书编号": doc.number, "当事人": v["party"], "监测编号": doc.patch_id, "违法地点": v["location"],

@@ -129,6 +129,11 @@ def P(text: str, style) -> Paragraph:  # noqa: N802 - short helper used in table
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
+def masthead(authority: str, title: str, number: str, st) -> list[Paragraph]:
+    """The head of a document page: issuing authority, document title, document number (文号)."""
+    return [P(authority, st.authority), P(title, st.title), P(number, st.number)]
+
+
 def PT(template: str, values: dict, style) -> Paragraph:  # noqa: N802
     """A paragraph from a configured template, its values escaped (templates themselves may use markup)."""
     from xml.sax.saxutils import escape

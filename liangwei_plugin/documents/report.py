@@ -9,7 +9,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, Table
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import P, PT, SignatureBlock, grid_table, jpeg_image
+from .parts import P, PT, SignatureBlock, grid_table, jpeg_image, masthead
 from .values import m2_text, mu_text, share_text, text_value
 
 # Overlay-output area fields that are not per-protected-layer fields.
@@ -84,9 +84,7 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
     width = pdf.width
     story: list = [
-        P(authority, st.authority),
-        P(cfg["title"], st.title),
-        P(doc.number, st.number),
+        *masthead(authority, cfg["title"], doc.number, st),
         PT(cfg["intro"], values, st.body_indent),
     ]
 
