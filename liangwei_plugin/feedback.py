@@ -38,6 +38,26 @@ class ConsoleFeedback:
         logger.warning(message)
 
 
+class ProgressSlice:
+    """Feedback for one step of a longer job: the step's 0–100 % fill ``[start, end]`` of the outer bar;
+    cancel and messages pass through."""
+
+    def __init__(self, outer: Feedback, start: float, end: float):
+        self.outer, self.start, self.end = outer, start, end
+
+    def set_progress(self, percent: float) -> None:
+        self.outer.set_progress(self.start + (self.end - self.start) * percent / 100.0)
+
+    def is_canceled(self) -> bool:
+        return self.outer.is_canceled()
+
+    def info(self, message: str) -> None:
+        self.outer.info(message)
+
+    def warning(self, message: str) -> None:
+        self.outer.warning(message)
+
+
 def ensure_feedback(feedback: Feedback | None) -> Feedback:
     return feedback if feedback is not None else ConsoleFeedback()
 

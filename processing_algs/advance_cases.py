@@ -14,11 +14,17 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..liangwei_plugin.register.model import DISPOSAL_KINDS as _KINDS
+from ..liangwei_plugin.register.workflow import default_workflow
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
 
-STAGES = ["发现报告", "快速认定", "拆除整治", "监督检查", "办结"]
-DISPOSAL_KINDS = ["（不填）", "拆除", "没收", "完善手续", "保留临时使用"]
+DISPOSAL_KINDS = ["（不填）", *_KINDS]
+
+
+def stage_names() -> list[str]:
+    """The stages of resources/workflow.toml, in workflow order (the enum options are their indices)."""
+    return default_workflow().stage_names
 
 
 class AdvanceCasesAlgorithm(LiangweiAlgorithm):
@@ -57,11 +63,11 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.CASES_LAYER, self.tr("或：台账图层（可只用选中要素）"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            self.FROM_STAGE, self.tr("或：当前处于该阶段的全部案件"), options=[self.tr(s) for s in STAGES],
+            self.FROM_STAGE, self.tr("或：当前处于该阶段的全部案件"), options=[self.tr(s) for s in stage_names()],
             optional=True, allowMultiple=False))
         self.addParameter(QgsProcessingParameterString(self.TOWNSHIP, self.tr("限定乡镇"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            self.TARGET_STAGE, self.tr("目标阶段"), options=[self.tr(s) for s in STAGES], defaultValue=2))
+            self.TARGET_STAGE, self.tr("目标阶段"), options=[self.tr(s) for s in stage_names()], defaultValue=2))
         self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("处置日期（yyyy-mm-dd，空为今天）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.ACTOR, self.tr("处置人")))
         self.addParameter(QgsProcessingParameterString(self.NOTE, self.tr("说明（认定不属于违法时须填写证明）"),
@@ -83,7 +89,7 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
         from ..liangwei_plugin.feedback import Canceled
         from ..liangwei_plugin.register import ConflictError, WorkflowError
 
-        target_stage = STAGES[self.parameterAsEnum(parameters, self.TARGET_STAGE, context)]
+        target_stage = stage_names()[self.parameterAsEnum(parameters, self.TARGET_STAGE, context)]
         day = check_date(self.parameterAsString(parameters, self.DATE, context), self.tr("处置日期"))
         actor = self.parameterAsString(parameters, self.ACTOR, context) or ""
         note = self.parameterAsString(parameters, self.NOTE, context) or ""
@@ -112,7 +118,7 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
                 refs += [str(f[key]) for f in layer_source.getFeatures() if f[key] not in (None, "")]
             from_stage = None
             if parameters.get(self.FROM_STAGE) not in (None, "", []):
-                from_stage = STAGES[self.parameterAsEnum(parameters, self.FROM_STAGE, context)]
+                from_stage = stage_names()[self.parameterAsEnum(parameters, self.FROM_STAGE, context)]
             if from_stage or (township and not refs):
                 refs += [c["fid"] for c in reg.find_cases(stage=from_stage, township=township or None)]
             elif township:

@@ -23,7 +23,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..liangwei_plugin import overlay as ov
-from ..liangwei_plugin.feedback import Canceled
+from ..liangwei_plugin.feedback import Canceled, ProgressSlice
 from ..liangwei_plugin.fieldmap import resolve_field
 from ..liangwei_plugin.qgis_io import (
     LayerInputError,
@@ -58,25 +58,6 @@ def _column_values(values, qtype) -> list:
         null = pd.isna(arr)
         return (np.where(null, None, arr) if null.any() else arr).tolist()
     return [qvariant_value(v, qtype) for v in arr]
-
-
-class _Scaled:
-    """Feedback for a sub-range [lo, hi] of the algorithm's progress bar."""
-
-    def __init__(self, outer: FeedbackProgress, lo: float, hi: float):
-        self.outer, self.lo, self.hi = outer, lo, hi
-
-    def set_progress(self, percent: float) -> None:
-        self.outer.set_progress(self.lo + (self.hi - self.lo) * percent / 100.0)
-
-    def is_canceled(self) -> bool:
-        return self.outer.is_canceled()
-
-    def info(self, message: str) -> None:
-        self.outer.info(message)
-
-    def warning(self, message: str) -> None:
-        self.outer.warning(message)
 
 
 class OverlayCheckAlgorithm(LiangweiAlgorithm):
@@ -220,7 +201,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
 
         # ---- overlay
         result = ov.overlay_patches(patches, landuse, protected, id_field=id_field, area_method=method,
-                                    layer_name=patches_name, feedback=_Scaled(fb, 20, 90))
+                                    layer_name=patches_name, feedback=ProgressSlice(fb, 20, 90))
         if feedback.isCanceled():
             return {}
 

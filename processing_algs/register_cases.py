@@ -15,11 +15,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..liangwei_plugin.feedback import ProgressSlice
+from ..liangwei_plugin.register.model import SOURCES, STOCK_KINDS
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
-
-SOURCES = ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映"]
-STOCK_KINDS = ["增量", "存量"]
 
 
 class RegisterCasesAlgorithm(LiangweiAlgorithm):
@@ -117,7 +116,7 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
                     rec["geom"] = bytes(geom.asWkb())
                 records.append(rec)
                 feedback.setProgress(40.0 * (i + 1) / total)
-            sub = _Scaled(FeedbackProgress(feedback), 40.0, 60.0)
+            sub = ProgressSlice(FeedbackProgress(feedback), 40.0, 100.0)
             try:
                 result = reg.register_cases(records, source=origin, found_date=day, actor=actor,
                                             close_not_violations=close_nv, feedback=sub)
@@ -130,22 +129,3 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
             reg.close()
         return {"ADDED": len(result.added), "SKIPPED": len(result.skipped), "CLOSED": len(result.closed),
                 "REGISTER_LAYER": uri, self.REGISTER: target}
-
-
-class _Scaled:
-    """Maps the core's 0–100 % onto a slice of the algorithm's progress bar."""
-
-    def __init__(self, inner, start: float, span: float):
-        self.inner, self.start, self.span = inner, start, span
-
-    def set_progress(self, percent: float) -> None:
-        self.inner.set_progress(self.start + self.span * percent / 100.0)
-
-    def is_canceled(self) -> bool:
-        return self.inner.is_canceled()
-
-    def info(self, message: str) -> None:
-        self.inner.info(message)
-
-    def warning(self, message: str) -> None:
-        self.inner.warning(message)
