@@ -7,15 +7,16 @@ SAMPLE_SEED ?= 2026
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k overlay"`.
 PYTEST_ARGS ?=
 
-.PHONY: setup sample demo test package run translations clean help
+.PHONY: setup sample demo test package run translations clean help test-lts
 
 help:
 	@echo "make setup      install Debian packages, .venv, pinned pip packages, translations"
 	@echo "make sample     generate the sample county under sample/"
 	@echo "make demo       run the main job on the sample county (via qgis_process)"
 	@echo "make test       run the whole test suite"
-	@echo "make package    build dist/liangwei.zip for 'Install from ZIP'"
+	@echo "make package    build dist/liangwei-<version>.zip for 'Install from ZIP' (pure-Python packages vendored)"
 	@echo "make run        start QGIS desktop with the plugin enabled"
+	@echo "make test-lts   deployment check of the ZIP in a Debian unstable root (QGIS 3.44 LTR; needs root)"
 
 setup:
 	@bash scripts/setup.sh
@@ -42,6 +43,13 @@ test: setup
 
 package: setup
 	@bash scripts/package.sh
+
+# The deployment test (tests/test_deployment.py runs it in Debian 13 / QGIS 3.40 as part of `make test`) in a
+# Debian unstable root: QGIS 3.44 LTR, Python 3.14.  Root cached under /var/cache/liangwei/roots ($$LIANGWEI_ROOTS).
+VERSION = $(shell sed -n 's/^version=//p' metadata.txt)
+test-lts: setup
+	@bash scripts/package.sh $(ROOT)/dist/liangwei-$(VERSION).zip
+	@bash scripts/deploy_root.sh sid && bash scripts/deploy_check.sh sid $(ROOT)/dist/liangwei-$(VERSION).zip
 
 run: setup
 	@$(ENV) QT_QPA_PLATFORM= bash scripts/run_desktop.sh

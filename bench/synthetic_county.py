@@ -2,7 +2,7 @@
 lattice cells sharing their edges exactly, like 三调 parcels), a few protected layers and monitoring patches
 (irregular star polygons of 0.1-2 ha that straddle several parcels).
 
-Written as GeoPackages with pyogrio, EPSG:4527 (CGCS2000 GK zone 39).
+Written as GeoPackages through osgeo.ogr (liangwei_plugin.vector_io.write_vector), EPSG:4527 (CGCS2000 GK zone 39).
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+
+from liangwei.liangwei_plugin.vector_io import write_vector
 
 X0, Y0 = 39_460_000.0, 2_760_000.0  # south-west corner, zone 39 (around 116.6°E, 24.9°N)
 LANDUSE_CODES = np.array(["0101", "0102", "0103", "0201", "0301", "0307", "0404", "0702", "0701", "05H1",
@@ -98,17 +100,17 @@ def generate(folder: Path, size: str, seed: int = 7) -> dict[str, Path]:
     if not county.exists():
         tmp = county.with_suffix(".tmp.gpkg")
         tmp.unlink(missing_ok=True)
-        parcels(side, cell, 4, seed).to_file(tmp, layer="三调地类图斑", engine="pyogrio")
+        parcels(side, cell, 4, seed).pipe(write_vector, tmp, layer="三调地类图斑")
         area_scale = extent / 40_000.0
-        protected(int(60 * area_scale**2), extent, 500, 2500, seed + 1, "红线").to_file(
-            tmp, layer="生态保护红线", engine="pyogrio")
-        protected(int(600 * area_scale**2), extent, 150, 600, seed + 2, "基本农田").to_file(
-            tmp, layer="永久基本农田", engine="pyogrio")
+        protected(int(60 * area_scale**2), extent, 500, 2500, seed + 1, "红线").pipe(write_vector, 
+            tmp, layer="生态保护红线")
+        protected(int(600 * area_scale**2), extent, 150, 600, seed + 2, "基本农田").pipe(write_vector, 
+            tmp, layer="永久基本农田")
         tmp.rename(county)
     if not pfile.exists():
         tmp = pfile.with_suffix(".tmp.gpkg")
         tmp.unlink(missing_ok=True)
-        patches(n_patch, extent, seed + 3).to_file(tmp, layer="卫片图斑", engine="pyogrio")
+        patches(n_patch, extent, seed + 3).pipe(write_vector, tmp, layer="卫片图斑")
         tmp.rename(pfile)
     return {"county": county, "patches": pfile}
 

@@ -5,8 +5,8 @@ import importlib
 
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
-from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QMenu
+from qgis.PyQt.QtGui import QAction, QIcon
+from qgis.PyQt.QtWidgets import QMenu
 
 from ..liangwei_plugin.i18n import tr, translation_file
 from ..liangwei_plugin.log import logger
@@ -98,12 +98,10 @@ class LiangweiPlugin:
         self._warn_missing_dependencies()
 
     def _warn_missing_dependencies(self) -> None:
-        from ..liangwei_plugin.dependencies import missing_dependencies
+        from ..liangwei_plugin.dependencies import warn_missing_once
 
-        missing = missing_dependencies()
-        if missing:
-            message = tr("缺少Python依赖包，部分功能不可用，请在QGIS的Python环境中安装：") + " pip install " + " ".join(missing)
-            logger.warning(message)
+        message = warn_missing_once()  # logged once (the provider may have said it already)
+        if message:
             self.iface.messageBar().pushWarning(tr("两违一张图"), message)
 
     def _add_algorithm_action(self, alg_id: str, label: str, on_toolbar: bool) -> None:

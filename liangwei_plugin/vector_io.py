@@ -1,14 +1,21 @@
-"""Reading vector files into GeoDataFrames fast and without garbled Chinese text (no QGIS needed).
+"""Reading and writing vector files as GeoDataFrames through QGIS's own GDAL (``osgeo.ogr``), fast and
+without garbled Chinese text.
 
-- Shapefiles without a ``.cpg``: old bureau data is usually GBK; GDAL would decode it as ISO-8859-1 and
-  produce mojibake.  :func:`detect_shapefile_encoding` tries UTF-8 on the DBF's bytes and falls back to
-  GB18030 (a superset of GBK/GB2312).
+- One GDAL in the QGIS process: pip wheels of pyogrio and fiona carry a GDAL of their own (a second copy
+  beside QGIS's, a DLL clash on Windows), so everything here goes through ``osgeo.ogr``, the bindings of
+  the GDAL that QGIS itself runs on.  Features are read as column arrays through OGR's Arrow stream
+  (``GetArrowStreamAsNumPy``, GDAL ≥ 3.6, about as fast as pyogrio), with a feature-by-feature fallback.
+- Shapefiles: QGIS sets ``SHAPE_ENCODING=""`` for the whole process (its provider decodes text itself), so
+  OGR would hand back raw DBF bytes.  The encoding is therefore always given to OGR explicitly: the one the
+  caller names, else the ``.cpg`` file's, else detected — old bureau data without a ``.cpg`` is usually
+  GBK, and :func:`detect_shapefile_encoding` tries UTF-8 on the DBF's bytes and falls back to GB18030 (a
+  superset of GBK/GB2312).
 - Large reference layers (a million 三调 parcels): only the features whose envelope meets a patch are read
   (:func:`read_vector` with ``keep_near``), so time and memory stay proportional to what the overlay needs.
   GeoPackages are read through their R-tree with SQLite directly (one join of the patch envelopes with the
   ``rtree_<table>_<geom>`` index, the GeoPackage geometry header stripped to plain WKB; two threads, SQLite
   releases the GIL) — about 3× faster than reading every feature through OGR and filtering.  Other formats
-  (shapefiles, …) read the feature envelopes first and then only the selected features by FID.
+  (shapefiles, …) are read in batches, each filtered against the patch envelopes as it arrives.
 """
 from __future__ import annotations
 
@@ -17,13 +24,14 @@ import re
 import sqlite3
 import struct
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
+from osgeo import gdal, ogr, osr
 from pyproj import CRS
 
 from .log import logger
@@ -32,11 +40,15 @@ BATCH_SIZE = 200_000
 CJK_ENCODINGS = {"gbk", "gb2312", "gb18030", "cp936", "936", "big5", "cp950", "euc-cn", "hz"}
 
 
+class VectorReadError(OSError):
+    """A vector file or layer that OGR cannot open (the message names it)."""
+
+
 def detect_shapefile_encoding(shp_path: str | Path) -> str | None:
-    """Encoding of a shapefile's DBF when no ``.cpg`` says it: None if a .cpg exists (GDAL reads it),
-    "UTF-8" if every byte decodes as UTF-8, else "GB18030"."""
+    """Encoding of a shapefile's DBF when no ``.cpg`` says it: None if a .cpg exists (see
+    :func:`shapefile_encoding`), "UTF-8" if every byte decodes as UTF-8, else "GB18030"."""
     shp = Path(shp_path)
-    if shp.with_suffix(".cpg").exists() or shp.with_suffix(".CPG").exists():
+    if _cpg_path(shp) is not None:
         return None
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
@@ -64,42 +76,143 @@ def detect_shapefile_encoding(shp_path: str | Path) -> str | None:
     return "UTF-8"
 
 
+def _cpg_path(shp: Path) -> Path | None:
+    return next((p for p in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")) if p.exists()), None)
+
+
+def _codec_from_cpg(text: str) -> str | None:
+    """A Python/iconv codec name from a ``.cpg`` file's content ("UTF-8", "GBK", "936", "ANSI 936",
+    "65001" …), or None when it names nothing known."""
+    name = text.strip().strip("\x00").upper().replace("ANSI", "").strip()
+    if not name:
+        return None
+    if name.isdigit():
+        name = "UTF-8" if name == "65001" else f"CP{name}"
+    try:
+        return codecs.lookup(name).name.upper().replace("_", "-")
+    except LookupError:
+        return None
+
+
+def shapefile_encoding(shp_path: str | Path) -> str:
+    """The encoding of a shapefile's text: its ``.cpg`` when that names a known codec, else detected."""
+    shp = Path(shp_path)
+    cpg = _cpg_path(shp)
+    if cpg is not None:
+        codec = _codec_from_cpg(cpg.read_text(encoding="ascii", errors="replace"))
+        if codec is not None:
+            return codec
+        logger.info("%s: .cpg names no known encoding: detecting", shp.name)
+        return _detect_ignoring_cpg(shp)
+    return detect_shapefile_encoding(shp) or "UTF-8"
+
+
+def _detect_ignoring_cpg(shp: Path) -> str:
+    # detect_shapefile_encoding stops at a .cpg; look at the bytes anyway
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return "UTF-8"
+    try:
+        dbf.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "GB18030"
+    return "UTF-8"
+
+
+def _is_shapefile(path: str) -> bool:
+    return path.lower().endswith((".shp", ".dbf"))
+
+
+def open_vector(path: str | Path, encoding: str | None = "auto", update: bool = False):
+    """An OGR dataset of ``path`` (GDAL's own error as message when it cannot be opened).
+
+    Shapefiles get their encoding as an explicit open option (module doc): ``encoding`` when given,
+    else from the ``.cpg`` or detected."""
+    path = str(path)
+    options = []
+    if _is_shapefile(path):
+        enc = encoding if encoding not in (None, "auto") else shapefile_encoding(path)
+        options.append(f"ENCODING={enc}")
+    flags = gdal.OF_VECTOR | (gdal.OF_UPDATE if update else 0)
+    gdal.ErrorReset()
+    try:
+        ds = gdal.OpenEx(path, flags, open_options=options)
+    except RuntimeError as exc:  # gdal.UseExceptions() was called by someone in this process
+        raise VectorReadError(f"{path}: {exc}") from None
+    if ds is None:
+        raise VectorReadError(f"{path}: {gdal.GetLastErrorMsg() or 'not a vector file GDAL can open'}")
+    return ds
+
+
+def _get_layer(ds, path: str, layer: str | int | None):
+    lyr = ds.GetLayer(0) if layer is None else (ds.GetLayerByName(layer) if isinstance(layer, str)
+                                                 else ds.GetLayer(layer))
+    if lyr is None:
+        raise VectorReadError(f"{path}: no layer {layer!r}")
+    return lyr
+
+
+def _crs_of(lyr) -> str | None:
+    srs = lyr.GetSpatialRef()
+    if srs is None:
+        return None
+    srs = srs.Clone()
+    if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
+        auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+        if auth and code:
+            return f"{auth}:{code}"
+    return srs.ExportToWkt()
+
+
+@dataclass
+class LayerInfo:
+    """What :func:`read_vector` needs to know of a layer before reading it."""
+
+    layer_name: str
+    fields: list[str]
+    crs: str | None
+    features: int
+    driver: str
+
+
+def layer_info(path: str | Path, layer: str | None = None, encoding: str | None = "auto") -> LayerInfo:
+    ds = open_vector(path, encoding)
+    lyr = _get_layer(ds, str(path), layer)
+    defn = lyr.GetLayerDefn()
+    return LayerInfo(lyr.GetName(), [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())],
+                     _crs_of(lyr), lyr.GetFeatureCount(0), ds.GetDriver().ShortName)
+
+
 def layer_crs(path: str | Path, layer: str | None = None) -> CRS | None:
-    info = pyogrio.read_info(str(path), layer=layer)
-    return CRS.from_user_input(info["crs"]) if info.get("crs") else None
+    crs = layer_info(path, layer).crs
+    return CRS.from_user_input(crs) if crs else None
 
 
 def read_vector(path: str | Path, layer: str | None = None, columns: list[str] | None = None,
                 encoding: str | None = "auto", where: str | None = None,
                 keep_near: np.ndarray | None = None, keep_near_crs=None,
                 batch_size: int = BATCH_SIZE) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoPackage, shapefile, …) with pyogrio.
+    """Read a vector layer (GeoPackage, shapefile, …) through OGR.
 
-    ``encoding="auto"``: shapefiles without .cpg are detected (see module doc); None lets GDAL decide.
+    ``encoding``: for shapefiles, "auto" takes the ``.cpg`` or detects (see module doc); a codec name wins.
     ``keep_near``: geometries (in ``keep_near_crs``); when given, only features whose envelope meets the
     envelope of one of them are kept (a few more may come with GeoPackages: the R-tree stores float32
     envelopes rounded outwards).  The index holds the features' FIDs.
     """
     path = str(path)
-    if encoding == "auto":
-        encoding = detect_shapefile_encoding(path) if path.lower().endswith(".shp") else None
-    kwargs = dict(layer=layer, columns=columns, encoding=encoding, where=where, fid_as_index=True)
     if keep_near is None:
-        return pyogrio.read_dataframe(path, **kwargs)
-    info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-    src_crs = CRS.from_user_input(info["crs"]) if info.get("crs") else None
+        return _read_ogr(path, layer, columns, encoding, where, batch_size)
+    info = layer_info(path, layer, encoding)
+    src_crs = CRS.from_user_input(info.crs) if info.crs else None
     near = np.asarray(keep_near, dtype=object)
     near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
     if len(near) and src_crs is not None and keep_near_crs is not None and not src_crs.equals(
             CRS.from_user_input(keep_near_crs)):
         near = gpd.GeoSeries(near, crs=keep_near_crs).to_crs(src_crs).values
     near = np.asarray(near, dtype=object)
-    n = info["features"]
-    if n < 0 or n <= max(SMALL_LAYER, 2 * len(near)) or where is not None:
-        # small layers (protected areas): reading everything and filtering is cheapest
-        gdf = pyogrio.read_dataframe(path, **kwargs)
-        return _filter(gdf, shapely.STRtree(near))  # (a tree indexes envelopes: no need to compute them)
-    if info.get("driver") == "GPKG" and not info.get("layer_metadata"):
+    tree = shapely.STRtree(near)  # (a tree indexes envelopes: no need to compute them)
+    n = info.features
+    if n >= 0 and n > max(SMALL_LAYER, 2 * len(near)) and where is None and info.driver == "GPKG":
         try:
             gdf = _read_gpkg_near(path, info, columns, shapely.bounds(near))
         except (sqlite3.Error, _Unsupported) as e:
@@ -107,16 +220,228 @@ def read_vector(path: str | Path, layer: str | None = None, columns: list[str] |
         else:
             if gdf is not None:
                 return gdf
-    fids = _fids_near(path, layer, near)
-    if len(fids) > 0.5 * n:  # most features wanted: a sequential read beats random access
-        tree = shapely.STRtree(near)
-        parts = []
-        for start in range(0, max(n, 1), batch_size):
-            batch = pyogrio.read_dataframe(path, skip_features=start, max_features=batch_size, **kwargs)
-            parts.append(_filter(batch, tree))
-        out = pd.concat(parts) if len(parts) > 1 else parts[0]
-        return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=parts[0].crs)
-    return pyogrio.read_dataframe(path, fids=fids, **{k: v for k, v in kwargs.items() if k != "where"})
+    # small layers (protected areas) and other formats: read in batches, each filtered as it comes
+    return _read_ogr(path, layer, columns, encoding, where, batch_size, keep=lambda g: _filter(g, tree))
+
+
+def _read_ogr(path: str, layer, columns, encoding, where, batch_size: int, keep=None) -> gpd.GeoDataFrame:
+    ds = open_vector(path, encoding)
+    lyr = _get_layer(ds, path, layer)
+    defn = lyr.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    if columns is None:
+        columns = names
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise VectorReadError(f"{path}: layer {lyr.GetName()!r} has no field {', '.join(map(repr, unknown))}")
+    kinds = {c: defn.GetFieldDefn(names.index(c)).GetType() for c in columns}
+    lyr.SetIgnoredFields([c for c in names if c not in columns] + ["OGR_STYLE"])
+    if where is not None and lyr.SetAttributeFilter(where) != 0:
+        raise VectorReadError(f"{path}: invalid filter {where!r}")
+    crs = _crs_of(lyr)
+    parts = []
+    for fids, geoms, values in _batches(lyr, columns, kinds, batch_size):
+        index = pd.Index(fids, name="fid")
+        data = {c: _series(values[c], kinds[c], index) for c in columns}
+        part = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=index), crs=crs, index=index)
+        parts.append(keep(part) if keep is not None else part)
+    if not parts:
+        index = pd.Index([], name="fid", dtype=np.int64)
+        data = {c: _series(np.zeros(0, dtype=object), kinds[c], index) for c in columns}
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], index=index), crs=crs, index=index)
+    if len(parts) == 1:
+        return parts[0]
+    out = pd.concat(parts)
+    return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=crs)
+
+
+def _batches(lyr, columns: list[str], kinds: dict, batch_size: int):
+    """(fids, geometries, {column: values}) batches of the layer, through OGR's Arrow stream when the
+    bindings have it, else feature by feature."""
+    if hasattr(lyr, "GetArrowStreamAsNumPy"):
+        fid_col = lyr.GetFIDColumn() or "OGC_FID"
+        geom_col = lyr.GetGeometryColumn() or "wkb_geometry"
+        stream = lyr.GetArrowStreamAsNumPy(options=[f"MAX_FEATURES_IN_BATCH={batch_size}", "INCLUDE_FID=YES"])
+        for batch in stream:
+            fids = np.asarray(batch[fid_col], dtype=np.int64)
+            wkb = batch.get(geom_col)
+            geoms = (np.full(len(fids), None, dtype=object) if wkb is None
+                     else shapely.from_wkb(_wkb_objects(wkb)))
+            yield fids, np.asarray(geoms, dtype=object), {c: _arrow_values(batch[c]) for c in columns}
+        return
+    lyr.ResetReading()
+    while True:
+        fids, wkbs, values = [], [], {c: [] for c in columns}
+        for feature in lyr:
+            fids.append(feature.GetFID())
+            g = feature.GetGeometryRef()
+            wkbs.append(bytes(g.ExportToIsoWkb()) if g is not None else None)
+            for c in columns:
+                values[c].append(_feature_value(feature, c, kinds[c]))
+            if len(fids) >= batch_size:
+                break
+        if not fids:
+            return
+        yield (np.asarray(fids, dtype=np.int64), shapely.from_wkb(np.asarray(wkbs, dtype=object)),
+               {c: _object_array(v) for c, v in values.items()})
+        if len(fids) < batch_size:
+            return
+
+
+def _wkb_objects(arr) -> np.ndarray:
+    mask = np.ma.getmaskarray(arr)
+    data = np.ma.getdata(arr)
+    if data.dtype.kind == "V":  # every WKB of the batch the same length: a fixed-width void array
+        out = _object_array([bytes(v) for v in data])
+    else:
+        out = _object_array(list(data))
+    out[mask] = None
+    return out
+
+
+def _arrow_values(arr) -> np.ndarray:
+    """Column values of one Arrow batch as an array: text decoded (OGR gives UTF-8 bytes), nulls as None."""
+    mask = np.ma.getmaskarray(arr)
+    data = np.ma.getdata(arr)
+    if data.dtype.kind == "S":
+        out = _object_array(np.char.decode(data, "utf-8", "replace").tolist())
+    elif data.dtype.kind == "O":
+        out = _object_array([v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in data])
+    elif data.dtype.kind == "M":
+        out = _object_array(list(pd.to_datetime(data)))
+    else:
+        if not mask.any():
+            return data
+        out = data.astype(object)
+    if mask.any():
+        out[mask] = None
+    return out
+
+
+def _feature_value(feature, name: str, kind: int):
+    if not feature.IsFieldSetAndNotNull(name):
+        return None
+    if kind in (ogr.OFTDate, ogr.OFTDateTime):
+        y, mo, d, h, mi, s, _tz = feature.GetFieldAsDateTime(name)
+        return pd.Timestamp(y, mo, d, h, mi, int(s), int(round((s % 1) * 1e6)))
+    return feature.GetField(name)
+
+
+def _series(values: np.ndarray, kind: int, index: pd.Index) -> pd.Series:
+    """A column typed like OGR's field: integers (int64, or float64 with NaN where null), reals, dates
+    (datetime64), text and everything else as objects."""
+    null = pd.isna(values) if values.dtype == object else np.zeros(len(values), dtype=bool)
+    if kind in (ogr.OFTInteger, ogr.OFTInteger64):
+        if null.any():
+            return pd.Series(np.where(null, np.nan, values).astype("float64"), index=index)
+        return pd.Series(values.astype("int64"), index=index)
+    if kind == ogr.OFTReal:
+        return pd.Series(np.where(null, np.nan, values).astype("float64"), index=index)
+    if kind in (ogr.OFTDate, ogr.OFTDateTime):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(), index=index)
+    return pd.Series(values, dtype=object, index=index)
+
+
+_OGR_FIELD_TYPES = {"i": ogr.OFTInteger64, "u": ogr.OFTInteger64, "b": ogr.OFTInteger, "f": ogr.OFTReal,
+                    "M": ogr.OFTDateTime}
+
+
+def write_vector(gdf: pd.DataFrame, path: str | Path, layer: str | None = None, driver: str | None = None,
+                 encoding: str | None = None, layer_options: dict | None = None) -> None:
+    """Write ``gdf`` as a layer of ``path`` through OGR (a GeoPackage gains the layer, replacing one of the
+    same name; other formats are written anew); a plain DataFrame becomes a table without geometry.
+    ``encoding``: a shapefile's DBF encoding (written to its ``.cpg``), UTF-8 when not given."""
+    path = str(path)
+    driver = driver or ("ESRI Shapefile" if _is_shapefile(path) else "GPKG")
+    layer = layer or Path(path).stem
+    drv = ogr.GetDriverByName(driver)
+    ds = None
+    if driver == "GPKG" and Path(path).exists():
+        ds = drv.Open(path, 1)
+        if ds is not None and ds.GetLayerByName(layer) is not None:
+            ds.DeleteLayer(layer)
+    if ds is None:
+        if Path(path).exists():
+            drv.DeleteDataSource(path)
+        ds = drv.CreateDataSource(path)
+    if ds is None:
+        raise VectorReadError(f"{path}: cannot create ({gdal.GetLastErrorMsg()})")
+    has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf._geometry_column_name in gdf.columns
+    srs = None
+    if has_geometry and gdf.crs is not None:
+        srs = osr.SpatialReference()
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        srs.ImportFromWkt(gdf.crs.to_wkt())
+    geoms = (np.asarray(gdf.geometry.values, dtype=object) if has_geometry
+             else np.full(len(gdf), None, dtype=object))
+    present = geoms[~shapely.is_missing(geoms)]
+    gtype = ogr.wkbUnknown if has_geometry else ogr.wkbNone
+    if len(present):
+        kinds = set(shapely.get_type_id(present).tolist())
+        gtype = {frozenset({3}): ogr.wkbPolygon, frozenset({6}): ogr.wkbMultiPolygon,
+                 frozenset({3, 6}): ogr.wkbMultiPolygon, frozenset({0}): ogr.wkbPoint,
+                 frozenset({1}): ogr.wkbLineString}.get(frozenset(kinds), ogr.wkbUnknown)
+    options = [f"{k}={v}" for k, v in (layer_options or {}).items()]
+    if driver == "ESRI Shapefile":
+        options.append(f"ENCODING={encoding or 'UTF-8'}")
+        # QGIS sets SHAPE_ENCODING="" for the process, which stops OGR recoding text on write even with the
+        # ENCODING option: for this thread, say the encoding there too
+        gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", encoding or "UTF-8")
+    try:
+        _write_features(ds, layer, srs, gtype, options, gdf, geoms, has_geometry)
+    finally:
+        if driver == "ESRI Shapefile":
+            gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", None)
+        ds = None
+
+
+def _write_features(ds, layer: str, srs, gtype, options: list[str], gdf: pd.DataFrame, geoms: np.ndarray,
+                    has_geometry: bool) -> None:
+    lyr = ds.CreateLayer(layer, srs, gtype, options=options)
+    columns = [c for c in gdf.columns if not (has_geometry and c == gdf.geometry.name)]
+    for c in columns:
+        dtype = gdf[c].dtype
+        kind = ogr.OFTDate if _is_date_column(gdf[c]) else _OGR_FIELD_TYPES.get(dtype.kind, ogr.OFTString)
+        if str(dtype) in ("Int64", "Int32", "UInt8"):
+            kind = ogr.OFTInteger64
+        lyr.CreateField(ogr.FieldDefn(str(c), kind))
+    defn = lyr.GetLayerDefn()
+    lyr.StartTransaction()
+    for k in range(len(gdf)):
+        feature = ogr.Feature(defn)
+        for i, c in enumerate(columns):
+            _set_field(feature, i, gdf[c].iat[k])
+        if geoms[k] is not None:
+            feature.SetGeometry(ogr.CreateGeometryFromWkb(shapely.to_wkb(geoms[k])))
+        lyr.CreateFeature(feature)
+    lyr.CommitTransaction()
+
+
+def _is_date_column(s: pd.Series) -> bool:
+    if s.dtype != object:
+        return False
+    present = s.dropna()
+    return len(present) > 0 and all(type(v).__name__ == "date" for v in present)
+
+
+def _set_field(feature, i: int, v) -> None:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        feature.SetFieldNull(i)
+        return
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if hasattr(v, "hour"):
+        feature.SetField(i, v.year, v.month, v.day, v.hour, v.minute, float(v.second), 0)
+    elif hasattr(v, "day"):
+        feature.SetField(i, v.year, v.month, v.day, 0, 0, 0.0, 0)
+    elif isinstance(v, bool):
+        feature.SetField(i, int(v))
+    elif isinstance(v, int):
+        feature.SetFieldInteger64(i, v)
+    else:
+        feature.SetField(i, v if isinstance(v, (float, str)) else str(v))
 
 
 def patch_envelopes(geoms) -> np.ndarray:
@@ -143,8 +468,7 @@ def read_envelopes(path: str | Path, layer: str | None = None) -> np.ndarray | N
     if not path.lower().endswith(".gpkg"):
         return None
     try:
-        info = pyogrio.read_info(path, layer=layer)
-        table = info["layer_name"]
+        table = layer_info(path, layer).layer_name
         con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
@@ -155,7 +479,7 @@ def read_envelopes(path: str | Path, layer: str | None = None) -> np.ndarray | N
             rows = con.execute(f"SELECT minx, miny, maxx, maxy FROM {_q(rtree)}").fetchall()
         finally:
             con.close()
-    except (sqlite3.Error, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+    except (sqlite3.Error, VectorReadError):
         return None
     b = np.array(rows, dtype=np.float64).reshape(-1, 4)
     boxes = np.asarray(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]), dtype=object)
@@ -169,16 +493,6 @@ SMALL_LAYER = 50_000
 
 class _Unsupported(Exception):
     """The GeoPackage fast path does not handle this layer (the caller falls back to OGR)."""
-
-
-def _fids_near(path: str, layer, near: np.ndarray) -> np.ndarray:
-    """FIDs (sorted) of the features whose envelope meets the envelope of one of ``near``."""
-    fids, b = pyogrio.read_bounds(path, layer=layer)
-    ok = np.isfinite(b).all(axis=0)
-    fids, b = fids[ok], b[:, ok]
-    tree = shapely.STRtree(near)
-    hit = np.unique(tree.query(shapely.box(b[0], b[1], b[2], b[3]))[0])
-    return np.sort(fids[hit])
 
 
 _GPKG_TEXT = re.compile(r"^(TEXT|VARCHAR|CHAR)(\(\d+\))?$", re.I)
@@ -208,11 +522,11 @@ def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return spread(scale(x)) | (spread(scale(y)) << np.uint64(1))
 
 
-def _read_gpkg_near(path: str, info: dict, columns: list[str] | None, near_bounds: np.ndarray,
+def _read_gpkg_near(path: str, info: LayerInfo, columns: list[str] | None, near_bounds: np.ndarray,
                     workers: int = 2) -> gpd.GeoDataFrame | None:
     """Features of a GeoPackage layer whose R-tree envelope meets one of ``near_bounds`` (minx, miny, maxx,
     maxy rows), read with SQLite; None when the layer has no R-tree index."""
-    table = info["layer_name"]
+    table = info.layer_name
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     con = sqlite3.connect(uri, uri=True)
     try:
@@ -231,7 +545,7 @@ def _read_gpkg_near(path: str, info: dict, columns: list[str] | None, near_bound
         raise _Unsupported("no INTEGER primary key")
     fid = pks[0]
     if columns is None:
-        columns = [c for c in info["fields"]]
+        columns = [c for c in info.fields]
     kinds = []
     for c in columns:
         t = decl.get(c)
@@ -249,7 +563,7 @@ def _read_gpkg_near(path: str, info: dict, columns: list[str] | None, near_bound
     b = np.asarray(near_bounds, dtype=np.float64)
     b = b[np.isfinite(b).all(axis=1)]
     if len(b) == 0:
-        return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=info["crs"],
+        return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=info.crs,
                                 index=pd.Index([], name=fid, dtype=np.int64))
     b = b[np.argsort(_morton((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2), kind="stable")]
     select = ", ".join(f"t.{_q(c)}" for c in [fid, gcol] + list(columns))
@@ -301,7 +615,7 @@ def _read_gpkg_near(path: str, info: dict, columns: list[str] | None, near_bound
             null = pd.isna(vals)
             dtype = "float64" if kind == "real" or null.any() else "int64"
             data[c] = pd.Series(np.where(null, np.nan, vals), dtype=dtype, index=index)
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=index), crs=info["crs"], index=index)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=index), crs=info.crs, index=index)
 
 
 def _object_array(values) -> np.ndarray:

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from collections import deque
 
-from qgis.core import (QgsProcessingAlgorithm, QgsProcessingContext, QgsProcessingFeedback,
-                       QgsProcessingLayerPostProcessorInterface, QgsVectorLayer)
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtGui import QIcon
 
+from ..liangwei_plugin.dependencies import missing_message
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
 
@@ -29,6 +36,20 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
 
     ALG_ID = ""
     GROUP_ID = "review"
+    #: the features of liangwei_plugin.dependencies the algorithm needs ("core", "documents", "ledger"):
+    #: where a package they need is missing, the algorithm is disabled with a message naming it
+    REQUIRES: tuple[str, ...] = ("core",)
+
+    def canExecute(self) -> tuple[bool, str]:  # noqa: N802
+        message = missing_message(self.REQUIRES)
+        return message is None, message or ""
+
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
+        # qgis_process and processing.run do not all ask canExecute(): say it here too, before any work
+        ok, message = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(message)
+        return True
 
     def tr(self, text: str) -> str:
         return _tr(text)

@@ -1,13 +1,12 @@
 """liangwei:batchreview (批量审查并输出文书) — overlay → determination → reports and notices in one run."""
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 from qgis.core import (
+    Qgis,
     QgsApplication,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputFile,
@@ -20,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
 )
 
+from ..liangwei_plugin.csv_out import read_csv, write_csv
 from .base import LiangweiAlgorithm
 
 AREA_METHODS = ("ellipsoidal", "planar")
@@ -28,6 +28,7 @@ AREA_METHODS = ("ellipsoidal", "planar")
 class BatchReviewAlgorithm(LiangweiAlgorithm):
     ALG_ID = "batchreview"
     GROUP_ID = "documents"
+    REQUIRES = ("core", "documents")
     PATCHES = "PATCHES"
     ID_FIELD = "ID_FIELD"
     LANDUSE = "LANDUSE"
@@ -51,21 +52,23 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.PATCHES, self.tr("监测图斑"), [QgsProcessing.TypeVectorPolygon]))
+            self.PATCHES, self.tr("监测图斑"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
-            self.ID_FIELD, self.tr("图斑编号字段（默认 JCBH 等）"), parentLayerParameterName=self.PATCHES, optional=True))
+            self.ID_FIELD, self.tr("图斑编号字段（默认 JCBH 等）"), parentLayerParameterName=self.PATCHES,
+            optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.LANDUSE, self.tr("三调地类图斑"), [QgsProcessing.TypeVectorPolygon]))
+            self.LANDUSE, self.tr("三调地类图斑"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
-            self.LANDUSE_FIELD, self.tr("地类编码字段（默认 DLBM）"), parentLayerParameterName=self.LANDUSE, optional=True))
+            self.LANDUSE_FIELD, self.tr("地类编码字段（默认 DLBM）"), parentLayerParameterName=self.LANDUSE,
+            optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.PROTECTED, self.tr("保护区及规划管控图层（生态保护红线、永久基本农田等）"),
-            QgsProcessing.TypeVectorPolygon, optional=True))
+            Qgis.ProcessingSourceType.VectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.AREA_METHOD, self.tr("面积算法"), [self.tr("椭球面积（CGCS2000）"), self.tr("平面面积（投影坐标）")],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.IMAGERY, self.tr("影像时相（栅格）"), QgsProcessing.TypeRaster, optional=True))
+            self.IMAGERY, self.tr("影像时相（栅格）"), Qgis.ProcessingSourceType.Raster, optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("输出文件夹")))
         self.addOutput(QgsProcessingOutputFolder("REPORTS", self.tr("规划认定意见书文件夹")))
         self.addOutput(QgsProcessingOutputFolder("NOTICES", self.tr("责令限期整改通知书文件夹")))
@@ -160,16 +163,11 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
             index = results[sub].get("INDEX")
             if not index or not os.path.exists(index):
                 continue
-            with open(index, newline="", encoding="utf-8-sig") as f:
-                for row in csv.DictReader(f):
-                    rows.append([row["patch_id"], row["document"], row["number"], f"{sub}/{row['file']}", row["pages"]])
+            # read_csv strips the BOM and the ="…" wrappers that keep patch numbers text in Excel
+            for row in read_csv(index):
+                rows.append([row["patch_id"], row["document"], row["number"], f"{sub}/{row['file']}", row["pages"]])
         index_path = folder / "index.csv"
-        part = folder / "index.csv.part"
-        with open(part, "w", newline="", encoding="utf-8-sig") as f:
-            w = csv.writer(f)
-            w.writerow(["patch_id", "document", "number", "file", "pages"])
-            w.writerows(rows)
-        os.replace(part, index_path)
+        write_csv(index_path, ["patch_id", "document", "number", "file", "pages"], rows)
         feedback.pushInfo(self.tr("文书已输出到 {0}").format(folder))
         return {
             self.OUTPUT_FOLDER: str(folder),

@@ -6,13 +6,12 @@ import os
 from pathlib import Path
 
 from qgis.core import (
-    QgsProcessing,
+    Qgis,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputFolder,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
@@ -57,20 +56,21 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
     """Base of the two export algorithms; subclasses set KIND."""
 
     GROUP_ID = "documents"
+    REQUIRES = ("core", "documents")
     KIND = "report"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
-            INPUT, self.tr("规划认定结果（liangwei:determine 的输出）"), [QgsProcessing.TypeVectorPolygon]))
+            INPUT, self.tr("规划认定结果（liangwei:determine 的输出）"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterVectorLayer(
             OVERLAY_DETAIL, self.tr("叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）"),
-            [QgsProcessing.TypeVector], optional=True))
+            [Qgis.ProcessingSourceType.Vector], optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             IMAGERY, self.tr("影像时相（栅格，日期取自 catalogue.csv、文件名或元数据）"),
-            QgsProcessing.TypeRaster, optional=True))
+            Qgis.ProcessingSourceType.Raster, optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             CONTEXT_LAYERS, self.tr("位置示意图图层（规划分区、保护区等）"),
-            QgsProcessing.TypeVectorAnyGeometry, optional=True))
+            Qgis.ProcessingSourceType.VectorAnyGeometry, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(SELECTED_ONLY, self.tr("仅输出选中的图斑"), False))
         self.addParameter(QgsProcessingParameterFolderDestination(OUTPUT_FOLDER, self.tr("输出文件夹")))
         advanced = [
@@ -82,10 +82,11 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
                                          optional=True),
             QgsProcessingParameterString(ISSUE_DATE, self.tr("落款日期（yyyy-mm-dd，默认今天）"), optional=True),
             QgsProcessingParameterNumber(WORKERS, self.tr("生成 PDF 的工作进程数（0 为单进程）"),
-                                         QgsProcessingParameterNumber.Integer, default_workers(), minValue=0, maxValue=16),
+                                         Qgis.ProcessingNumberParameterType.Integer, default_workers(),
+                                         minValue=0, maxValue=16),
         ]
         for p in advanced:
-            p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            p.setFlags(p.flags() | Qgis.ProcessingParameterFlag.Advanced)
             self.addParameter(p)
         self.addOutput(QgsProcessingOutputFolder(OUTPUT_FOLDER, self.tr("输出文件夹")))
         self.addOutput(QgsProcessingOutputFile(MERGED_PDF, self.tr("合并 PDF")))
@@ -109,7 +110,8 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
         config_path = self.parameterAsFile(parameters, CONFIG, context) or None
         try:
             config = load_config(config_path)
-            register_cjk_font(config.get("font", {}).get("path") or None, config.get("font", {}).get("subfont_index", 0))
+            font = config.get("font", {})
+            register_cjk_font(font.get("path") or None, font.get("subfont_index", 0))
         except FontMissing as exc:
             raise QgsProcessingException(str(exc)) from exc
         except (OSError, ValueError) as exc:
@@ -134,13 +136,15 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
 
         renderer = None
         if self.KIND == "report":
-            imagery = [lyr for lyr in self.parameterAsLayerList(parameters, IMAGERY, context) if isinstance(lyr, QgsRasterLayer)]
+            imagery = [lyr for lyr in self.parameterAsLayerList(parameters, IMAGERY, context)
+                       if isinstance(lyr, QgsRasterLayer)]
             context_layers = [lyr for lyr in self.parameterAsLayerList(parameters, CONTEXT_LAYERS, context)
                               if isinstance(lyr, QgsVectorLayer)]
             if imagery or context_layers:
                 # fresh layers from the sources: the renderer may run outside the main thread
                 epochs = epochs_from_paths([lyr.source() for lyr in imagery]) if imagery else []
-                renderer = MapExcerptRenderer(epochs, context_layers, epochs[0].layer.crs() if epochs else layer.crs(), config)
+                renderer = MapExcerptRenderer(epochs, context_layers, epochs[0].layer.crs() if epochs else layer.crs(),
+                                              config)
                 for e in epochs:
                     fb.info(self.tr("影像时相：{0} {1}").format(e.name, e.label))
 
@@ -158,7 +162,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
                                   registry_path=registry, issue_date=issue_date, landuse_layer=landuse_layer,
                                   merged_path=merged, workers=workers, feedback=fb)
         except Canceled:
-            raise QgsProcessingException(self.tr("已取消；已完成的文书保留，再次运行将续跑"))
+            raise QgsProcessingException(self.tr("已取消；已完成的文书保留，再次运行将续跑")) from None
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         for pid, message in result.failed:

@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..liangwei_plugin.dependencies import missing_message
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
 
@@ -27,7 +28,8 @@ class ExportLedgerAlgorithm(LiangweiAlgorithm):
         return self.tr(
             "按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、"
             "违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、"
-            "效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。输出 .xlsx（中文表头、冻结表头、列宽）或 .csv（UTF-8）。"
+            "效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。"
+            "输出 .xlsx（中文表头、冻结表头、列宽）或 .csv（UTF-8）。"
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -48,6 +50,8 @@ class ExportLedgerAlgorithm(LiangweiAlgorithm):
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".xlsx", ".csv")):
             output += ".xlsx"
+        if output.lower().endswith(".xlsx") and missing_message(("ledger",)):
+            raise QgsProcessingException(missing_message(("ledger",)) + self.tr("（可改为输出 .csv 文件。）"))
         reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
         try:
             result = export_ledger(reg, output, month or None, as_of, feedback=FeedbackProgress(feedback))

@@ -6,7 +6,9 @@ import importlib
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..liangwei_plugin.dependencies import warn_missing_once
 from ..liangwei_plugin.i18n import tr
+from ..liangwei_plugin.log import logger
 from ..liangwei_plugin.paths import icon_path
 
 PROVIDER_ID = "liangwei"
@@ -33,10 +35,15 @@ ALGORITHMS = [
 
 
 def algorithm_classes() -> list:
-    """The algorithm classes of the provider, in menu order."""
+    """The algorithm classes of the provider, in menu order.  One that cannot even be imported (a package
+    it needs is missing: the message names it, once) is left out; the others load."""
     classes = []
     for module_name, class_name in ALGORITHMS:
-        module = importlib.import_module(f"{__package__}.{module_name}")
+        try:
+            module = importlib.import_module(f"{__package__}.{module_name}")
+        except ImportError as exc:
+            logger.warning(tr("算法模块 {module} 无法加载（{error}），已跳过。").format(module=module_name, error=exc))
+            continue
         classes.append(getattr(module, class_name))
     return classes
 
@@ -55,5 +62,6 @@ class LiangweiProvider(QgsProcessingProvider):
         return QIcon(icon_path())
 
     def loadAlgorithms(self) -> None:  # noqa: N802
+        warn_missing_once()
         for cls in algorithm_classes():
             self.addAlgorithm(cls())

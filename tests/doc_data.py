@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from liangwei.liangwei_plugin.vector_io import write_vector  # noqa: E402
 
 X0, Y0 = 39_500_000.0, 2_800_000.0
 PIXEL = 2.0
@@ -123,10 +124,9 @@ def write_vectors(folder: Path, recs: list[dict], detail: list[dict], size_px: i
     gdf = gpd.GeoDataFrame([{k: v for k, v in r.items() if k != "wkt"} for r in recs],
                            geometry=[wkt.loads(r["wkt"]) for r in recs], crs=CRS)
     det_path = folder / "determination.gpkg"
-    gdf.to_file(det_path, layer="认定结果", driver="GPKG", engine="pyogrio")
-    import pyogrio
+    gdf.pipe(write_vector, det_path, layer="认定结果", driver="GPKG")
 
-    pyogrio.write_dataframe(pd.DataFrame(detail), folder / "detail.gpkg", layer="叠加明细", driver="GPKG")
+    write_vector(pd.DataFrame(detail), folder / "detail.gpkg", layer="叠加明细", driver="GPKG")
     ctx = folder / "context.gpkg"
     layers = {
         "生态保护红线": [box(X0, Y0 + span * 0.6, X0 + span * 0.45, Y0 + span)],
@@ -134,7 +134,7 @@ def write_vectors(folder: Path, recs: list[dict], detail: list[dict], size_px: i
         "城镇开发边界": [box(X0 + span * 0.3, Y0 + span * 0.3, X0 + span * 0.7, Y0 + span * 0.7)],
     }
     for name, geoms in layers.items():
-        gpd.GeoDataFrame({"MC": [name] * len(geoms)}, geometry=geoms, crs=CRS).to_file(
-            ctx, layer=name, driver="GPKG", engine="pyogrio")
+        gpd.GeoDataFrame({"MC": [name] * len(geoms)}, geometry=geoms, crs=CRS).pipe(write_vector, 
+            ctx, layer=name, driver="GPKG")
     return {"determination": f"{det_path}|layername=认定结果", "detail": f"{folder / 'detail.gpkg'}|layername=叠加明细",
             "context": str(ctx)}

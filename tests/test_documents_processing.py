@@ -1,7 +1,6 @@
 """liangwei:exportreports / exportnotices / batchreview through Processing (and qgis_process)."""
 from __future__ import annotations
 
-import csv
 import re
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import doc_data  # noqa: E402
+from liangwei.liangwei_plugin.csv_out import read_csv  # noqa: E402
+from liangwei.liangwei_plugin.vector_io import write_vector  # noqa: E402
 from test_documents import pdffonts, pdfpages, pdftext  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,8 @@ def inputs(qgis_app, tmp_path_factory):
 
 
 def read_index(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return list(csv.DictReader(f))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")   # BOM: Excel on a Chinese Windows reads UTF-8
+    return read_csv(path)   # patch numbers written as ="…" for Excel come back plain
 
 
 def test_exportreports_selected_only_with_maps(inputs, liangwei_provider, tmp_path):
@@ -179,7 +180,7 @@ def _small_county(folder: Path) -> dict:
          "TBLX": "新增建设用地", "QSX": "2024-05-20", "HSX": "2025-10-12", "JCMJ": [w * h for _, _, w, h in boxes],
          "ND": "2026", "QS": "1", "DSR": ""},
         geometry=[box(x, y, x + w, y + h) for x, y, w, h in boxes], crs=doc_data.CRS)
-    patches.to_file(folder / "patches.gpkg", layer="卫片图斑", driver="GPKG", engine="pyogrio")
+    patches.pipe(write_vector, folder / "patches.gpkg", layer="卫片图斑", driver="GPKG")
     half = span / 2
     landuse = gpd.GeoDataFrame(
         {"BSM": ["1", "2", "3", "4"], "DLBM": ["0101", "0301", "0702", "1206"], "DLMC": ["水田", "乔木林地", "农村宅基地", "裸土地"],
@@ -187,15 +188,15 @@ def _small_county(folder: Path) -> dict:
         geometry=[box(x0, y0, x0 + half, y0 + half), box(x0 + half, y0, x0 + span, y0 + half),
                   box(x0, y0 + half, x0 + half, y0 + span), box(x0 + half, y0 + half, x0 + span, y0 + span)],
         crs=doc_data.CRS)
-    landuse.to_file(folder / "county.gpkg", layer="三调地类图斑", driver="GPKG", engine="pyogrio")
+    landuse.pipe(write_vector, folder / "county.gpkg", layer="三调地类图斑", driver="GPKG")
     protected = {
         "生态保护红线": box(x0, y0 + span * 0.6, x0 + span * 0.5, y0 + span),
         "永久基本农田": box(x0, y0, x0 + span * 0.5, y0 + span * 0.5),
         "城镇开发边界": box(x0 + span * 0.4, y0 + span * 0.4, x0 + span, y0 + span),
     }
     for name, geom in protected.items():
-        gpd.GeoDataFrame({"MC": [name]}, geometry=[geom], crs=doc_data.CRS).to_file(
-            folder / "county.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+        gpd.GeoDataFrame({"MC": [name]}, geometry=[geom], crs=doc_data.CRS).pipe(write_vector, 
+            folder / "county.gpkg", layer=name, driver="GPKG")
     return {
         "patches": f"{folder / 'patches.gpkg'}|layername=卫片图斑",
         "landuse": f"{folder / 'county.gpkg'}|layername=三调地类图斑",

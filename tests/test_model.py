@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from liangwei.liangwei_plugin.vector_io import write_vector  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 X0, Y0 = 39_501_000.0, 2_800_000.0
@@ -29,22 +30,29 @@ def county(tmp_path_factory) -> dict:
     gpd.GeoDataFrame({"BSM": ["A", "B"], "DLBM": ["0101", "0103"], "ZLDWDM": ["350521100001", "350521100002"],
                       "ZLDWMC": ["甲村", "乙村"]},
                      geometry=[rect(0, 0, 100, 100), rect(100, 0, 200, 100)], crs="EPSG:4527",
-                     ).to_file(gpkg, layer="三调地类图斑", engine="pyogrio")
+                     ).pipe(write_vector, gpkg, layer="三调地类图斑")
     gpd.GeoDataFrame({"MC": ["红线"]}, geometry=[rect(0, 0, 60, 100)], crs="EPSG:4527",
-                     ).to_file(gpkg, layer="生态保护红线", engine="pyogrio")
+                     ).pipe(write_vector, gpkg, layer="生态保护红线")
     patches = d / "patches.gpkg"
     gpd.GeoDataFrame({"JCBH": ["P1", "P2"], "XZQDM": ["350521100", "350521100"], "XZQMC": ["城关镇", "城关镇"],
                       "TBLX": ["新增建设用地", "新增建设用地"], "PZWH": ["", "云政地〔2025〕7号"]},
                      geometry=[rect(10, 10, 50, 50), rect(120, 20, 180, 80)], crs="EPSG:4527",
-                     ).to_file(patches, layer="卫片图斑", engine="pyogrio")
+                     ).pipe(write_vector, patches, layer="卫片图斑")
     return {"landuse": f"{gpkg}|layername=三调地类图斑", "redline": f"{gpkg}|layername=生态保护红线",
             "patches": f"{patches}|layername=卫片图斑", "dir": d}
 
 
 def build_model():
-    from qgis.core import (QgsApplication, QgsProcessing, QgsProcessingModelAlgorithm,
-                           QgsProcessingModelChildAlgorithm, QgsProcessingModelChildParameterSource as Source,
-                           QgsProcessingModelOutput, QgsProcessingModelParameter, QgsProcessingParameterVectorLayer)
+    from qgis.core import (
+        QgsApplication,
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterVectorLayer,
+    )
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
 
     model = QgsProcessingModelAlgorithm("两违审查（测试模型）", "liangwei")
     for name in ("patches", "landuse", "redline"):
@@ -130,10 +138,16 @@ def test_saved_model_runs_in_qgis_process(liangwei_provider, county, tmp_path):
     check_outputs(str(determined), str(ratio))
 
 
-def test_outputs_loaded_with_shipped_styles(liangwei_provider, county, qgis_new_project):
+def test_outputs_loaded_with_shipped_styles(liangwei_provider, county, qgis_new_project, qgis_iface, monkeypatch):
     """Run from the toolbox (outputs loaded into the project), the patches are outlined and the
     determinations coloured by result, not drawn with a random solid fill."""
     import processing
+    from qgis.gui import QgsLayerTreeView
+
+    # QGIS 3.40's result loading asks the interface for its layer tree view, which pytest-qgis's stand-in
+    # interface lacks: give it a real (empty) one
+    view = QgsLayerTreeView()
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
     from qgis.core import QgsProject
     from qgis.PyQt.QtCore import Qt
 

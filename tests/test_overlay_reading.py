@@ -11,11 +11,11 @@ import datetime as dt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pytest
 import shapely
 
 from liangwei.liangwei_plugin import vector_io
+from liangwei.liangwei_plugin.vector_io import write_vector
 
 X0, Y0 = 39_501_000.0, 2_800_000.0
 
@@ -50,7 +50,7 @@ def _patches() -> np.ndarray:
 
 
 def _expected(path, layer, columns, near, **kw):
-    full = pyogrio.read_dataframe(str(path), layer=layer, columns=columns, fid_as_index=True, **kw)
+    full = vector_io.read_vector(path, layer, columns=columns, **kw)  # a plain OGR read of every feature
     return vector_io._filter(full, shapely.STRtree(np.asarray(shapely.envelope(near))))
 
 
@@ -71,7 +71,7 @@ def _check_same(got: gpd.GeoDataFrame, exp: gpd.GeoDataFrame, columns):
 
 def test_geopackage_rtree_read_matches_full_read(tmp_path):
     path = tmp_path / "county.gpkg"
-    _parcels().to_file(path, layer="三调地类图斑", engine="pyogrio")
+    _parcels().pipe(write_vector, path, layer="三调地类图斑")
     near = _patches()
     cols = ["DLBM", "ZLDWMC", "NUM", "TBMJ"]
     got = vector_io.read_vector(path, "三调地类图斑", columns=cols, keep_near=near, keep_near_crs="EPSG:4527")
@@ -79,14 +79,14 @@ def test_geopackage_rtree_read_matches_full_read(tmp_path):
     assert len(exp) > 10
     _check_same(got, exp, cols)
     # the R-tree path was taken (not a fallback): it is the one that reads through SQLite
-    info = pyogrio.read_info(str(path), layer="三调地类图斑")
+    info = vector_io.layer_info(str(path), "三调地类图斑")
     direct = vector_io._read_gpkg_near(str(path), info, cols, shapely.bounds(near))
     assert direct is not None and set(direct.index) == set(got.index)
 
 
 def test_geopackage_near_in_another_crs(tmp_path):
     path = tmp_path / "county.gpkg"
-    _parcels().to_file(path, layer="三调地类图斑", engine="pyogrio")
+    _parcels().pipe(write_vector, path, layer="三调地类图斑")
     near = _patches()
     near_4490 = gpd.GeoSeries(near, crs="EPSG:4527").to_crs("EPSG:4490").values
     got = vector_io.read_vector(path, "三调地类图斑", columns=["DLBM"], keep_near=near_4490, keep_near_crs="EPSG:4490")
@@ -99,9 +99,9 @@ def test_geopackage_without_rtree_and_date_fields_fall_back(tmp_path):
     path = tmp_path / "plain.gpkg"
     gdf = _parcels()
     gdf["RQ"] = pd.to_datetime([dt.date(2024, 1, 1 + i % 28) for i in range(len(gdf))])
-    gdf.to_file(path, layer="地类", engine="pyogrio", layer_options={"SPATIAL_INDEX": "NO"})
+    gdf.pipe(write_vector, path, layer="地类", layer_options={"SPATIAL_INDEX": "NO"})
     near = _patches()
-    info = pyogrio.read_info(str(path), layer="地类")
+    info = vector_io.layer_info(str(path), "地类")
     assert vector_io._read_gpkg_near(str(path), info, ["DLBM"], shapely.bounds(near)) is None  # no R-tree
     got = vector_io.read_vector(path, "地类", columns=["DLBM", "RQ"], keep_near=near, keep_near_crs="EPSG:4527")
     exp = _expected(path, "地类", ["DLBM", "RQ"], near)
@@ -109,9 +109,9 @@ def test_geopackage_without_rtree_and_date_fields_fall_back(tmp_path):
     _check_same(got, exp, ["DLBM", "RQ"])
 
     path2 = tmp_path / "indexed.gpkg"
-    gdf.to_file(path2, layer="地类", engine="pyogrio")
+    gdf.pipe(write_vector, path2, layer="地类")
     with pytest.raises(vector_io._Unsupported):  # dates are left to OGR
-        vector_io._read_gpkg_near(str(path2), pyogrio.read_info(str(path2), layer="地类"), ["RQ"],
+        vector_io._read_gpkg_near(str(path2), vector_io.layer_info(str(path2), "地类"), ["RQ"],
                                   shapely.bounds(near))
     got = vector_io.read_vector(path2, "地类", columns=["DLBM", "RQ"], keep_near=near, keep_near_crs="EPSG:4527")
     _check_same(got, _expected(path2, "地类", ["DLBM", "RQ"], near), ["DLBM", "RQ"])
@@ -120,7 +120,7 @@ def test_geopackage_without_rtree_and_date_fields_fall_back(tmp_path):
 def test_shapefile_gbk_read_by_fid(tmp_path):
     shp = tmp_path / "地类图斑.shp"
     gdf = _parcels()[["DLBM", "ZLDWMC", "geometry"]]
-    gdf.to_file(shp, engine="fiona", encoding="GBK")
+    gdf.pipe(write_vector, shp, encoding="GBK")
     for ext in (".cpg", ".CPG"):
         shp.with_suffix(ext).unlink(missing_ok=True)
     near = _patches()
@@ -133,7 +133,7 @@ def test_shapefile_gbk_read_by_fid(tmp_path):
 
 def test_nothing_near(tmp_path):
     path = tmp_path / "county.gpkg"
-    _parcels().to_file(path, layer="三调地类图斑", engine="pyogrio")
+    _parcels().pipe(write_vector, path, layer="三调地类图斑")
     far = np.asarray(shapely.buffer(shapely.points([X0 - 50_000], [Y0]), 10.0))
     got = vector_io.read_vector(path, "三调地类图斑", columns=["DLBM"], keep_near=far, keep_near_crs="EPSG:4527")
     assert len(got) == 0 and "DLBM" in got.columns

@@ -12,6 +12,7 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 from shapely import wkt
+from liangwei.liangwei_plugin.vector_io import read_vector, write_vector  # noqa: E402
 
 X0, Y0 = 39_501_000.0, 2_800_000.0
 GEOD = Geod(a=6378137.0, f=1 / 298.257222101)
@@ -44,14 +45,14 @@ def county(tmp_path_factory):
     red = gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527")
     water = gpd.GeoDataFrame({"MC": ["水源地"]}, geometry=[rect(0, 0, 120, 120)], crs="EPSG:4527").to_crs("EPSG:4490")
     gpkg = d / "county.gpkg"
-    lu.to_file(gpkg, layer="三调地类图斑", engine="pyogrio")
-    red.to_file(gpkg, layer="生态保护红线", engine="pyogrio")
-    water.to_file(gpkg, layer="饮用水水源保护区", engine="pyogrio")
+    lu.pipe(write_vector, gpkg, layer="三调地类图斑")
+    red.pipe(write_vector, gpkg, layer="生态保护红线")
+    water.pipe(write_vector, gpkg, layer="饮用水水源保护区")
     bowtie = shapely.transform(wkt.loads("POLYGON ((10 10, 40 40, 40 10, 10 40, 10 10))"), lambda c: c + [X0, Y0])
     patches = gpd.GeoDataFrame({"JCBH": ["P1", "P2", "P3"], "XZQMC": ["城关镇", "城关镇", "城关镇"]},
                                geometry=[rect(50, 50, 150, 150), bowtie, None], crs="EPSG:4527")
     pgpkg = d / "patches.gpkg"
-    patches.to_file(pgpkg, layer="卫片图斑", engine="pyogrio")
+    patches.pipe(write_vector, pgpkg, layer="卫片图斑")
     return {"county": gpkg, "patches": pgpkg, "dir": d}
 
 
@@ -126,8 +127,8 @@ def test_no_id_field_message(liangwei_provider, tmp_path):
     from qgis.core import QgsProcessingException
 
     p = tmp_path / "noid.gpkg"
-    gpd.GeoDataFrame({"CODE": ["x"], "XZQMC": ["某镇"]}, geometry=[rect(0, 0, 10, 10)], crs="EPSG:4527").to_file(
-        p, layer="图斑无编号", engine="pyogrio")
+    gpd.GeoDataFrame({"CODE": ["x"], "XZQMC": ["某镇"]}, geometry=[rect(0, 0, 10, 10)], crs="EPSG:4527").pipe(write_vector, 
+        p, layer="图斑无编号")
     with pytest.raises(QgsProcessingException) as e:
         run({"PATCHES": f"{p}|layername=图斑无编号", "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
     msg = str(e.value)
@@ -137,8 +138,8 @@ def test_no_id_field_message(liangwei_provider, tmp_path):
 def test_duplicate_ids_all_kept(liangwei_provider, tmp_path, county):
     p = tmp_path / "dup.gpkg"
     gpd.GeoDataFrame({"TBBH": ["7", "7", "8"]}, geometry=[rect(10, 10, 20, 20), rect(30, 30, 40, 40),
-                                                           rect(150, 10, 160, 20)], crs="EPSG:4527").to_file(
-        p, layer="dup", engine="pyogrio")
+                                                           rect(150, 10, 160, 20)], crs="EPSG:4527").pipe(write_vector, 
+        p, layer="dup")
     res = run({"PATCHES": str(p), "LANDUSE": f"{county['county']}|layername=三调地类图斑",
                "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
     rows = features(res["OUTPUT"])
@@ -181,7 +182,7 @@ def test_gbk_shapefile_without_cpg(liangwei_provider, tmp_path, county):
     shp = tmp_path / "gbk_patches.shp"
     gdf = gpd.GeoDataFrame({"JCBH": ["G1"], "XZQMC": ["城关镇"], "DSR": ["张三"]},
                            geometry=[rect(50, 50, 150, 150)], crs="EPSG:4527")
-    gdf.to_file(shp, engine="fiona", encoding="GBK")
+    gdf.pipe(write_vector, shp, encoding="GBK")
     for ext in (".cpg", ".CPG"):
         shp.with_suffix(ext).unlink(missing_ok=True)
     raw = shp.with_suffix(".dbf").read_bytes()
@@ -204,7 +205,7 @@ def test_qgis_process_cli(county, tmp_path):
            f"OUTPUT={out}", f"DETAIL={detail}", f"OUTPUT_DETAIL={detail}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    res = gpd.read_file(out, engine="pyogrio")
+    res = read_vector(out)
     assert len(res) == 3
     p1 = res.set_index("patch_id").loc["P1"]
     assert p1["area_m2"] == pytest.approx(geod_area_local(50, 50, 150, 150), abs=0.01)
@@ -220,12 +221,12 @@ def test_bin_qgis_process_exists():
 def test_gbk_shapefile_reference_layers(liangwei_provider, tmp_path, county):
     """Land-use and protected layers as GBK shapefiles without .cpg (read by the engine in parts): the
     Chinese village and area names come out right."""
-    lu = gpd.read_file(county["county"], layer="三调地类图斑", engine="pyogrio")
+    lu = read_vector(county["county"], layer="三调地类图斑")
     lu_shp = tmp_path / "地类图斑.shp"
-    lu.to_file(lu_shp, engine="fiona", encoding="GBK")
+    lu.pipe(write_vector, lu_shp, encoding="GBK")
     red_shp = tmp_path / "红线.shp"
-    gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527").to_file(
-        red_shp, engine="fiona", encoding="GBK")
+    gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527").pipe(write_vector, 
+        red_shp, encoding="GBK")
     for shp in (lu_shp, red_shp):
         for ext in (".cpg", ".CPG"):
             shp.with_suffix(ext).unlink(missing_ok=True)
