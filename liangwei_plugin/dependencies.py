@@ -52,7 +52,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 TOMLI = Requirement("tomli", "tomli", "1.1", ("core",), True)
 
 #: what each feature means to a user, for the message
-FEATURE_NAMES = {"core": "叠加分析、规划认定与案件台账", "documents": "文书（PDF）输出", "ledger": "台账 Excel 导出"}
+FEATURE_NAMES = {"core": "叠加分析、规划认定等功能", "documents": "文书（PDF）输出", "ledger": "台账 Excel 导出"}
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -70,7 +70,10 @@ def _installed_version(req: Requirement) -> str | None:
     module = sys.modules.get(req.module)
     if module is not None:
         return str(getattr(module, "__version__", None) or _dist_version(req.dist) or "0")
-    if importlib.util.find_spec(req.module) is None:
+    try:
+        if importlib.util.find_spec(req.module) is None:
+            return None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as absent
         return None
     return _dist_version(req.dist) or "0"
 
