@@ -43,21 +43,22 @@ def make_data(folder: Path, n: int) -> dict:
         stamp.touch()
     return {
         "determination": f"{folder / 'vec' / 'determination.gpkg'}|layername=认定结果",
-        "context": [f"{folder / 'vec' / 'context.gpkg'}|layername={name}" for name in ("生态保护红线", "永久基本农田", "城镇开发边界")],
+        "context": [f"{folder / 'vec' / 'context.gpkg'}|layername={name}"
+                    for name in ("生态保护红线", "永久基本农田", "城镇开发边界")],
         "imagery": sorted(str(p) for p in (folder / "imagery").glob("epoch_*.tif")),
         "detail": detail,
     }
 
 
 def run_ours(data: dict, out: Path, workers: int) -> dict:
+    import resource
+
     from qgis.core import QgsVectorLayer
 
     from liangwei.liangwei_plugin.documents import batch
     from liangwei.liangwei_plugin.documents.config import load_config
     from liangwei.liangwei_plugin.documents.maps import MapExcerptRenderer, epochs_from_paths
     from liangwei.liangwei_plugin.documents.sources import records_from_layer
-
-    import resource
 
     def cpu_s() -> float:
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -211,12 +212,14 @@ def run_atlas(data: dict, out: Path, limit: int) -> dict:
         bar.setStyle("Single Box")
         bar.setLinkedMap(m)
         bar.applyDefaultSize()
-        bar.attemptMove(QgsLayoutPoint(m.pos().x() + 2, m.pos().y() + m.rect().height() - 12, QgsUnitTypes.LayoutMillimeters))
+        bar.attemptMove(QgsLayoutPoint(m.pos().x() + 2, m.pos().y() + m.rect().height() - 12,
+                                       QgsUnitTypes.LayoutMillimeters))
         layout.addLayoutItem(bar)
         north = QgsLayoutItemPicture(layout)
         north.setPicturePath("/usr/share/qgis/svg/arrows/NorthArrow_02.svg")
         north.setLinkedMap(m)
-        north.attemptMove(QgsLayoutPoint(m.pos().x() + m.rect().width() - 12, m.pos().y() + 2, QgsUnitTypes.LayoutMillimeters))
+        north.attemptMove(QgsLayoutPoint(m.pos().x() + m.rect().width() - 12, m.pos().y() + 2,
+                                         QgsUnitTypes.LayoutMillimeters))
         north.attemptResize(QgsLayoutSize(10, 10, QgsUnitTypes.LayoutMillimeters))
         layout.addLayoutItem(north)
     title = QgsLayoutItemLabel(layout)
@@ -256,7 +259,8 @@ def main() -> None:
     data_dir = ROOT / "bench" / "data" / ("documents" if args.patches == 1000 else f"documents_{args.patches}")
     t = time.perf_counter()
     data = make_data(data_dir, args.patches)
-    print(f"inputs: {args.patches} determinations, 2 epochs {SIZE_PX}x{SIZE_PX} px ({time.perf_counter() - t:.1f} s to prepare)")
+    print(f"inputs: {args.patches} determinations, 2 epochs {SIZE_PX}x{SIZE_PX} px "
+          f"({time.perf_counter() - t:.1f} s to prepare)")
     work = ROOT / "bench" / "results" / "documents_work"
     load_before = os.getloadavg()[0]
     ours = run_ours(data, work / "ours", args.workers)
@@ -267,10 +271,14 @@ def main() -> None:
           f"({per_pair * 1000:.1f} ms per determination; workers={args.workers}, cores={os.cpu_count()}; "
           f"CPU {ours['cpu_s']:.1f} s, load average before {load_before:.2f})")
     our_excerpt = ours["maps_only_s"] / ours["excerpts"]
-    print(f"ours:  map excerpts alone: {ours['excerpts']} in {ours['maps_only_s']:.1f} s ({our_excerpt * 1000:.2f} ms each)")
-    print(f"ours:  reports {ours['reports_s']:.1f} s (" + ", ".join(f"{k} {v:.1f}" for k, v in ours['reports_timings_s'].items())
-          + f"), notices {ours['notices_s']:.1f} s (" + ", ".join(f"{k} {v:.1f}" for k, v in ours['notices_timings_s'].items()) + ")")
-    print("ours:  CPU ms per patch, one process: " + ", ".join(f"{k} {v:.1f}" for k, v in ours["cpu_ms_per_patch_one_process"].items()))
+    def phases(timings: dict) -> str:
+        return ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
+
+    print(f"ours:  map excerpts alone: {ours['excerpts']} in {ours['maps_only_s']:.1f} s "
+          f"({our_excerpt * 1000:.2f} ms each)")
+    print(f"ours:  reports {ours['reports_s']:.1f} s ({phases(ours['reports_timings_s'])}), "
+          f"notices {ours['notices_s']:.1f} s ({phases(ours['notices_timings_s'])})")
+    print("ours:  CPU ms per patch, one process: " + phases(ours["cpu_ms_per_patch_one_process"]))
     target = ours["total_s"] * 1000 / ours["patches"] < 120
     print(f"target 1,000 pairs < 2 min: {'met' if target else 'NOT met'} "
           f"({ours['total_s'] * 1000 / ours['patches']:.0f} s per 1,000)")
@@ -278,7 +286,8 @@ def main() -> None:
         return
     atlas = run_atlas(data, work / "atlas", min(args.atlas, args.patches))
     atlas_excerpt = atlas["total_s"] / atlas["excerpts"]
-    print(f"atlas: {atlas['features']} pages with 3 maps each: {atlas['total_s']:.1f} s ({atlas_excerpt * 1000:.2f} ms per excerpt)")
+    print(f"atlas: {atlas['features']} pages with 3 maps each: {atlas['total_s']:.1f} s "
+          f"({atlas_excerpt * 1000:.2f} ms per excerpt)")
     ours_full_excerpt = ours["reports_s"] / ours["excerpts"]
     ratio_maps = atlas_excerpt / our_excerpt
     ratio_full = atlas_excerpt / ours_full_excerpt

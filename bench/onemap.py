@@ -26,11 +26,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--png", default=None, help="save the last rendered image here")
     parser.add_argument("--all-layers", action="store_true",
-                        help="render every layer, also those unticked on opening (land use, planning zones, older epochs)")
+                        help="render every layer, also those unticked on opening "
+                             "(land use, planning zones, older epochs)")
     args = parser.parse_args()
 
-    from qgis.core import (QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsProject,
-                           QgsRectangle)
+    from qgis.core import QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsProject, QgsRectangle
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor
 
@@ -76,7 +76,8 @@ def main() -> int:
                 image.save(args.png)
             project.clear()
         result = {
-            "qgz": str(qgz), "layers": "all" if args.all_layers else "ticked on opening", "build_s": round(build_s, 3), "runs": runs,
+            "qgz": str(qgz), "layers": "all" if args.all_layers else "ticked on opening",
+            "build_s": round(build_s, 3), "runs": runs,
             "median_total_s": round(statistics.median(r["total_s"] for r in runs), 3),
             "max_total_s": round(max(r["total_s"] for r in runs), 3),
         }

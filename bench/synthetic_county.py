@@ -102,9 +102,9 @@ def generate(folder: Path, size: str, seed: int = 7) -> dict[str, Path]:
         tmp.unlink(missing_ok=True)
         parcels(side, cell, 4, seed).pipe(write_vector, tmp, layer="三调地类图斑")
         area_scale = extent / 40_000.0
-        protected(int(60 * area_scale**2), extent, 500, 2500, seed + 1, "红线").pipe(write_vector, 
+        protected(int(60 * area_scale**2), extent, 500, 2500, seed + 1, "红线").pipe(write_vector,
             tmp, layer="生态保护红线")
-        protected(int(600 * area_scale**2), extent, 150, 600, seed + 2, "基本农田").pipe(write_vector, 
+        protected(int(600 * area_scale**2), extent, 150, 600, seed + 2, "基本农田").pipe(write_vector,
             tmp, layer="永久基本农田")
         tmp.rename(county)
     if not pfile.exists():

@@ -20,10 +20,10 @@ from qgis.core import (
 )
 from qgis.gui import QgsDockWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import QDate, Qt, QVariant
-from qgis.PyQt.QtGui import QBrush, QColor, QIcon
+from qgis.PyQt.QtCore import QDate, QMetaType, Qt
+from qgis.PyQt.QtGui import QAction, QBrush, QColor, QIcon
 from qgis.PyQt.QtWidgets import (
-    QAction,
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -106,7 +106,7 @@ class AdvanceDialog(QDialog):
         form.addRow("", self.not_violation)
         form.addRow(tr("处置方式"), self.disposal)
         form.addRow(tr("拆除面积"), self.demolished)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -195,7 +195,8 @@ class CaseRegisterDock(QgsDockWidget):
     # -- opening -----------------------------------------------------------------------------
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("打开或新建案件台账"), self.ui.registerEdit.text(),
-                                              tr("GeoPackage (*.gpkg)"), options=QFileDialog.DontConfirmOverwrite)
+                                              tr("GeoPackage (*.gpkg)"),
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             if not path.lower().endswith(".gpkg"):
                 path += ".gpkg"
@@ -212,7 +213,7 @@ class CaseRegisterDock(QgsDockWidget):
             reg = Register(target)
         except (RegisterOpenError, Exception) as exc:  # noqa: BLE001 - any failure is shown, not raised into Qt
             logger.warning("打开台账失败：%s", exc)
-            self._message(Qgis.Critical, str(exc))
+            self._message(Qgis.MessageLevel.Critical, str(exc))
             return False
         if self.register is not None:
             self.register.close()
@@ -272,7 +273,7 @@ class CaseRegisterDock(QgsDockWidget):
                 limit=MAX_ROWS + 1, columns=LIST_COLUMNS)
         except Exception as exc:  # noqa: BLE001 - e.g. the database went away
             logger.warning("读取台账失败：%s", exc)
-            self._message(Qgis.Critical, str(exc))
+            self._message(Qgis.MessageLevel.Critical, str(exc))
             return
         more = len(self.cases) > MAX_ROWS
         self.cases = self.cases[:MAX_ROWS]
@@ -290,7 +291,7 @@ class CaseRegisterDock(QgsDockWidget):
                 else:
                     value = "" if case.get(key) is None else str(case[key])
                 item = QTableWidgetItem(value)
-                item.setData(Qt.UserRole, case["fid"])
+                item.setData(Qt.ItemDataRole.UserRole, case["fid"])
                 if status.overdue:
                     item.setBackground(QBrush(OVERDUE_COLOR))
                     item.setToolTip(tr("超期：{stage}阶段期限 {due}，责任角色 {role}").format(
@@ -303,8 +304,8 @@ class CaseRegisterDock(QgsDockWidget):
         total = self.register.count_cases()
         overdue = self.register.count_overdue(today)
         ui.statusLabel.setText(tr("台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}").format(
-            total=total, overdue=overdue, shown=len(self.cases), more=tr("（仅显示前 {n} 件，请筛选）").format(n=MAX_ROWS)
-            if more else ""))
+            total=total, overdue=overdue, shown=len(self.cases),
+            more=tr("（仅显示前 {n} 件，请筛选）").format(n=MAX_ROWS) if more else ""))
         if keep:
             self.select_fids(keep)
         else:
@@ -312,7 +313,7 @@ class CaseRegisterDock(QgsDockWidget):
 
     def row_fids(self) -> list[int]:
         t = self.ui.casesTable
-        return [t.item(r, 0).data(Qt.UserRole) for r in range(t.rowCount())]
+        return [t.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(t.rowCount())]
 
     def overdue_rows(self) -> list[int]:
         """Rows drawn with the overdue background."""
@@ -322,15 +323,15 @@ class CaseRegisterDock(QgsDockWidget):
     def current_fids(self) -> list[int]:
         t = self.ui.casesTable
         rows = sorted({i.row() for i in t.selectedItems()})
-        return [t.item(r, 0).data(Qt.UserRole) for r in rows]
+        return [t.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows]
 
     def select_fids(self, fids: list[int]) -> None:
         t = self.ui.casesTable
         t.clearSelection()
         mode = t.selectionMode()
-        t.setSelectionMode(t.MultiSelection)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         for r in range(t.rowCount()):
-            if t.item(r, 0).data(Qt.UserRole) in fids:
+            if t.item(r, 0).data(Qt.ItemDataRole.UserRole) in fids:
                 t.selectRow(r)
         t.setSelectionMode(mode)
 
@@ -355,7 +356,8 @@ class CaseRegisterDock(QgsDockWidget):
                 change = {"flag": tr("效能问责"), "referral": tr("移交纪委监委"), "edit": tr("直接编辑")}.get(
                     h["action"], tr("修改")) + (f"：{names}" if names and h["action"] != "flag" else "")
             values = {"event_date": h.get("event_date") or "", "change": change, "actor": h.get("actor") or "",
-                      "note": h.get("note") or "", "recorded_at": str(h.get("recorded_at") or "")[:19].replace("T", " ")}
+                      "note": h.get("note") or "",
+                      "recorded_at": str(h.get("recorded_at") or "")[:19].replace("T", " ")}
             for c, (key, _h) in enumerate(HISTORY_COLUMNS):
                 table.setItem(r, c, QTableWidgetItem(values[key]))
         table.resizeColumnsToContents()
@@ -368,13 +370,13 @@ class CaseRegisterDock(QgsDockWidget):
 
         fids = self.current_fids()
         if self.register is None or not fids:
-            self._message(Qgis.Warning, tr("请先在列表中选择案件"))
+            self._message(Qgis.MessageLevel.Warning, tr("请先在列表中选择案件"))
             return False
         cases = {c["fid"]: c for c in self.cases}
         first = cases.get(fids[0]) or self.register.get_case(fids[0])
         if target is None:
             dlg = AdvanceDialog(first, self.register.workflow, self)
-            if dlg.exec_() != QDialog.Accepted:
+            if dlg.exec() != QDialog.DialogCode.Accepted:
                 return False
             v = dlg.values()
             target, date, actor, note, fields = v["target"], v["date"], v["actor"], v["note"], v["fields"]
@@ -388,12 +390,12 @@ class CaseRegisterDock(QgsDockWidget):
             self.refresh()
             return False
         except WorkflowError as exc:
-            self._message(Qgis.Critical, str(exc))
+            self._message(Qgis.MessageLevel.Critical, str(exc))
             return False
         if result.refused:
-            self._message(Qgis.Warning, "；".join(m for _, m in result.refused[:3]))
+            self._message(Qgis.MessageLevel.Warning, "；".join(m for _, m in result.refused[:3]))
         if result.advanced:
-            self._message(Qgis.Success, tr("已转到“{stage}”：{n} 件").format(
+            self._message(Qgis.MessageLevel.Success, tr("已转到“{stage}”：{n} 件").format(
                 stage=target, n=len(result.advanced)))
         self.refresh()
         self._refresh_layers()
@@ -411,7 +413,7 @@ class CaseRegisterDock(QgsDockWidget):
                 g.fromWkb(wkb)
                 geoms.append(g)
         if not geoms:
-            self._message(Qgis.Warning, tr("所选案件没有图形"))
+            self._message(Qgis.MessageLevel.Warning, tr("所选案件没有图形"))
             return False
         geom = QgsGeometry.unaryUnion(geoms) if len(geoms) > 1 else geoms[0]
         canvas = self.iface.mapCanvas()
@@ -452,7 +454,7 @@ class CaseRegisterDock(QgsDockWidget):
             return existing[0]
         layer = register_layer(self.register)
         if layer is None:
-            self._message(Qgis.Critical, tr("无法加载台账图层"))
+            self._message(Qgis.MessageLevel.Critical, tr("无法加载台账图层"))
             return None
         QgsProject.instance().addMapLayer(layer)
         return layer
@@ -478,8 +480,8 @@ def register_layer(register) -> QgsVectorLayer | None:
     layer.setCustomProperty("liangwei/register_uri", uri)
     # computed at display time, so it is always current (the navigator and styles read it)
     layer.addExpressionField('if("is_open" = 1 AND "stage_due" < to_date(now()), 1, 0)',
-                             QgsField("overdue", QVariant.Int))
-    from .. liangwei_plugin.register.model import COLUMN_LABELS
+                             QgsField("overdue", QMetaType.Type.Int))
+    from ..liangwei_plugin.register.model import COLUMN_LABELS
 
     for name, label in COLUMN_LABELS.items():
         idx = layer.fields().indexOf(name)
@@ -546,7 +548,7 @@ class CaseRegisterComponent:
     def toggle(self, checked: bool) -> None:
         if checked and self.dock is None:
             self.dock = CaseRegisterDock(self.iface)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self._visibility_changed)
             last = QgsSettings().value(TARGET_KEY, "")
             if last and (not last.lower().endswith(".gpkg") or Path(last).exists()):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from qgis.core import Qgis, QgsProject, QgsSettings
-from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QFileDialog
+from qgis.PyQt.QtGui import QAction, QIcon
+from qgis.PyQt.QtWidgets import QFileDialog
 
 from ..liangwei_plugin.i18n import tr
 from ..liangwei_plugin.log import logger
@@ -49,7 +49,8 @@ class OneMapComponent:
         except CatalogueError as exc:
             logger.warning(str(exc))
             self.iface.messageBar().pushMessage(tr("加载一张图"), "；".join(exc.problems[:3]) +
-                                                (tr("……详见日志") if len(exc.problems) > 3 else ""), Qgis.Critical, 0)
+                                                (tr("……详见日志") if len(exc.problems) > 3 else ""),
+                                                Qgis.MessageLevel.Critical, 0)
             return False
         canvas = self.iface.mapCanvas()
         if was_empty:
@@ -57,7 +58,8 @@ class OneMapComponent:
             if not extent.isNull():
                 canvas.setReferencedExtent(extent)
         canvas.refresh()
-        self.iface.messageBar().pushMessage(tr("加载一张图"), tr("已加载 %d 个图层") % len(result.layers), Qgis.Success, 5)
+        self.iface.messageBar().pushMessage(tr("加载一张图"), tr("已加载 %d 个图层") % len(result.layers),
+                                            Qgis.MessageLevel.Success, 5)
         return True
 
     def unload(self) -> None:

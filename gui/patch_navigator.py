@@ -8,7 +8,6 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsFeatureRequest,
-    QgsMapLayerProxyModel,
     QgsProcessingFeatureSourceDefinition,
     QgsProject,
     QgsVectorLayer,
@@ -53,7 +52,7 @@ class PatchNavigatorDock(QgsDockWidget):
         self.ids: list[int] = []
         self.position = -1
         ui = self.ui
-        ui.layerCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        ui.layerCombo.setFilters(Qgis.LayerFilter.PolygonLayer)
         ui.layerCombo.setAllowEmptyLayer(True)
         ui.infoTable.horizontalHeader().setStretchLastSection(True)
         # Long values (determination wording, departments) wrap: row heights follow the column width.
@@ -70,7 +69,8 @@ class PatchNavigatorDock(QgsDockWidget):
 
     def _retranslate(self) -> None:
         ui = self.ui
-        for widget, text in ((ui.layerLabel, "图斑图层"), (ui.determinationLabel, "认定结论"), (ui.townshipLabel, "乡镇"),
+        for widget, text in ((ui.layerLabel, "图斑图层"), (ui.determinationLabel, "认定结论"),
+                             (ui.townshipLabel, "乡镇"),
                              (ui.previousButton, "◀ 上一个"), (ui.nextButton, "下一个 ▶"),
                              (ui.zoomButton, "缩放至图斑"), (ui.reportButton, "导出认定意见书"),
                              (ui.noticeButton, "导出整改通知书")):
@@ -193,7 +193,8 @@ class PatchNavigatorDock(QgsDockWidget):
         algorithm = QgsApplication.processingRegistry().algorithmById(alg_id)
         feature, layer = self.current_feature(), self.layer()
         if algorithm is None:
-            self.iface.messageBar().pushMessage(tr("图斑导航"), tr("文书输出算法未安装：") + alg_id, Qgis.Warning, 8)
+            self.iface.messageBar().pushMessage(tr("图斑导航"), tr("文书输出算法未安装：") + alg_id,
+                                                Qgis.MessageLevel.Warning, 8)
             return False
         if feature is None or layer is None:
             return False
@@ -213,7 +214,6 @@ def document_parameters(algorithm, layer: QgsVectorLayer, project: QgsProject) -
     """Pre-filled parameters of a document algorithm for the selected patch of ``layer``:
     the patch layer restricted to its selection, the one map's imagery epochs and its planning /
     protected layers for the location map (where the algorithm has such parameters)."""
-    from qgis.core import QgsProcessing
 
     def by_role(*roles):
         return [lyr.id() for lyr in project.mapLayers().values() if lyr.customProperty(PROP_ROLE) in roles]
@@ -229,7 +229,7 @@ def document_parameters(algorithm, layer: QgsVectorLayer, project: QgsProject) -
         elif kind == "boolean" and name.upper() in ("SELECTED_ONLY", "SELECTED"):
             params[name] = True
         elif kind == "multilayer":
-            if definition.layerType() == QgsProcessing.TypeRaster:
+            if definition.layerType() == Qgis.ProcessingSourceType.Raster:
                 params[name] = by_role("imagery")
             else:
                 params[name] = by_role("planning", "protected")
@@ -240,8 +240,7 @@ class PatchNavigatorController:
     """Menu/toolbar action "图斑导航" toggling the dock."""
 
     def __init__(self, iface, menu, toolbar):
-        from qgis.PyQt.QtGui import QIcon
-        from qgis.PyQt.QtWidgets import QAction
+        from qgis.PyQt.QtGui import QAction, QIcon
 
         from ..liangwei_plugin.paths import icon_path
 
@@ -257,7 +256,7 @@ class PatchNavigatorController:
     def _ensure_dock(self) -> PatchNavigatorDock:
         if self.dock is None:
             self.dock = PatchNavigatorDock(self.iface)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(lambda visible: self.action.setChecked(visible))
         return self.dock
 

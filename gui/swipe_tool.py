@@ -13,7 +13,6 @@ import re
 
 from qgis.core import (
     Qgis,
-    QgsMapLayerProxyModel,
     QgsMapRendererParallelJob,
     QgsMapSettings,
     QgsProject,
@@ -22,8 +21,8 @@ from qgis.core import (
 )
 from qgis.gui import QgsGui, QgsMapCanvas, QgsMapCanvasItem, QgsMapLayerComboBox, QgsMapTool
 from qgis.PyQt.QtCore import QPointF, QRectF, QSizeF, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QBrush, QColor, QCursor, QIcon, QImage, QKeySequence, QPainter, QPen, QPolygonF
-from qgis.PyQt.QtWidgets import QAction, QLabel, QToolBar
+from qgis.PyQt.QtGui import QAction, QBrush, QColor, QCursor, QIcon, QImage, QKeySequence, QPainter, QPen, QPolygonF
+from qgis.PyQt.QtWidgets import QLabel, QToolBar
 
 from ..liangwei_plugin.i18n import tr
 from ..liangwei_plugin.paths import icon_path
@@ -142,7 +141,7 @@ class SwipeMapTool(QgsMapTool):
         self._dragging = False
         self._hidden: list = []      # tree nodes of rasters above "after" hidden while swiping
         self._fraction = 0.5
-        self.setCursor(QCursor(Qt.SplitHCursor))
+        self.setCursor(QCursor(Qt.CursorShape.SplitHCursor))
 
     # -- epochs -----------------------------------------------------------------------------------
     def set_epochs(self, before: QgsRasterLayer | None, after: QgsRasterLayer | None) -> None:
@@ -191,7 +190,7 @@ class SwipeMapTool(QgsMapTool):
             self.item.update()
 
     def canvasPressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self._dragging = True
             self.set_fraction(event.pos().x() / max(1, self.canvas_.width()))
 
@@ -203,10 +202,10 @@ class SwipeMapTool(QgsMapTool):
         self._dragging = False
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        step = 0.1 if event.modifiers() & Qt.ShiftModifier else 0.02
-        if event.key() == Qt.Key_Left:
+        step = 0.1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 0.02
+        if event.key() == Qt.Key.Key_Left:
             self.set_fraction(self._fraction - step)
-        elif event.key() == Qt.Key_Right:
+        elif event.key() == Qt.Key.Key_Right:
             self.set_fraction(self._fraction + step)
         else:
             event.ignore()
@@ -312,7 +311,7 @@ class SwipeController:
         self.before_combo = QgsMapLayerComboBox(self.pickers)
         self.after_combo = QgsMapLayerComboBox(self.pickers)
         for combo, label in ((self.before_combo, tr("前时相（左）")), (self.after_combo, tr("后时相（右）"))):
-            combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+            combo.setFilters(Qgis.LayerFilter.RasterLayer)
             combo.setMinimumContentsLength(16)
             self.pickers.addWidget(QLabel(" " + label + " "))
             self.pickers.addWidget(combo)
@@ -346,7 +345,8 @@ class SwipeController:
                 if all(chosen) and chosen[0] is not chosen[1]:
                     before, after = chosen
             if before is None or after is None:
-                self.iface.messageBar().pushMessage(tr("卷帘对比"), tr("项目中至少需要两个栅格影像图层"), Qgis.Warning, 8)
+                self.iface.messageBar().pushMessage(tr("卷帘对比"), tr("项目中至少需要两个栅格影像图层"),
+                                                    Qgis.MessageLevel.Warning, 8)
             self._set_combos(before, after)
             self.tool.set_epochs(before, after)
             self.pickers.setVisible(True)

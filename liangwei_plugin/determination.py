@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from .fieldmap import resolve_field
 from .i18n import tr
 from .log import logger
 from .paths import resource
+from .toml_compat import tomllib
 
 DEFAULT_RULES = resource("determination_rules.toml")
 
@@ -177,7 +178,8 @@ def _parse_value(text: str, thresholds: Mapping[str, float], path: str, where: s
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        raise _fail(path, where, tr("无法识别的取值 {text}（数字、\"文字\"、[\"列表\"] 或 $阈值名）").format(text=text)) from None
+        raise _fail(path, where,
+                    tr("无法识别的取值 {text}（数字、\"文字\"、[\"列表\"] 或 $阈值名）").format(text=text)) from None
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
@@ -222,7 +224,8 @@ def _conditions(spec: dict, key: str, ctx: dict, path: str, where: str, allow_vi
         items = [items]
     if not isinstance(items, list):
         raise _fail(path, f"{where} {key}", tr("必须是条件列表"))
-    return tuple(_parse_condition(t, ctx, path, f"{where} {key}[{i + 1}]", allow_violation) for i, t in enumerate(items))
+    return tuple(_parse_condition(t, ctx, path, f"{where} {key}[{i + 1}]", allow_violation)
+                 for i, t in enumerate(items))
 
 
 def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
@@ -298,8 +301,9 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         if extra:
             raise _fail(path, where, tr("未知的键 {keys}").format(keys="、".join(sorted(extra))))
         if spec.get("department") not in departments:
-            raise _fail(path, f"{where} department", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
-                keys="、".join(departments), value=spec.get("department")))
+            raise _fail(path, f"{where} department",
+                        tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+                            keys="、".join(departments), value=spec.get("department")))
         when = _conditions(spec, "when", ctx, path, where, True)
         when_any = _conditions(spec, "when_any", ctx, path, where, True)
         if not when and not when_any:
@@ -328,7 +332,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
             raise _fail(path, f"{where} name", tr("缺少规则名称"))
         code = spec.get("code")
         if code not in CODES:
-            raise _fail(path, f"{where} code", tr("必须是 {codes} 之一，实为 {value!r}").format(codes="、".join(CODES), value=code))
+            raise _fail(path, f"{where} code",
+                        tr("必须是 {codes} 之一，实为 {value!r}").format(codes="、".join(CODES), value=code))
         expected_violation = 0 if code == "not_violation" else 1
         violation = spec.get("violation", expected_violation)
         if isinstance(violation, bool):
@@ -336,7 +341,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         if violation not in (0, 1):
             raise _fail(path, f"{where} violation", tr("必须是 1 或 0"))
         if violation != expected_violation:
-            raise _fail(path, f"{where} violation", tr("violation = {v} 与 code = \"{code}\" 矛盾").format(v=violation, code=code))
+            raise _fail(path, f"{where} violation",
+                        tr("violation = {v} 与 code = \"{code}\" 矛盾").format(v=violation, code=code))
         consequence = spec.get("consequence", "")
         if consequence not in CONSEQUENCES:
             raise _fail(path, f"{where} consequence", tr("必须是 {values} 之一，实为 {value!r}").format(
@@ -361,10 +367,12 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
 
     for rule in rules[:-1]:
         if not rule.when and not rule.when_any:
-            raise _fail(path, tr("规则 {id}").format(id=rule.id), tr("没有条件，排在它后面的规则永远不会生效；无条件的默认规则必须放在最后"))
+            raise _fail(path, tr("规则 {id}").format(id=rule.id),
+                        tr("没有条件，排在它后面的规则永远不会生效；无条件的默认规则必须放在最后"))
     last = rules[-1]
     if last.when or last.when_any:
-        raise _fail(path, tr("规则 {id}").format(id=last.id), tr("最后一条规则必须是无条件的默认规则（删去 when / when_any）"))
+        raise _fail(path, tr("规则 {id}").format(id=last.id),
+                    tr("最后一条规则必须是无条件的默认规则（删去 when / when_any）"))
 
     ratio = data.get("farmland_ratio", {})
     threshold_pct = ratio.get("threshold_pct", 15.0)
@@ -427,7 +435,10 @@ def _numeric(series: pd.Series) -> np.ndarray:
 
 
 def _text(series: pd.Series) -> np.ndarray:
-    return series.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()).to_numpy(dtype=object)
+    def clean(v):
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+
+    return series.map(clean).to_numpy(dtype=object)
 
 
 class _Variables:
@@ -482,7 +493,8 @@ class _Variables:
             if name not in self.warned:
                 self.warned.add(name)
                 # Often normal (no approval numbers in a raw batch): information, not a warning.
-                self.feedback.info(tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
+                self.feedback.info(
+                    tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
             value = np.full(self.n, "", dtype=object)
         else:
             value = _text(self.df[col])
@@ -490,7 +502,8 @@ class _Variables:
         return value
 
 
-def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str, violation: np.ndarray | None) -> np.ndarray:
+def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str,
+              violation: np.ndarray | None) -> np.ndarray:
     op, value = cond.op, cond.value
     if cond.var == "violation":
         data = violation.astype(float)
@@ -542,7 +555,7 @@ def _kinds_used(conditions: Iterable[Condition], kinds: Iterable[str]) -> set[st
     return {re.sub(r"_(m2|share)$", "", c.var) for c in conditions} & kinds
 
 
-def _warn_missing_inputs(df: pd.DataFrame, v: "_Variables", rules: RuleSet, feedback: Feedback) -> None:
+def _warn_missing_inputs(df: pd.DataFrame, v: _Variables, rules: RuleSet, feedback: Feedback) -> None:
     """Say so when the rules rely on data the overlay did not provide (they would read it as 0 m²).
 
     Without a 城镇开发边界 layer every patch would count as outside the boundary, without the 三调 layer
@@ -560,8 +573,9 @@ def _warn_missing_inputs(df: pd.DataFrame, v: "_Variables", rules: RuleSet, feed
             # A missing layer read as 0 m² makes "<" conditions true (every patch "outside the boundary"):
             # that changes outcomes and is a warning; for ">=" conditions the rule just never fires.
             risky = any(c.op in ("<", "<=", "==", "!=") for _, c in conditions)
-            (feedback.warning if risky else feedback.info)(tr("叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；"
-                                "如需使用，请在图斑叠加分析中加入该图层").format(label=labels[kind], rules="、".join(users)))
+            (feedback.warning if risky else feedback.info)(
+                tr("叠加结果中没有“{label}”类图层（按图层名识别），规则 {rules} 按其面积为 0 判定；"
+                   "如需使用，请在图斑叠加分析中加入该图层").format(label=labels[kind], rules="、".join(users)))
     landuse_total = sum(float(np.nansum(v.number(f))) for f in ("construction_m2", "agricultural_m2", "unused_m2"))
     if landuse_total == 0 and float(np.nansum(v.area)) > 0:
         feedback.warning(tr("叠加结果中所有图斑的建设用地、农用地、未利用地面积均为 0：叠加分析可能未使用三调地类图层，"
@@ -577,7 +591,8 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     feedback = ensure_feedback(feedback)
     missing = [f for f in missing_overlay_fields(df.columns) if f in AREA_FIELDS]
     if missing:
-        raise ValueError(tr("缺少叠加分析字段：{fields}（请先运行 liangwei:overlaycheck）").format(fields="、".join(missing)))
+        raise ValueError(
+            tr("缺少叠加分析字段：{fields}（请先运行 liangwei:overlaycheck）").format(fields="、".join(missing)))
     v = _Variables(df, rules, feedback)
     if v.unknown_layers:
         feedback.info(tr("以下保护区图层未归入任何类别，规则中不使用（可在规则文件 [kinds] 中添加）：{fields}").format(
@@ -586,7 +601,10 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     _warn_missing_inputs(df, v, rules, feedback)
 
     masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id)) for r in rules.rules]
-    index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1) if v.n else np.zeros(0, dtype=int)
+    if v.n:
+        index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1)
+    else:
+        index = np.zeros(0, dtype=int)
 
     violation = np.array([r.violation for r in rules.rules], dtype=int)[index]
     route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation)
@@ -620,7 +638,9 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     return out
 
 
-def determine(record: Mapping[str, Any], rules: RuleSet | None = None, feedback: Feedback | None = None) -> Determination:
+def determine(record: Mapping[str, Any], rules: RuleSet | None = None,
+              feedback: Feedback | None = None) -> Determination:
     """The determination of one patch given as a dict of overlay fields."""
     row = determine_frame(pd.DataFrame([dict(record)]), rules, feedback).iloc[0]
-    return Determination(**{name: (int(row[name]) if name == "violation" else str(row[name])) for name in OUTPUT_FIELDS})
+    return Determination(**{name: (int(row[name]) if name == "violation" else str(row[name]))
+                            for name in OUTPUT_FIELDS})

@@ -12,8 +12,8 @@ patches' CRS, only used to choose), so a patch straddling a boundary is counted 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -99,8 +99,10 @@ def farmland_ratio_table(
     df = pd.DataFrame({
         "code": ["" if c is None else str(c).strip() for c in codes],
         "name": ["" if n is None else str(n).strip() for n in names],
-        "violation": pd.to_numeric(pd.Series(list(violation), dtype=object), errors="coerce").fillna(0).astype(int).to_numpy(),
-        "farmland": pd.to_numeric(pd.Series(list(farmland_m2), dtype=object), errors="coerce").fillna(0.0).to_numpy(dtype=float),
+        "violation": pd.to_numeric(pd.Series(list(violation), dtype=object), errors="coerce")
+        .fillna(0).astype(int).to_numpy(),
+        "farmland": pd.to_numeric(pd.Series(list(farmland_m2), dtype=object), errors="coerce")
+        .fillna(0.0).to_numpy(dtype=float),
     })
     df["illegal"] = np.where(df["violation"] == 1, df["farmland"], 0.0)
     # A township is its code, or its name where the code is empty.
@@ -120,7 +122,8 @@ def farmland_ratio_table(
     for key, (code, name) in names_by_key.items():
         if key in grouped.index:
             g = grouped.loc[key]
-            values = (int(g["patches"]), int(g["violations"]), float(g["farmland_new_m2"]), float(g["farmland_illegal_m2"]))
+            values = (int(g["patches"]), int(g["violations"]), float(g["farmland_new_m2"]),
+                      float(g["farmland_illegal_m2"]))
         else:
             values = (0, 0, 0.0, 0.0)
         if key == "name:":
@@ -137,7 +140,8 @@ def farmland_ratio_table(
     out["farmland_new_mu"] = out["farmland_new_m2"] * MU_PER_M2
     out["farmland_illegal_mu"] = out["farmland_illegal_m2"] * MU_PER_M2
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(out["farmland_new_m2"] > 0, out["farmland_illegal_m2"] / out["farmland_new_m2"] * 100.0, np.nan)
+        ratio = np.where(out["farmland_new_m2"] > 0,
+                         out["farmland_illegal_m2"] / out["farmland_new_m2"] * 100.0, np.nan)
     out["ratio_pct"] = ratio
     out["over_threshold"] = np.where(np.isnan(ratio), 0, (ratio >= threshold_pct - RATIO_EPS).astype(int))
     return out[list(OUTPUT_FIELDS)]

@@ -7,12 +7,12 @@ lists the accepted aliases per canonical field; a bureau edits that file, not co
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from .paths import resource
+from .toml_compat import tomllib
 
 DEFAULT_MAPPING = resource("field_mapping.toml")
 

@@ -14,12 +14,12 @@ Public API::
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .paths import resource
+from .toml_compat import tomllib
 
 DEFAULT_TABLE = resource("landuse_codes.toml")
 

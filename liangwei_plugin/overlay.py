@@ -37,9 +37,9 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -463,7 +463,6 @@ def overlay_patches(
         raise OverlayInputError(tr("图层「{layer}」没有字段「{field}」；现有字段：{present}").format(
             layer=layer_name, field=id_field, present="、".join(c for c in patches.columns if c != "geometry")))
     crs = working_crs_for(patches, layer_name)
-    n = len(patches)
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
 

@@ -39,6 +39,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 from shapely.ops import nearest_points, substring
 
+from .csv_out import write_csv
 from .feedback import Feedback, check_canceled, ensure_feedback
 from .log import logger
 
@@ -870,7 +871,8 @@ def _assign_zones(rng: np.random.Generator, land: _Landscape, parcels: _Parcels,
     pbf |= lowland_other & (r < 0.10)
     zone = np.full(n, "53", dtype=object)
     built = np.isin(code, BUILT + ("1201", "0810"))
-    zone[np.isin(code, FARMLAND + ("0201", "0202", "0204", "1104", "1107", "1202", "1006")) | (parcels.elev < 70)] = "52"
+    zone[np.isin(code, FARMLAND + ("0201", "0202", "0204", "1104", "1107", "1202", "1006"))
+         | (parcels.elev < 70)] = "52"
     zone[forestish & (parcels.elev > 150)] = "20"
     zone[np.isin(code, ("1101", "1103"))] = "20"
     zone[built] = "51"
@@ -961,7 +963,6 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
                   prot: _Protected, net: _Network, seed: int = 0) -> list[_Patch]:
     inc = parcels.village >= 0
     geoms, code, zone = parcels.geoms, parcels.code, parcels.zone
-    area = shapely.area(geoms)
     rp = shapely.get_coordinates(shapely.point_on_surface(geoms))
     not_linear = ~np.isin(code, LINEAR)
     reserve = prot.reserves[0][0]
@@ -980,7 +981,8 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
         "farmland": sel(np.isin(code, FARMLAND) & ~parcels.pbf),
         "redline": sel((zone == "10") & ~in_res),
         "reserve": sel((zone == "10") & in_res),
-        "water_source": sel(shapely.intersects(ws, geoms) & np.isin(code, FARMLAND + ("0201", "0702", "1201", "0404", "0307"))),
+        "water_source": sel(shapely.intersects(ws, geoms)
+                            & np.isin(code, FARMLAND + ("0201", "0702", "1201", "0404", "0307"))),
         "river": sel(shapely.intersects(river_zone, geoms)),
         "udb_legal": sel(np.isin(zone, ("41", "42")) & np.isin(code, ("1201", "0701", "05H1", "0601", "0508", "0101"))),
         "forest": sel(~np.isin(zone, ("10",)) & np.isin(code, FOREST + ("0201", "0202"))),
@@ -1008,7 +1010,7 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
         return math.exp(rng.uniform(math.log(0.1), math.log(3.0))) * MU
 
     invalid_kind = 0
-    for batch_i, batch in enumerate((4527, 4490)):
+    for batch in (4527, 4490):
         for category, n_main, n_4490 in PATCH_PLAN:
             count = n_main if batch == 4527 else n_4490
             pool = pools[category]
@@ -1051,7 +1053,8 @@ def _make_patches(rng: np.random.Generator, land: _Landscape, admin: _Admin, par
                             if ok and category == "project":   # approvable: no 永久基本农田, no red line
                                 ok = not parcels.pbf[hits].any() and not (zone[hits] == "10").any()
                                 farm = hits[np.isin(code[hits], FARMLAND)]
-                                ok = ok and shapely.area(shapely.intersection(geoms[farm], cand)).sum() > 0.6 * cand.area
+                                inside = shapely.area(shapely.intersection(geoms[farm], cand)).sum()
+                                ok = ok and inside > 0.6 * cand.area
                         else:
                             ok = container.contains(cand.buffer(1.5))
                     if ok and free(cand.convex_hull.buffer(15.0)):
@@ -1468,7 +1471,8 @@ def _write_county(path: Path, rng: np.random.Generator, land: _Landscape, admin:
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
     stats = {}
     _write_layer(ds, "乡镇界线", CRS_PROJECTED, True, [("XZQDM", _S, 12), ("XZQMC", _S, 50)],
-                 [(g, (t.code, t.name)) for g, t in zip(admin.townships, land.towns)], "乡镇级行政区界线（示例县，虚构）")
+                 [(g, (t.code, t.name)) for g, t in zip(admin.townships, land.towns)],
+                 "乡镇级行政区界线（示例县，虚构）")
     tbbh_seq: dict[int, int] = {}
     rows = []
     for k, (g, c, v, q) in enumerate(zip(geoms, codes, vil, qsxz)):
@@ -1520,7 +1524,8 @@ def _write_county(path: Path, rng: np.random.Generator, land: _Landscape, admin:
                  "城镇开发边界（示例县，虚构）")
     feedback.set_progress(55)
     _write_layer(ds, "自然保护地", CRS_PROJECTED, True, [("BSM", _S, 18), ("MC", _S, 60), ("JB", _S, 10)],
-                 [(g, (str(k + 1), mc, jb)) for k, (g, mc, jb) in enumerate(prot.reserves)], "自然保护地（示例县，虚构）")
+                 [(g, (str(k + 1), mc, jb)) for k, (g, mc, jb) in enumerate(prot.reserves)],
+                 "自然保护地（示例县，虚构）")
     _write_layer(ds, "饮用水水源保护区", CRS_GEOGRAPHIC, True, [("BSM", _S, 18), ("MC", _S, 60), ("JB", _S, 10)],
                  [(_to_lonlat(g), (str(k + 1), mc, jb)) for k, (g, mc, jb) in enumerate(prot.water_source)],
                  "饮用水水源保护区（示例县，虚构；CGCS2000 地理坐标）")
@@ -1584,7 +1589,8 @@ def _write_catalogue(path: Path, seed: int) -> None:
         parts.append(layer("imagery", f"影像 {date}（{sensor}）", f"imagery/{fname}", date=date))
     parts.append(layer("landuse", "三调地类图斑", "county.gpkg|layername=三调地类图斑", "DLBM"))
     parts.append(layer("planning", "规划分区", "county.gpkg|layername=规划分区", "GHFQDM"))
-    for name in ("生态保护红线", "永久基本农田", "城镇开发边界", "自然保护地", "饮用水水源保护区", "河道管理范围", "林地"):
+    for name in ("生态保护红线", "永久基本农田", "城镇开发边界", "自然保护地", "饮用水水源保护区", "河道管理范围",
+                 "林地"):
         parts.append(layer("protected", name, f"county.gpkg|layername={name}"))
     parts.append(layer("boundary", "乡镇界线", "county.gpkg|layername=乡镇界线", "XZQDM"))
     parts.append(layer("patches", "卫片图斑", "patches.gpkg|layername=卫片图斑"))
@@ -1680,10 +1686,7 @@ def _generate_into(folder: Path, seed: int, fb: Feedback, with_imagery: bool = T
         fb.info("示例县：两期影像")
         paths = [folder / "imagery" / f for f, _d, _s in EPOCHS]
         _render_imagery(seed, land, parcels, patches, paths, fb)
-    with open(folder / "imagery" / "catalogue.csv", "w", encoding="utf-8", newline="") as fh:
-        fh.write("file,date,sensor\n")
-        for f, d, s in EPOCHS:
-            fh.write(f"{f},{d},{s}\n")
+    write_csv(folder / "imagery" / "catalogue.csv", ["file", "date", "sensor"], EPOCHS)
     _write_catalogue(folder / "catalogue.toml", seed)
     return stats
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from qgis.core import (
+    Qgis,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -68,7 +69,8 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.TOWNSHIP, self.tr("限定乡镇"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.TARGET_STAGE, self.tr("目标阶段"), options=[self.tr(s) for s in stage_names()], defaultValue=2))
-        self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("处置日期（yyyy-mm-dd，空为今天）"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("处置日期（yyyy-mm-dd，空为今天）"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(self.ACTOR, self.tr("处置人")))
         self.addParameter(QgsProcessingParameterString(self.NOTE, self.tr("说明（认定不属于违法时须填写证明）"),
                                                        optional=True, multiLine=True))
@@ -77,8 +79,8 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.DISPOSAL_KIND, self.tr("处置方式"), options=[self.tr(s) for s in DISPOSAL_KINDS], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.DEMOLISHED_M2, self.tr("拆除面积（㎡，空为整体拆除即案件面积）"), QgsProcessingParameterNumber.Double,
-            optional=True, minValue=0.0))
+            self.DEMOLISHED_M2, self.tr("拆除面积（㎡，空为整体拆除即案件面积）"),
+            Qgis.ProcessingNumberParameterType.Double, optional=True, minValue=0.0))
         self.addParameter(QgsProcessingParameterBoolean(self.ATOMIC, self.tr("整批提交（全部成功或全部不生效）"),
                                                         defaultValue=True))
         self.addOutput(QgsProcessingOutputNumber("ADVANCED", self.tr("已转换案件数")))
@@ -113,8 +115,9 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
                 names = layer_source.fields().names()
                 key = "case_no" if "case_no" in names else ("patch_id" if "patch_id" in names else None)
                 if key is None:
-                    raise QgsProcessingException(self.tr("图层“{layer}”没有 case_no（案件编号）字段，不是案件台账图层").format(
-                        layer=layer_source.sourceName()))
+                    raise QgsProcessingException(
+                        self.tr("图层“{layer}”没有 case_no（案件编号）字段，不是案件台账图层").format(
+                            layer=layer_source.sourceName()))
                 refs += [str(f[key]) for f in layer_source.getFeatures() if f[key] not in (None, "")]
             from_stage = None
             if parameters.get(self.FROM_STAGE) not in (None, "", []):
@@ -126,7 +129,8 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
                 keep = {c["case_no"] for c in in_town} | {c["patch_id"] for c in in_town if c["patch_id"]}
                 refs = [r for r in refs if r in keep]
             if not refs:
-                raise QgsProcessingException(self.tr("没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段"))
+                raise QgsProcessingException(
+                    self.tr("没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段"))
             # resolve references first: an unknown number is an error before anything is written
             fids = []
             for r in refs:
@@ -143,7 +147,8 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
                 raise QgsProcessingException(self.tr("并发冲突，{what}：{msg}").format(
                     what=self.tr("整批未生效") if atomic else self.tr("此前的案件已保存"), msg=exc)) from exc
             except Canceled as exc:
-                raise QgsProcessingException(self.tr("已取消") + ("，" + self.tr("整批未生效") if atomic else "")) from exc
+                raise QgsProcessingException(
+                    self.tr("已取消") + ("，" + self.tr("整批未生效") if atomic else "")) from exc
             except WorkflowError as exc:
                 raise QgsProcessingException(str(exc)) from exc
         finally:

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
     QgsFields,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
-    QgsWkbTypes,
-    QgsCoordinateReferenceSystem,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
@@ -46,7 +45,7 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.AS_OF, self.tr("统计日期（判断是否超期，空为今天）"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("案件统计表"),
-                                                            type=QgsProcessing.TypeVector))
+                                                            type=Qgis.ProcessingSourceType.Vector))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_CHART, self.tr("统计图"), self.tr("PNG 图片 (*.png)"), optional=True, createByDefault=True))
 
@@ -64,19 +63,19 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
         finally:
             reg.close()
         fields = QgsFields()
-        fields.append(QgsField("dimension", QVariant.String))
-        fields.append(QgsField("group_name", QVariant.String))
+        fields.append(QgsField("dimension", QMetaType.Type.QString))
+        fields.append(QgsField("group_name", QMetaType.Type.QString))
         for key, _label in METRICS:
             is_int = key in ("cases", "violations", "overdue", "closed", "closed_7d")
-            fields.append(QgsField(key, QVariant.Int if is_int else QVariant.Double))
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry,
+            fields.append(QgsField(key, QMetaType.Type.Int if is_int else QMetaType.Type.Double))
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, Qgis.WkbType.NoGeometry,
                                           QgsCoordinateReferenceSystem())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         for r in rows:
             f = QgsFeature(fields)
             f.setAttributes([r["dimension"], r["group"]] + [r[k] for k, _ in METRICS])
-            sink.addFeature(f, QgsFeatureSink.FastInsert)
+            sink.addFeature(f, QgsFeatureSink.Flag.FastInsert)
         total = rows[0]
         ratio = total["illegal_farmland_ratio"]
         feedback.pushInfo(self.tr("案件 {n} 件，其中违法 {v} 件、超期 {o} 件、7日内办结 {c} 件；违法占耕比 {r}").format(
@@ -85,5 +84,6 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
         result = {self.OUTPUT: dest}
         chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
         if chart:
-            result[self.OUTPUT_CHART] = statistics_chart(rows, chart, self.tr("两违案件统计") + (f"（{period}）" if period else ""))
+            title = self.tr("两违案件统计") + (f"（{period}）" if period else "")
+            result[self.OUTPUT_CHART] = statistics_chart(rows, chart, title)
         return result

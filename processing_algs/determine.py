@@ -4,22 +4,22 @@ from __future__ import annotations
 import datetime
 
 from qgis.core import (
+    Qgis,
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
     QgsField,
     QgsFields,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType, QVariant
 
 from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
-_OUTPUT_TYPES = {"violation": QVariant.Int}
+_OUTPUT_TYPES = {"violation": QMetaType.Type.Int}
 
 
 def _python_value(value):
@@ -60,7 +60,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("叠加分析结果（overlaycheck 的输出）"), [QgsProcessing.TypeVector]))
+            self.INPUT, self.tr("叠加分析结果（overlaycheck 的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFile(
             self.RULES, self.tr("规则文件（留空用默认规则）"), extension="toml", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("规划认定结果")))
@@ -104,7 +104,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
         for i in kept:
             out_fields.append(in_fields.at(i))
         for name in OUTPUT_FIELDS:
-            out_fields.append(QgsField(name, _OUTPUT_TYPES.get(name, QVariant.String)))
+            out_fields.append(QgsField(name, _OUTPUT_TYPES.get(name, QMetaType.Type.QString)))
 
         total = source.featureCount() or 0
         features: list[QgsFeature] = []
@@ -124,7 +124,8 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             return {}
         feedback.setProgress(60)
 
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, source.wkbType(), source.sourceCrs())
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, source.wkbType(),
+                                             source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         StyleOnLoad.attach(context, dest_id, "determination")
@@ -140,7 +141,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             values = [attrs[i] for i in kept]
             values += [int(columns[0][n])] + [str(col[n]) for col in columns[1:]]
             out.setAttributes(values)
-            if not sink.addFeature(out, QgsFeatureSink.FastInsert):
+            if not sink.addFeature(out, QgsFeatureSink.Flag.FastInsert):
                 raise QgsProcessingException(self.tr("无法写出图斑 {id}：{error}").format(
                     id=attrs[id_index], error=sink.lastError() if hasattr(sink, "lastError") else ""))
             feedback.setProgress(60 + n * step)

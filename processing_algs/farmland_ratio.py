@@ -2,29 +2,28 @@
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
     QgsField,
     QgsFields,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
 from .base import FeedbackProgress, LiangweiAlgorithm
 
 _TYPES = {
-    "township_code": QVariant.String,
-    "township_name": QVariant.String,
-    "patches": QVariant.Int,
-    "violations": QVariant.Int,
-    "over_threshold": QVariant.Int,
+    "township_code": QMetaType.Type.QString,
+    "township_name": QMetaType.Type.QString,
+    "patches": QMetaType.Type.Int,
+    "violations": QMetaType.Type.Int,
+    "over_threshold": QMetaType.Type.Int,
 }
 
 
@@ -59,7 +58,8 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
     def shortHelpString(self) -> str:  # noqa: N802
         return self.tr(
             "按乡镇统计违法占耕比：违法占用耕地面积（认定为违法的图斑占用的耕地）÷ 新增建设占用耕地面积"
-            "（本批全部图斑占用的耕地）× 100%，并给出全县合计；达到阈值（默认 15%，“≥”即标记）的标记 over_threshold = 1。\n"
+            "（本批全部图斑占用的耕地）× 100%，并给出全县合计；"
+            "达到阈值（默认 15%，“≥”即标记）的标记 over_threshold = 1。\n"
             "输入为规划认定（liangwei:determine）的输出。给出乡镇界线图层时，每个图斑计入面积最大部分所在的乡镇"
             "（只计一次）；否则按图斑的行政区代码/名称字段（XZQDM/XZQMC，按字段映射识别）分组。"
             "乡镇代码/名称字段留空时按字段映射自动识别；不给乡镇界线图层时，这两个字段指图斑图层的字段。"
@@ -67,18 +67,20 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("规划认定结果（determine 的输出）"), [QgsProcessing.TypeVector]))
+            self.INPUT, self.tr("规划认定结果（determine 的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.TOWNSHIPS, self.tr("乡镇界线（可选）"), [QgsProcessing.TypeVectorPolygon], optional=True))
+            self.TOWNSHIPS, self.tr("乡镇界线（可选）"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段（可选）"), parentLayerParameterName=self.TOWNSHIPS, optional=True))
+            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段（可选）"), parentLayerParameterName=self.TOWNSHIPS, optional=True))
+            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("违法占耕比阈值（%）"), QgsProcessingParameterNumber.Double,
+            self.THRESHOLD, self.tr("违法占耕比阈值（%）"), Qgis.ProcessingNumberParameterType.Double,
             _default_threshold(), minValue=0.0, maxValue=100.0))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("违法占耕比统计表"), QgsProcessing.TypeVector))
+            self.OUTPUT, self.tr("违法占耕比统计表"), Qgis.ProcessingSourceType.Vector))
 
     def _field(self, fields, requested: str, canonical: str, layer_name: str, required: bool) -> str | None:
         from ..liangwei_plugin.fieldmap import resolve_field
@@ -86,13 +88,15 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
         names = [f.name() for f in fields]
         if requested:
             if requested not in names:
-                raise QgsProcessingException(self.tr("图层“{layer}”没有字段 {field}").format(layer=layer_name, field=requested))
+                raise QgsProcessingException(
+                    self.tr("图层“{layer}”没有字段 {field}").format(layer=layer_name, field=requested))
             return requested
         found = resolve_field(names, canonical)
         if found is None and required:
             raise QgsProcessingException(self.tr(
                 "图层“{layer}”中找不到乡镇{what}字段（{canonical} 或其别名），请在参数中指定").format(
-                layer=layer_name, what=self.tr("代码") if canonical == "XZQDM" else self.tr("名称"), canonical=canonical))
+                layer=layer_name, what=self.tr("代码") if canonical == "XZQDM" else self.tr("名称"),
+                canonical=canonical))
         return found
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -109,7 +113,8 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
         if missing:
             raise QgsProcessingException(self.tr(
                 "图层“{layer}”缺少字段：{fields}。请先运行“图斑叠加分析”（liangwei:overlaycheck）和"
-                "“规划认定”（liangwei:determine），再以认定结果作为输入。").format(layer=layer_name, fields="、".join(missing)))
+                "“规划认定”（liangwei:determine），再以认定结果作为输入。").format(
+                    layer=layer_name, fields="、".join(missing)))
         threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         code_param = self.parameterAsString(parameters, self.TOWNSHIP_CODE_FIELD, context)
         name_param = self.parameterAsString(parameters, self.TOWNSHIP_NAME_FIELD, context)
@@ -128,7 +133,8 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
                 raise QgsProcessingException(self.tr(
                     "图层“{layer}”中没有行政区代码/名称字段（XZQDM/XZQMC 或其别名）：请给出乡镇界线图层，"
                     "或指定乡镇代码/名称字段").format(layer=layer_name))
-            feedback.pushInfo(self.tr("按图斑字段 {code} / {name} 分组").format(code=code_field or "-", name=name_field or "-"))
+            feedback.pushInfo(self.tr("按图斑字段 {code} / {name} 分组").format(code=code_field or "-",
+                                                                           name=name_field or "-"))
             code_idx = names.index(code_field) if code_field else None
             name_idx = names.index(name_field) if name_field else None
         else:
@@ -160,7 +166,8 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
             t_name_field = self._field(townships_source.fields(), name_param, "XZQMC", t_name, False)
             if t_code_field is None and t_name_field is None:
                 raise QgsProcessingException(self.tr(
-                    "乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定").format(layer=t_name))
+                    "乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定").format(
+                    layer=t_name))
             request = QgsFeatureRequest().setDestinationCrs(source.sourceCrs(), context.transformContext())
             t_geoms, t_skipped = [], 0
             for feat in townships_source.getFeatures(request):
@@ -186,25 +193,27 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
             assigned = [-1] * len(p_geoms)
             for i, t in zip(valid, idx):
                 assigned[i] = int(t)
-            for i, t in enumerate(assigned):
+            for t in assigned:
                 codes.append(townships[t].code if t >= 0 else "")
                 townnames.append(townships[t].name if t >= 0 else "")
             unplaced = [ids[i] for i, t in enumerate(assigned) if t < 0]
             if unplaced:
                 feedback.reportError(self.tr("{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}").format(
-                    n=len(unplaced), ids="、".join(unplaced[:20]) + ("…" if len(unplaced) > 20 else "")), fatalError=False)
+                    n=len(unplaced), ids="、".join(unplaced[:20]) + ("…" if len(unplaced) > 20 else "")),
+                    fatalError=False)
         else:
             unplaced = [ids[i] for i, (c, m) in enumerate(zip(codes, townnames)) if not c and not m]
             if unplaced:
                 feedback.reportError(self.tr("{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}").format(
-                    n=len(unplaced), ids="、".join(unplaced[:20]) + ("…" if len(unplaced) > 20 else "")), fatalError=False)
+                    n=len(unplaced), ids="、".join(unplaced[:20]) + ("…" if len(unplaced) > 20 else "")),
+                    fatalError=False)
         feedback.setProgress(80)
 
         table = farmland_ratio_table(codes, townnames, violations, farmland, threshold, townships)
         out_fields = QgsFields()
         for name in OUTPUT_FIELDS:
-            out_fields.append(QgsField(name, _TYPES.get(name, QVariant.Double)))
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, QgsWkbTypes.NoGeometry)
+            out_fields.append(QgsField(name, _TYPES.get(name, QMetaType.Type.Double)))
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, Qgis.WkbType.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         for row in table.itertuples(index=False):
@@ -218,7 +227,7 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
                 else:
                     values.append(None if value != value else float(value))  # NaN ratio -> NULL
             feat.setAttributes(values)
-            sink.addFeature(feat, QgsFeatureSink.FastInsert)
+            sink.addFeature(feat, QgsFeatureSink.Flag.FastInsert)
         total_row = table.iloc[-1]
         ratio = total_row["ratio_pct"]
         feedback.pushInfo(self.tr("全县违法占耕比：{ratio}（阈值 {t}%）").format(

@@ -31,7 +31,8 @@ class GridCheckinAlgorithm(LiangweiAlgorithm):
     def shortHelpString(self) -> str:  # noqa: N802
         return self.tr(
             "网格单元（村居、小区）提交当日巡查报告：填写当天发现并已登记的案件编号；未发现新增“两违”的不填，即为“零报告”。"
-            "每个单元每天只能报告一次。填写单元名称时，未登记的网格单元会自动登记（也可直接在台账的 grid_units 表中维护）。"
+            "每个单元每天只能报告一次。填写单元名称时，未登记的网格单元会自动登记"
+            "（也可直接在台账的 grid_units 表中维护）。"
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -39,7 +40,8 @@ class GridCheckinAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.UNIT, self.tr("网格单元编码")))
         self.addParameter(QgsProcessingParameterString(self.UNIT_NAME, self.tr("网格单元名称（新单元时填写）"),
                                                        optional=True))
-        self.addParameter(QgsProcessingParameterString(self.TOWNSHIP, self.tr("所属乡镇（新单元时填写）"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.TOWNSHIP, self.tr("所属乡镇（新单元时填写）"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("报告日期（空为今天）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.REPORTER, self.tr("巡查人员"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.CASE_IDS, self.tr("当日发现的案件编号（空 = 零报告）"),
@@ -55,7 +57,8 @@ class GridCheckinAlgorithm(LiangweiAlgorithm):
         town = (self.parameterAsString(parameters, self.TOWNSHIP, context) or "").strip()
         day = check_date(self.parameterAsString(parameters, self.DATE, context), self.tr("报告日期"))
         reporter = self.parameterAsString(parameters, self.REPORTER, context) or ""
-        ids = [t for t in re.split(r"[\s,，;；、]+", self.parameterAsString(parameters, self.CASE_IDS, context) or "") if t]
+        ids = [t for t in re.split(r"[\s,，;；、]+", self.parameterAsString(parameters, self.CASE_IDS, context) or "")
+               if t]
         note = self.parameterAsString(parameters, self.NOTE, context) or ""
         reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
         try:

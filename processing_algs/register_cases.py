@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -45,7 +45,8 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("认定结果图斑（liangwei:determine 的输出）"), [QgsProcessing.TypeVectorPolygon]))
+            self.INPUT, self.tr("认定结果图斑（liangwei:determine 的输出）"),
+            [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(register_parameter())
         self.addParameter(QgsProcessingParameterEnum(
             self.SOURCE, self.tr("问题来源"), options=[self.tr(s) for s in SOURCES], defaultValue=0))
@@ -88,7 +89,8 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
         reg = open_register(target, srid=srid)
         try:
             reg_crs = QgsCoordinateReferenceSystem(f"EPSG:{reg.srid}")
-            transform = QgsCoordinateTransform(src_crs, reg_crs, context.transformContext()) if src_crs.isValid() else None
+            transform = (QgsCoordinateTransform(src_crs, reg_crs, context.transformContext())
+                         if src_crs.isValid() else None)
             total = source.featureCount() or 1
             records = []
             for i, f in enumerate(source.getFeatures()):
@@ -110,9 +112,10 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
                     if not geom.isGeosValid():
                         geom = geom.makeValid()
                     geom.convertToMultiType()
-                    if QgsWkbTypes.geometryType(geom.wkbType()) != QgsWkbTypes.PolygonGeometry:
+                    if QgsWkbTypes.geometryType(geom.wkbType()) != Qgis.GeometryType.Polygon:
                         raise QgsProcessingException(self.tr(
-                            "图层“{layer}”要素 {fid}（{pid}）不是面图形").format(layer=layer_name, fid=label, pid=rec["patch_id"]))
+                            "图层“{layer}”要素 {fid}（{pid}）不是面图形").format(
+                            layer=layer_name, fid=label, pid=rec["patch_id"]))
                     rec["geom"] = bytes(geom.asWkb())
                 records.append(rec)
                 feedback.setProgress(40.0 * (i + 1) / total)
@@ -122,7 +125,8 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
                                             close_not_violations=close_nv, feedback=sub)
             except (WorkflowError, Canceled) as exc:
                 raise QgsProcessingException(str(exc)) from exc
-            feedback.pushInfo(self.tr("台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件").format(
+            feedback.pushInfo(self.tr(
+                "台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件").format(
                 reg=reg.description, a=len(result.added), c=len(result.closed), s=len(result.skipped)))
             uri, _provider = reg.layer_uri()
         finally:

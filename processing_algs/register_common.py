@@ -8,7 +8,8 @@ from ..liangwei_plugin.i18n import tr
 REGISTER = "REGISTER"
 REGISTER_HELP = (
     "台账：GeoPackage 文件路径（.gpkg，不存在时自动创建），或 PostgreSQL/PostGIS 连接串"
-    "（postgresql://用户@主机:端口/数据库?schema=模式名，或 dbname=… host=… 形式），或 QGIS 中已保存的 PostgreSQL 连接名。"
+    "（postgresql://用户@主机:端口/数据库?schema=模式名，或 dbname=… host=… 形式），"
+    "或 QGIS 中已保存的 PostgreSQL 连接名。"
 )
 
 

@@ -82,7 +82,8 @@ def read_ts() -> dict[tuple[str, str], str]:
         name = context.findtext("name")
         for message in context.iter("message"):
             translation = message.find("translation")
-            text = translation.text if translation is not None and translation.get("type") not in ("unfinished",) else ""
+            finished = translation is not None and translation.get("type") not in ("unfinished",)
+            text = translation.text if finished else ""
             known[(name, message.findtext("source"))] = text or ""
     return known
 

@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+
 from liangwei.liangwei_plugin.vector_io import write_vector  # noqa: E402
 
 X0, Y0 = 39_500_000.0, 2_800_000.0
@@ -18,7 +19,8 @@ CRS = "EPSG:4527"
 
 RULES = [
     ("uncorrectable", "无法采取改正措施消除对规划实施的影响", "限期拆除并恢复原状", "R01", "占用生态保护红线",
-     "《中华人民共和国城乡规划法》第六十四条；《中华人民共和国土地管理法》第七十七条", "自然资源局", "自然资源局、林业局"),
+     "《中华人民共和国城乡规划法》第六十四条；《中华人民共和国土地管理法》第七十七条", "自然资源局",
+     "自然资源局、林业局"),
     ("correctable", "尚可采取改正措施消除对规划实施的影响", "补办手续", "R05", "城镇开发边界内未批先建",
      "《中华人民共和国城乡规划法》第六十四条", "城市管理局", "城市管理局、自然资源局"),
     ("uncorrectable", "无法采取改正措施消除对规划实施的影响", "没收", "R03", "符合规划的耕地转建设",
@@ -93,7 +95,8 @@ def records(boxes, ids=None) -> tuple[list[dict], list[dict]]:
             "farmland_m2": farmland, "farmland_mu": farmland * 15 / 10000, "construction_m2": area * 0.1,
             "agricultural_m2": area * 0.8, "unused_m2": area * 0.1, "zldwdm": "350521101201", "zldwmc": "东村",
             "生态保护红线_m2": red, "永久基本农田_m2": farmland * 0.5,
-            "protected_summary": (f"生态保护红线 {red:.2f}㎡；" if red else "") + f"永久基本农田 {farmland * 0.5:.2f}㎡",
+            "protected_summary": (f"生态保护红线 {red:.2f}㎡；" if red else "")
+                                 + f"永久基本农田 {farmland * 0.5:.2f}㎡",
             "repaired": 0, "repair_note": "",
             "violation": 0 if code == "not_violation" else 1, "determination_code": code, "determination": det,
             "consequence": cons, "rule_id": rid, "rule_name": rname, "legal_basis": basis,
@@ -134,7 +137,7 @@ def write_vectors(folder: Path, recs: list[dict], detail: list[dict], size_px: i
         "城镇开发边界": [box(X0 + span * 0.3, Y0 + span * 0.3, X0 + span * 0.7, Y0 + span * 0.7)],
     }
     for name, geoms in layers.items():
-        gpd.GeoDataFrame({"MC": [name] * len(geoms)}, geometry=geoms, crs=CRS).pipe(write_vector, 
+        gpd.GeoDataFrame({"MC": [name] * len(geoms)}, geometry=geoms, crs=CRS).pipe(write_vector,
             ctx, layer=name, driver="GPKG")
     return {"determination": f"{det_path}|layername=认定结果", "detail": f"{folder / 'detail.gpkg'}|layername=叠加明细",
             "context": str(ctx)}

@@ -50,7 +50,7 @@ class PgCluster:
             cmd = ["runuser", "-u", "postgres", "--"] + cmd
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
-    def start(self) -> "PgCluster":
+    def start(self) -> PgCluster:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
         os.chmod(self.root, 0o700)

@@ -10,8 +10,16 @@ import time
 
 import pytest
 
-from desktop_session import (ask_to_quit, check_tools, desktop_env, launch_qgis, screenshot, start_xvfb, stop,
-                             wait_for_report)
+from desktop_session import (
+    ask_to_quit,
+    check_tools,
+    desktop_env,
+    launch_qgis,
+    screenshot,
+    start_xvfb,
+    stop,
+    wait_for_report,
+)
 
 pytestmark = pytest.mark.desktop
 

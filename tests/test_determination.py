@@ -112,8 +112,9 @@ def test_first_match_wins(rules):
     data = data.replace(r02 + "\n", "", 1)
     r11_at = data.index('[[rule]]\nid = "R12"')
     data = data[:r11_at] + r02 + "\n\n" + data[r11_at:]
-    from liangwei.liangwei_plugin.determination import parse_rules
     import tomllib
+
+    from liangwei.liangwei_plugin.determination import parse_rules
 
     reordered = parse_rules(tomllib.loads(data), "reordered")
     assert [r.id for r in reordered.rules].index("R02") > [r.id for r in reordered.rules].index("R11")
@@ -396,7 +397,7 @@ def test_algorithm_reports_bad_rules_file(qgis_app, liangwei_provider, tmp_path)
 
 
 def test_qgis_process_headless(qgis_app, tmp_path):
-    from qgis.core import QgsVectorFileWriter, QgsVectorLayer, QgsCoordinateTransformContext
+    from qgis.core import QgsCoordinateTransformContext, QgsVectorFileWriter, QgsVectorLayer
 
     layer = _overlay_layer(ALG_RECORDS)
     gpkg = tmp_path / "overlay.gpkg"
@@ -420,7 +421,7 @@ def test_on_the_overlay_engine_output(rules):
     import geopandas as gpd
     from shapely import box
 
-    from liangwei.liangwei_plugin.overlay import PROTECTED, LANDUSE, ReferenceLayer, overlay_patches
+    from liangwei.liangwei_plugin.overlay import LANDUSE, PROTECTED, ReferenceLayer, overlay_patches
 
     x0, y0 = 39500000.0, 2800000.0
     crs = "EPSG:4527"

@@ -12,7 +12,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import doc_data  # noqa: E402
-
 from liangwei.liangwei_plugin.documents import batch, fonts  # noqa: E402
 from liangwei.liangwei_plugin.documents.config import load_config  # noqa: E402
 from liangwei.liangwei_plugin.documents.numbering import NumberRegistry  # noqa: E402
@@ -71,7 +70,8 @@ def test_numbers_never_reused_and_stable(tmp_path):
     path = tmp_path / "reg.sqlite"
     with NumberRegistry(path, {"notice": "{short}责改〔{year}〕第{n}号"}, {"short": "×自然资"}) as reg:
         first = reg.numbers("notice", ["a", "b", "c"], 2026)
-        assert first == {"a": "×自然资责改〔2026〕第1号", "b": "×自然资责改〔2026〕第2号", "c": "×自然资责改〔2026〕第3号"}
+        assert first == {"a": "×自然资责改〔2026〕第1号", "b": "×自然资责改〔2026〕第2号",
+                         "c": "×自然资责改〔2026〕第3号"}
     with NumberRegistry(path, {"notice": "{short}责改〔{year}〕第{n}号"}, {"short": "×自然资"}) as reg:
         again = reg.numbers("notice", ["c", "d", "a"], 2026)
         assert again["a"] == first["a"] and again["c"] == first["c"]
@@ -112,7 +112,8 @@ def batch_inputs(qgis_app, tmp_path_factory):
     details: dict[str, list] = {}
     for row in detail:
         details.setdefault(row["patch_id"], []).append(row)
-    context = [QgsVectorLayer(f"{paths['context']}|layername={n}", n, "ogr") for n in ("生态保护红线", "永久基本农田", "城镇开发边界")]
+    context = [QgsVectorLayer(f"{paths['context']}|layername={n}", n, "ogr")
+               for n in ("生态保护红线", "永久基本农田", "城镇开发边界")]
     config = load_config()
     renderer = MapExcerptRenderer(epochs_from_paths(imagery), context, None, config)
     data = {"root": root, "recs": recs, "records": records, "details": details, "renderer": renderer,
@@ -166,6 +167,7 @@ def test_fonts_embedded_and_page_counts(reports):
         assert f"共{row.pages}页" in re.sub(r"\s+", "", text)
         total += row.pages
     assert pdfpages(reports.merged) == total
+    assert (reports.folder / "index.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     index = (reports.folder / "index.csv").read_text(encoding="utf-8-sig").splitlines()
     assert index[0] == "patch_id,document,number,file,pages" and len(index) == 7
 
@@ -306,7 +308,8 @@ def test_worker_python_inside_an_embedded_interpreter(monkeypatch):
     monkeypatch.setattr(batch, "_worker_python_cache", {})
     python = batch.worker_python()
     assert python and Path(python).name.startswith("python")
-    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True).stdout
+    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"],
+                         capture_output=True, text=True).stdout
     assert out.strip() == str(tuple(sys.version_info[:2]))
     monkeypatch.setattr(batch, "_worker_python_cache", {})
     monkeypatch.setattr(batch, "_python_candidates", lambda: [])
@@ -317,7 +320,8 @@ def test_repair_note_in_plain_chinese():
     from liangwei.liangwei_plugin.documents.report import repair_text
 
     note = "几何无效（Self-intersection[39474560.3091924 2747470.35831393]），已用 make_valid 修复（保留全部面状部分）"
-    assert repair_text(note) == "几何无效（边界自相交，位置 X=39474560.31，Y=2747470.36），已自动修复（保留全部面状部分）"
+    assert repair_text(note) == ("几何无效（边界自相交，位置 X=39474560.31，Y=2747470.36），"
+                                 "已自动修复（保留全部面状部分）")
     assert repair_text("几何无效（Ring Self-intersection[1 2]）") == "几何无效（边界环自相交，位置 X=1.00，Y=2.00）"
     assert repair_text("") == ""
 

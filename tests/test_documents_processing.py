@@ -183,7 +183,8 @@ def _small_county(folder: Path) -> dict:
     patches.pipe(write_vector, folder / "patches.gpkg", layer="卫片图斑", driver="GPKG")
     half = span / 2
     landuse = gpd.GeoDataFrame(
-        {"BSM": ["1", "2", "3", "4"], "DLBM": ["0101", "0301", "0702", "1206"], "DLMC": ["水田", "乔木林地", "农村宅基地", "裸土地"],
+        {"BSM": ["1", "2", "3", "4"], "DLBM": ["0101", "0301", "0702", "1206"],
+         "DLMC": ["水田", "乔木林地", "农村宅基地", "裸土地"],
          "ZLDWDM": ["350521101201"] * 4, "ZLDWMC": ["东村", "东村", "西村", "西村"], "TBMJ": [half * half] * 4},
         geometry=[box(x0, y0, x0 + half, y0 + half), box(x0 + half, y0, x0 + span, y0 + half),
                   box(x0, y0 + half, x0 + half, y0 + span), box(x0 + half, y0 + half, x0 + span, y0 + span)],
@@ -195,7 +196,7 @@ def _small_county(folder: Path) -> dict:
         "城镇开发边界": box(x0 + span * 0.4, y0 + span * 0.4, x0 + span, y0 + span),
     }
     for name, geom in protected.items():
-        gpd.GeoDataFrame({"MC": [name]}, geometry=[geom], crs=doc_data.CRS).pipe(write_vector, 
+        gpd.GeoDataFrame({"MC": [name]}, geometry=[geom], crs=doc_data.CRS).pipe(write_vector,
             folder / "county.gpkg", layer=name, driver="GPKG")
     return {
         "patches": f"{folder / 'patches.gpkg'}|layername=卫片图斑",

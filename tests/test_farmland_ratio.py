@@ -163,8 +163,7 @@ def test_algorithm_by_patch_fields(qgis_app, liangwei_provider):
 
 def _townships_4490():
     """Four 1 km townships (丁镇 without patches), stored in EPSG:4490 like many bureaus' boundaries."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsProject,
-                           QgsVectorLayer)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsProject, QgsVectorLayer
 
     layer = QgsVectorLayer("Polygon?crs=EPSG:4490&field=XZQDM:string&field=XZQMC:string", "乡镇界线", "memory")
     tr = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4527"), QgsCoordinateReferenceSystem("EPSG:4490"),
@@ -203,8 +202,8 @@ def test_algorithm_with_boundary_layer(qgis_app, liangwei_provider):
     expected["丁镇"] = (0, 0, 0.0, 0.0, None, 0)
     expected["未落入乡镇"] = EXPECTED["未落入乡镇"]
     expected["全县合计"] = EXPECTED["全县合计"]
-    out = processing.run("liangwei:farmlandratio", {"INPUT": _determined_layer(GEO_ROWS), "TOWNSHIPS": _townships_4490(),
-                                                    "OUTPUT": "memory:"})["OUTPUT"]
+    out = processing.run("liangwei:farmlandratio", {"INPUT": _determined_layer(GEO_ROWS),
+                                                    "TOWNSHIPS": _townships_4490(), "OUTPUT": "memory:"})["OUTPUT"]
     _check_layer(out, expected)
     assert _table(out)["全县合计"]["township_code"] == "350521"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+
 from liangwei.liangwei_plugin.vector_io import write_vector  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

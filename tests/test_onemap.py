@@ -205,7 +205,7 @@ def test_processing_algorithm_writes_the_project(small_county, liangwei_provider
     project = _open(out)
     groups = [c.name() for c in project.layerTreeRoot().children() if isinstance(c, QgsLayerTreeGroup)]
     assert groups == GROUPS_TOP_DOWN
-    assert all(l.isValid() for l in project.mapLayers().values())
+    assert all(lyr.isValid() for lyr in project.mapLayers().values())
 
 
 def test_groups_in_fixed_order_boundary_on_top(built):
@@ -232,7 +232,7 @@ def test_every_layer_valid(built):
     project = _open(built)
     layers = list(project.mapLayers().values())
     assert len(layers) == 10 + len(EPOCHS)
-    assert all(layer.isValid() for layer in layers), [l.name() for l in layers if not l.isValid()]
+    assert all(layer.isValid() for layer in layers), [lyr.name() for lyr in layers if not lyr.isValid()]
     assert project.crs().authid() == "EPSG:4527"
 
 
@@ -278,8 +278,12 @@ def test_landuse_categories_cover_every_code_with_standard_colours(built, small_
 
 
 def test_planning_and_protected_styles(built):
-    from qgis.core import (QgsCategorizedSymbolRenderer, QgsLinePatternFillSymbolLayer,
-                           QgsPointPatternFillSymbolLayer, QgsSingleSymbolRenderer)
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsLinePatternFillSymbolLayer,
+        QgsPointPatternFillSymbolLayer,
+        QgsSingleSymbolRenderer,
+    )
     from qgis.PyQt.QtCore import Qt
 
     project = _open(built)
@@ -382,8 +386,8 @@ def test_project_has_relative_paths_and_can_be_moved(built, small_county, tmp_pa
     assert not original.parent.exists()
     project = _open(moved / "onemap.qgz")
     layers = list(project.mapLayers().values())
-    assert len(layers) == 10 + len(EPOCHS) and all(l.isValid() for l in layers)
-    assert all(l.source().startswith(str(moved)) for l in layers)
+    assert len(layers) == 10 + len(EPOCHS) and all(lyr.isValid() for lyr in layers)
+    assert all(lyr.source().startswith(str(moved)) for lyr in layers)
 
 
 def test_renders_in_plain_qgis(built):
@@ -486,7 +490,7 @@ def test_sample_county_one_map(sample_county, tmp_path):
     project = _open(out)
     layers = list(project.mapLayers().values())
     assert len(layers) == len(load_catalogue(sample_county / "catalogue.toml").entries)
-    assert all(l.isValid() for l in layers)
+    assert all(lyr.isValid() for lyr in layers)
     root = project.layerTreeRoot()
     groups = [c.name() for c in root.children() if isinstance(c, QgsLayerTreeGroup)]
     assert groups == GROUPS_TOP_DOWN
@@ -494,7 +498,7 @@ def test_sample_county_one_map(sample_county, tmp_path):
     dates = [n.layer().customProperty("liangwei/date") for n in epochs]
     assert len(dates) >= 2 and dates == sorted(dates, reverse=True)
     assert [n.itemVisibilityChecked() for n in epochs] == [i < 2 for i in range(len(epochs))]
-    landuse = [l for l in layers if l.customProperty("liangwei/role") == "landuse"][0]
+    landuse = [lyr for lyr in layers if lyr.customProperty("liangwei/role") == "landuse"][0]
     renderer = landuse.renderer()
     assert isinstance(renderer, QgsCategorizedSymbolRenderer)
     present = _distinct(landuse.source(), renderer.classAttribute())
@@ -527,8 +531,9 @@ def test_register_as_table_or_polygons(tmp_path, qgis_app):
 
 
 def test_large_image_without_overviews_is_reported(tmp_path, qgis_app):
-    from liangwei.liangwei_plugin.onemap.project_builder import build_onemap
     from qgis.core import QgsProject
+
+    from liangwei.liangwei_plugin.onemap.project_builder import build_onemap
 
     big = tmp_path / "big_20250101.tif"
     ds = gdal.GetDriverByName("GTiff").Create(str(big), 5000, 400, 3, gdal.GDT_Byte, options=["COMPRESS=DEFLATE"])

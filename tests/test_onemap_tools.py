@@ -33,7 +33,7 @@ def loaded_project(onemap_qgz, qgis_iface):
 def test_default_epochs_are_newest_two_by_date(loaded_project):
     from liangwei.gui.swipe_tool import default_epochs, layer_date, raster_layers_newest_first
 
-    dates = [layer_date(l) for l in raster_layers_newest_first(loaded_project)]
+    dates = [layer_date(lyr) for lyr in raster_layers_newest_first(loaded_project)]
     assert dates == sorted((d for d, _ in EPOCHS), reverse=True)
     before, after = default_epochs(loaded_project)
     newest = sorted(EPOCHS, reverse=True)
@@ -75,11 +75,10 @@ def _wait(signal_owner, predicate, timeout=20.0):
 
 def test_swipe_tool_draws_before_epoch_left_of_divider(loaded_project, artifacts_dir):
     from qgis.core import QgsRectangle
+    from qgis.gui import QgsMapCanvas
     from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
     from liangwei.gui.swipe_tool import SwipeMapTool, default_epochs
-
-    from qgis.gui import QgsMapCanvas
 
     canvas = QgsMapCanvas()
     canvas.resize(600, 400)
@@ -142,7 +141,8 @@ def patch_layers(qgis_iface):
         f = QgsFeature(patches.fields())
         f.setAttributes([pid, "JC" + pid, town, code, text, area, area * 15 / 10000, farm, red])
         x = X0 + 1000 * i
-        f.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({x} {Y0},{x + 60} {Y0},{x + 60} {Y0 + 40},{x} {Y0 + 40},{x} {Y0}))"))
+        f.setGeometry(QgsGeometry.fromWkt(
+            f"POLYGON(({x} {Y0},{x + 60} {Y0},{x + 60} {Y0 + 40},{x} {Y0 + 40},{x} {Y0}))"))
         feats.append(f)
     patches.dataProvider().addFeatures(feats)
     register = QgsVectorLayer("Point?crs=EPSG:4527&field=patch_id:string&field=stage:string&field=overdue:integer",
@@ -290,7 +290,8 @@ def test_document_parameters_for_the_current_patch(patch_layers, qgis_iface, lia
     epoch.setCustomProperty("liangwei/role", "imagery")
     QgsProject.instance().addMapLayer(epoch, False)
     params = document_parameters(algorithm, patches, QgsProject.instance())
-    patch_params = [v for v in params.values() if v == patches.id() or isinstance(v, QgsProcessingFeatureSourceDefinition)]
+    patch_params = [v for v in params.values()
+                    if v == patches.id() or isinstance(v, QgsProcessingFeatureSourceDefinition)]
     assert len(patch_params) == 1
     if isinstance(patch_params[0], QgsProcessingFeatureSourceDefinition):
         assert patch_params[0].selectedFeaturesOnly

@@ -128,7 +128,8 @@ def run(layers, method="ellipsoidal", workers=1, **kw):
     return ov.overlay_patches(
         patches,
         ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM", zldwdm_field="ZLDWDM", zldwmc_field="ZLDWMC"),
-        [ov.ReferenceLayer("生态保护红线", red, name_field="MC"), ov.ReferenceLayer("饮用水水源保护区", water, name_field="MC")],
+        [ov.ReferenceLayer("生态保护红线", red, name_field="MC"),
+         ov.ReferenceLayer("饮用水水源保护区", water, name_field="MC")],
         area_method=method, workers=workers, **kw)
 
 

@@ -38,9 +38,7 @@ def sample_county(tmp_path_factory):
 def _qgis_reference(patches_uri, ref_uri, class_field, id_field="JCBH"):
     """Per (patch id, class) ellipsoidal areas from native:intersection + QgsDistanceArea (GRS80 = EPSG:7019)."""
     import processing
-    from qgis.core import QgsDistanceArea, QgsProject
-
-    from qgis.core import QgsFeatureRequest, QgsProcessingContext, QgsProcessingFeedback
+    from qgis.core import QgsDistanceArea, QgsFeatureRequest, QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -87,7 +85,8 @@ def test_sample_county_matches_qgis_native_intersection(liangwei_provider, sampl
         if layer == "三调地类图斑" and pid in valid_ids:
             assert ref_lu.get((pid, code), 0.0) == pytest.approx(area, abs=0.01), (pid, code)
     assert compared > 50
-    diffs = [abs(ours.get((pid, "三调地类图斑", code), 0.0) - a) for (pid, code), a in ref_lu.items() if pid in valid_ids]
+    diffs = [abs(ours.get((pid, "三调地类图斑", code), 0.0) - a)
+             for (pid, code), a in ref_lu.items() if pid in valid_ids]
     print(f"\nsample county: {compared} patch x class areas compared, max |engine - QGIS| = {max(diffs):.2e} m2")
     # protected layers: the layer as a whole per patch
     out_rows = {f["patch_id"]: f for f in res["OUTPUT"].getFeatures()}

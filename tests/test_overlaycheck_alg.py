@@ -12,6 +12,7 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 from shapely import wkt
+
 from liangwei.liangwei_plugin.vector_io import read_vector, write_vector  # noqa: E402
 
 X0, Y0 = 39_501_000.0, 2_800_000.0
@@ -127,8 +128,8 @@ def test_no_id_field_message(liangwei_provider, tmp_path):
     from qgis.core import QgsProcessingException
 
     p = tmp_path / "noid.gpkg"
-    gpd.GeoDataFrame({"CODE": ["x"], "XZQMC": ["某镇"]}, geometry=[rect(0, 0, 10, 10)], crs="EPSG:4527").pipe(write_vector, 
-        p, layer="图斑无编号")
+    gpd.GeoDataFrame({"CODE": ["x"], "XZQMC": ["某镇"]}, geometry=[rect(0, 0, 10, 10)],
+                     crs="EPSG:4527").pipe(write_vector, p, layer="图斑无编号")
     with pytest.raises(QgsProcessingException) as e:
         run({"PATCHES": f"{p}|layername=图斑无编号", "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
     msg = str(e.value)
@@ -138,7 +139,7 @@ def test_no_id_field_message(liangwei_provider, tmp_path):
 def test_duplicate_ids_all_kept(liangwei_provider, tmp_path, county):
     p = tmp_path / "dup.gpkg"
     gpd.GeoDataFrame({"TBBH": ["7", "7", "8"]}, geometry=[rect(10, 10, 20, 20), rect(30, 30, 40, 40),
-                                                           rect(150, 10, 160, 20)], crs="EPSG:4527").pipe(write_vector, 
+                                                           rect(150, 10, 160, 20)], crs="EPSG:4527").pipe(write_vector,
         p, layer="dup")
     res = run({"PATCHES": str(p), "LANDUSE": f"{county['county']}|layername=三调地类图斑",
                "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
@@ -225,14 +226,14 @@ def test_gbk_shapefile_reference_layers(liangwei_provider, tmp_path, county):
     lu_shp = tmp_path / "地类图斑.shp"
     lu.pipe(write_vector, lu_shp, encoding="GBK")
     red_shp = tmp_path / "红线.shp"
-    gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527").pipe(write_vector, 
+    gpd.GeoDataFrame({"MC": ["红线甲"]}, geometry=[rect(0, 0, 60, 200)], crs="EPSG:4527").pipe(write_vector,
         red_shp, encoding="GBK")
     for shp in (lu_shp, red_shp):
         for ext in (".cpg", ".CPG"):
             shp.with_suffix(ext).unlink(missing_ok=True)
         assert not shp.with_suffix(".cpg").exists()
-    res = run({"PATCHES": f"{county['patches']}|layername=卫片图斑", "LANDUSE": str(lu_shp), "PROTECTED": [str(red_shp)],
-               "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
+    res = run({"PATCHES": f"{county['patches']}|layername=卫片图斑", "LANDUSE": str(lu_shp),
+               "PROTECTED": [str(red_shp)], "OUTPUT": "memory:", "OUTPUT_DETAIL": "memory:"})
     rows = {r["patch_id"]: r for r in features(res["OUTPUT"])}
     assert len(rows) == 3
     assert rows["P1"]["zldwmc"] == "乙村"

@@ -82,7 +82,6 @@ def test_schema_created_and_migrated(target):
 
 def test_gpkg_is_a_valid_spatial_layer(tmp_path, qgis_app):
     from osgeo_utils.samples.validate_gpkg import check
-
     from qgis.core import QgsVectorLayer
 
     path = tmp_path / "r.gpkg"
@@ -132,7 +131,8 @@ def test_registration_is_idempotent(reg):
     assert closed["stage"] == "办结" and closed["violation"] == 0 and closed["closed_date"] == "2026-11-06"
     # duplicates inside one input are registered once
     dup = records(1) * 2
-    dup[0] = dict(dup[0], patch_id="DUP"); dup[1] = dict(dup[1], patch_id="DUP")
+    dup[0] = dict(dup[0], patch_id="DUP")
+    dup[1] = dict(dup[1], patch_id="DUP")
     assert len(reg.register_cases(dup, found_date="2026-11-07").added) == 1
     consistent(reg)
 
@@ -151,7 +151,8 @@ def test_full_workflow_calendar_days(reg):
     (no,) = reg.register_cases(records(1), found_date="2026-11-06", actor="巡查员甲").added
     c = reg.get_case(no)
     # found Friday 2026-11-06: 认定 within 2 calendar days → Sunday 11-08; 7-day target → 11-13
-    assert (c["stage"], c["stage_due"], c["identify_due"], c["dispose_due"]) == ("快速认定", "2026-11-08", "2026-11-08", "2026-11-13")
+    assert (c["stage"], c["stage_due"], c["identify_due"], c["dispose_due"]) == (
+        "快速认定", "2026-11-08", "2026-11-08", "2026-11-13")
     assert c["stage_role"] == "认定人员"
     c = reg.advance(no, "拆除整治", "2026-11-07", "国土所乙", "规划认定：无法采取改正措施")
     assert (c["stage_due"], c["rectify_due"], c["stage_role"]) == ("2026-11-10", "2026-11-10", "拆除人员")
@@ -210,7 +211,8 @@ def test_discovery_stage_and_not_violation(reg):
 def test_illegal_transitions_refused(reg, source):
     (no,) = reg.register_cases(records(1), found_date="2026-11-01", stage="发现报告").added
     path = {"发现报告": [], "快速认定": ["快速认定"], "拆除整治": ["快速认定", "拆除整治"],
-            "监督检查": ["快速认定", "拆除整治", "监督检查"], "办结": ["快速认定", "拆除整治", "监督检查", "办结"]}[source]
+            "监督检查": ["快速认定", "拆除整治", "监督检查"],
+            "办结": ["快速认定", "拆除整治", "监督检查", "办结"]}[source]
     for i, stage in enumerate(path):
         reg.advance(no, stage, f"2026-11-0{2 + i}", "甲", "")
     before = reg.get_case(no)
@@ -251,7 +253,8 @@ def test_overdue_accountability_and_referrals(reg):
     assert set(flagged) == {a, b, c}
     assert reg.flag_overdue("2026-11-13") == []           # flagged once per stage
     ca = reg.get_case(a)
-    assert ca["referral_required"] == 1 and ca["referral_due"] == "2026-11-24" and "未按时限整改到位" in ca["referral_reason"]
+    assert ca["referral_required"] == 1 and ca["referral_due"] == "2026-11-24"
+    assert "未按时限整改到位" in ca["referral_reason"]
     cb = reg.get_case(b)
     assert cb["accountability"] == 1 and "认定人员" in cb["accountability_note"] and cb["referral_required"] == 0
     # c: party is a public official, penalty decided 11-20 → referral within 30 days: 12-20
@@ -319,7 +322,8 @@ def test_two_processes_advancing_one_case(reg, target):
     for p in procs:
         assert p.stdout.readline().strip() == "READY", p.stderr.read()
     for p in procs:               # both have read version 1; now both write
-        p.stdin.write("go\n"); p.stdin.flush()
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 3], outs

@@ -11,7 +11,6 @@ import warnings
 
 import pytest
 
-
 FIELDS = [("JCBH", "string"), ("XZQDM", "string"), ("XZQMC", "string"), ("DSR", "string"), ("HSX", "string"),
           ("patch_id", "string"), ("area_m2", "double"), ("farmland_m2", "double"), ("永久基本农田_m2", "double"),
           ("生态保护红线_m2", "double"), ("zldwdm", "string"), ("zldwmc", "string"), ("violation", "integer"),
@@ -43,7 +42,8 @@ def determined_layer(patches=PATCHES, crs="EPSG:4527"):
     for pid, town, village, x0, size, farm, jbnt, vio in patches:
         f = QgsFeature(layer.fields())
         x, y = 39_500_000 + x0, 2_800_000
-        f.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({x} {y},{x + size} {y},{x + size} {y + size},{x} {y + size},{x} {y}))"))
+        f.setGeometry(QgsGeometry.fromWkt(
+            f"POLYGON(({x} {y},{x + size} {y},{x + size} {y + size},{x} {y + size},{x} {y}))"))
         f["JCBH"] = "JC" + pid
         f["XZQDM"] = {"城关镇": "350627100000", "溪口镇": "350627101000"}[town]
         f["XZQMC"] = town
@@ -86,7 +86,8 @@ def test_register_advance_export_statistics(target, liangwei_provider, tmp_path,
         import shapely
 
         assert abs(shapely.from_wkb(c["geom"]).area - 900.0) < 1e-6
-        assert (c["township"], c["village"], c["basic_farmland_m2"], c["party"]) == ("城关镇", "西溪村", 0.0, "西溪村某户")
+        assert (c["township"], c["village"], c["basic_farmland_m2"], c["party"]) == (
+            "城关镇", "西溪村", 0.0, "西溪村某户")
         assert c["stage"] == "快速认定" and c["stage_due"] == "2026-11-04" and c["source"] == "卫片"
         assert reg.get_case("P003")["stage"] == "办结"
 
@@ -97,7 +98,8 @@ def test_register_advance_export_statistics(target, liangwei_provider, tmp_path,
     adv = run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=3, DATE="2026-11-05", ACTOR="镇分管领导",
               NOTE="已拆除", DISPOSAL_KIND=1, DEMOLISHED_M2=350.0)
     assert adv["ADVANCED"] == 1
-    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=4, DATE="2026-11-06", ACTOR="人大主席", NOTE="核实")
+    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=4, DATE="2026-11-06", ACTOR="人大主席",
+        NOTE="核实")
     adv = run("advancecases", REGISTER=target, FROM_STAGE=1, TARGET_STAGE=2, DATE="2026-11-06", ACTOR="国土所",
               NOTE="逾期认定")     # P004 still in 快速认定 (due 11-04): late → 效能问责
     assert adv["ADVANCED"] == 1
@@ -207,7 +209,8 @@ def test_flag_overdue_and_grid_checkins(target, liangwei_provider):
     from liangwei.liangwei_plugin.register import Register
 
     run("registercases", INPUT=determined_layer(), REGISTER=target, DATE="2026-11-02")   # 认定 due 11-04
-    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=2, DATE="2026-11-03", ACTOR="国土所")  # due 11-06
+    # due 11-06
+    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=2, DATE="2026-11-03", ACTOR="国土所")
 
     def features(out):
         layer = out["OUTPUT"]

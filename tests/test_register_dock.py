@@ -19,7 +19,8 @@ def small_register(tmp_path):
         for i, town in enumerate(["城关镇", "城关镇", "溪口镇", "溪口镇"]):
             x = 39_500_000 + 1000 * i
             recs.append(dict(patch_id=f"P{i}", violation=1, township=town, village="东山村", party=f"户{i}",
-                             area_m2=400.0, farmland_m2=100.0, geom=shapely.to_wkb(box(x, 2_800_000, x + 20, 2_800_020))))
+                             area_m2=400.0, farmland_m2=100.0,
+                             geom=shapely.to_wkb(box(x, 2_800_000, x + 20, 2_800_020))))
         reg.register_cases(recs[:2], found_date="2026-11-01", actor="甲")   # 认定 due 11-03
         reg.register_cases(recs[2:], found_date="2026-11-09", actor="甲")   # 认定 due 11-11
     return str(path)

@@ -334,7 +334,7 @@ def test_patches_4490(sample, patches, county):
 
 def test_imagery(sample, patches):
     d = sample["dir"] / "imagery"
-    with open(d / "catalogue.csv", encoding="utf-8") as fh:
+    with open(d / "catalogue.csv", encoding="utf-8-sig", newline="") as fh:
         cat = list(csv.DictReader(fh))
     assert [c["file"] for c in cat] == ["epoch_20240520.tif", "epoch_20250518.tif"]
     assert [c["date"] for c in cat] == ["2024-05-20", "2025-05-18"] and all(c["sensor"] for c in cat)

@@ -19,9 +19,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_session import (ask_to_quit, check_tools, desktop_env, launch_qgis, screenshot, start_xvfb, stop,
-                             wait_for_report)
-
+from desktop_session import (
+    ask_to_quit,
+    check_tools,
+    desktop_env,
+    launch_qgis,
+    screenshot,
+    start_xvfb,
+    stop,
+    wait_for_report,
+)
 from test_onemap import EPOCHS, X0, Y0, make_small_county
 
 pytestmark = pytest.mark.desktop

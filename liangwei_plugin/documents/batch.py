@@ -8,23 +8,23 @@ that looks finished; stale ``.part`` files are removed on the next run.  Numbers
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
 import shutil
-import subprocess
+import subprocess  # nosec B404  # only the fixed Python version probe below: argument list, no shell
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..csv_out import write_csv
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
 from .merge import merge_pdfs  # noqa: F401 - also part of this module's API
@@ -56,7 +56,8 @@ def safe_filename(patch_id: str, max_len: int = 80) -> str:
     if len(safe.encode("utf-8")) > max_len:
         safe = safe.encode("utf-8")[:max_len].decode("utf-8", "ignore")
     if safe != text:
-        safe = f"{safe}_{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+        # a file-name suffix that keeps distinct ids apart, not a security hash
+        safe = f"{safe}_{hashlib.sha1(text.encode('utf-8'), usedforsecurity=False).hexdigest()[:8]}"
     return safe
 
 
@@ -110,7 +111,8 @@ def fingerprint(kind: str, record: PatchRecord, detail: list[dict], number: str,
     payload = {
         "kind": kind, "number": number,
         "attrs": {k: v for k, v in sorted(record.attrs.items())},
-        "geometry": record.geometry.asWkt(3) if record.geometry is not None and hasattr(record.geometry, "asWkt") else "",
+        "geometry": (record.geometry.asWkt(3)
+                     if record.geometry is not None and hasattr(record.geometry, "asWkt") else ""),
         "detail": detail, "extra": extra,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=_json_default, ensure_ascii=False)
@@ -249,8 +251,9 @@ def worker_python() -> str | None:
         want = f"{sys.version_info[0]}.{sys.version_info[1]}"
         for candidate in _python_candidates():
             try:
-                res = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True, timeout=20)
+                # candidate: a python3.X found beside QGIS or on PATH; fixed arguments, no shell
+                probe = [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+                res = subprocess.run(probe, capture_output=True, text=True, timeout=20)  # nosec B603
             except (OSError, subprocess.SubprocessError):
                 continue
             if res.returncode == 0 and res.stdout.strip() == want:
@@ -359,7 +362,7 @@ def export_batch(
     for r in selected:
         name = safe_filename(r.patch_id)
         if name.lower() in used_names:  # two ids differing only in case on a case-insensitive disk
-            name = f"{name}_{hashlib.sha1(r.patch_id.encode('utf-8')).hexdigest()[:8]}"
+            name = f"{name}_{hashlib.sha1(r.patch_id.encode('utf-8'), usedforsecurity=False).hexdigest()[:8]}"
         used_names.add(name.lower())
         fname = f"{name}.pdf"
         fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id], extra)
@@ -386,7 +389,8 @@ def export_batch(
     pool = _process_pool(workers, config) if (workers > 0 and todo) else None
     executor = pool or _InProcess()
     if todo:
-        fb.info(f"{title}：{workers} 个工作进程生成 PDF（{worker_python()}）" if pool else f"{title}：在本进程中生成 PDF")
+        fb.info(f"{title}：{workers} 个工作进程生成 PDF（{worker_python()}）" if pool
+                else f"{title}：在本进程中生成 PDF")
     pending: list[tuple[Future, PatchRecord, str, str, str]] = []
     total = max(1, len(todo))
 
@@ -463,8 +467,9 @@ def export_batch(
         result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
         files.append(folder / fname)
     index = folder / "index.csv"
-    lines = [INDEX_COLUMNS] + [[row.patch_id, row.document, row.number, row.file, row.pages] for row in result.rows]
-    _write_csv(index, lines)
+    # UTF-8 with BOM, patch numbers kept as text for Excel, written atomically
+    write_csv(index, INDEX_COLUMNS, ([row.patch_id, row.document, row.number, row.file, row.pages]
+                                     for row in result.rows))
     result.index = index
     if files:
         merged = Path(merged_path) if merged_path else folder / (merged_name or f"{title}_合并.pdf")
@@ -472,7 +477,8 @@ def export_batch(
         stamp = state / "merged.json"
         key = hashlib.sha256(json.dumps([[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in files])
                              .encode("utf-8")).hexdigest()
-        up_to_date = merged.is_file() and stamp.is_file() and json.loads(stamp.read_text("utf-8")).get(str(merged)) == key
+        up_to_date = (merged.is_file() and stamp.is_file()
+                      and json.loads(stamp.read_text("utf-8")).get(str(merged)) == key)
         if not up_to_date:
             fb.info(f"合并 {len(files)} 份{title} -> {merged}")
             merge_pdfs(files, merged)
@@ -494,8 +500,3 @@ def _safe_start(renderer, r: PatchRecord, fb: Feedback):
         return None
 
 
-def _write_csv(path: Path, rows: Iterable[Sequence[Any]]) -> None:
-    part = path.with_name(path.name + ".part")
-    with open(part, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens it as UTF-8
-        csv.writer(f).writerows(rows)
-    os.replace(part, path)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import copy
 import os
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..paths import resource
+from ..toml_compat import tomllib
 
 DEFAULT_CONFIG = resource("documents.toml")
 ENV_CONFIG = "LIANGWEI_DOCUMENTS_CONFIG"

@@ -61,7 +61,7 @@ def register_cjk_font(configured: str | None = None, subfont_index: int = 0) -> 
     if _registered == key:
         return FONT_NAME
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont, TTFError
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     try:
         font = TTFont(FONT_NAME, str(path), subfontIndex=int(subfont_index))

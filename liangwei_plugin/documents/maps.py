@@ -14,11 +14,12 @@ import csv
 import datetime as _dt
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFillSymbol,
@@ -213,7 +214,7 @@ class _Job:
 class PendingMaps:
     """Renderer jobs started for one patch; ``result()`` waits for them and finishes the images."""
 
-    def __init__(self, renderer: "MapExcerptRenderer", geometry: QgsGeometry | None, jobs: list[_Job],
+    def __init__(self, renderer: MapExcerptRenderer, geometry: QgsGeometry | None, jobs: list[_Job],
                  before: ImageryEpoch | None, after: ImageryEpoch | None):
         self.renderer, self.geometry, self.jobs = renderer, geometry, jobs
         self.before, self.after = before, after
@@ -289,8 +290,8 @@ class MapExcerptRenderer:
         ms.setOutputSize(QSize(self._px(size_mm[0]), self._px(size_mm[1])))
         ms.setOutputDpi(self.dpi)
         ms.setBackgroundColor(QColor(255, 255, 255))
-        ms.setFlag(QgsMapSettings.Antialiasing, True)
-        ms.setFlag(QgsMapSettings.DrawLabeling, False)
+        ms.setFlag(Qgis.MapSettingsFlag.Antialiasing, True)
+        ms.setFlag(Qgis.MapSettingsFlag.DrawLabeling, False)
         ms.setTransformContext(QgsProject.instance().transformContext())
         return ms
 
@@ -305,7 +306,8 @@ class MapExcerptRenderer:
             g.transform(tr)
         return g
 
-    def _extent(self, bbox: QgsRectangle, size_mm: tuple[float, float], minimum_m: float, margin: float) -> QgsRectangle:
+    def _extent(self, bbox: QgsRectangle, size_mm: tuple[float, float], minimum_m: float,
+                margin: float) -> QgsRectangle:
         unit = 1.0
         if self.crs.isGeographic():  # metres -> degrees, near enough for framing
             unit = 1.0 / (111320.0 * max(0.2, math.cos(math.radians(bbox.center().y()))))
@@ -319,7 +321,8 @@ class MapExcerptRenderer:
         c = bbox.center()
         return QgsRectangle(c.x() - w / 2, c.y() - h / 2, c.x() + w / 2, c.y() + h / 2)
 
-    def start(self, geometry: QgsGeometry | None, crs: QgsCoordinateReferenceSystem, qsx=None, hsx=None) -> PendingMaps | None:
+    def start(self, geometry: QgsGeometry | None, crs: QgsCoordinateReferenceSystem, qsx=None,
+              hsx=None) -> PendingMaps | None:
         """Start rendering the excerpts of one patch (geometry in ``crs``); None without a geometry."""
         if geometry is None or geometry.isEmpty():
             return None
@@ -345,7 +348,8 @@ class MapExcerptRenderer:
             jobs.append(self._launch(ms, "location", "位置示意图"))
         return PendingMaps(self, g, jobs, before, after)
 
-    def render(self, geometry: QgsGeometry | None, crs: QgsCoordinateReferenceSystem, qsx=None, hsx=None) -> MapImages | None:
+    def render(self, geometry: QgsGeometry | None, crs: QgsCoordinateReferenceSystem, qsx=None,
+               hsx=None) -> MapImages | None:
         pending = self.start(geometry, crs, qsx, hsx)
         return pending.result() if pending else None
 
@@ -362,8 +366,8 @@ class MapExcerptRenderer:
 
     def decorate(self, image: QImage, ms: QgsMapSettings, geometry: QgsGeometry | None, kind: str, label: str) -> None:
         p = QPainter(image)
-        p.setRenderHint(QPainter.Antialiasing, True)
-        p.setRenderHint(QPainter.TextAntialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         try:
             if geometry is not None:
                 self._draw_patch(p, ms, geometry, filled=(kind == "location"))
@@ -373,7 +377,7 @@ class MapExcerptRenderer:
             if kind == "location" and self.legend:
                 self._draw_legend(p, image.width(), image.height())
             p.setPen(QPen(QColor(60, 60, 60), 2))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(1, 1, image.width() - 2, image.height() - 2))
         finally:
             p.end()
@@ -387,12 +391,12 @@ class MapExcerptRenderer:
         path: QPainterPath = self._map_to_image(ms).map(geometry.constGet().asQPainterPath())
         width_px = max(2.0, self.outline_mm / MM_PER_INCH * self.dpi)
         halo = QPen(QColor(255, 255, 255, 200), width_px + 3)
-        halo.setJoinStyle(Qt.RoundJoin)
-        p.setBrush(Qt.NoBrush)
+        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(halo)
         p.drawPath(path)
         pen = QPen(self.outline, width_px)
-        pen.setJoinStyle(Qt.RoundJoin)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
         if filled:
             fill = QColor(self.outline)
@@ -402,7 +406,7 @@ class MapExcerptRenderer:
         if filled:  # a small patch on a large map: mark it with a ring so it can be found
             r = path.boundingRect()
             if max(r.width(), r.height()) < self._pt(12):
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.setPen(QPen(self.outline, max(2.0, width_px * 0.8)))
                 p.drawEllipse(r.center(), self._pt(10), self._pt(10))
 
@@ -417,11 +421,11 @@ class MapExcerptRenderer:
         fm = p.fontMetrics()
         pad = self._pt(2.5)
         rect = QRectF(x, y, fm.horizontalAdvance(text) + 2 * pad, fm.height() + pad)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 225))
         p.drawRect(rect)
         p.setPen(QColor(0, 0, 0))
-        p.drawText(rect, Qt.AlignCenter, text)
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def _draw_label(self, p: QPainter, label: str) -> None:
         self._text_box(p, self._pt(4), self._pt(4), label)
@@ -440,7 +444,8 @@ class MapExcerptRenderer:
         p.drawPolygon(QPolygonF([QPointF(cx, tip), QPointF(cx + half, base), QPointF(cx, notch)]))
         p.setFont(self._font(7, True))
         p.setPen(QColor(0, 0, 0))
-        p.drawText(QRectF(cx - r, base, 2 * r, cy + 0.92 * r - base), Qt.AlignHCenter | Qt.AlignVCenter, "N")
+        p.drawText(QRectF(cx - r, base, 2 * r, cy + 0.92 * r - base),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, "N")
 
     def _draw_scale_bar(self, p: QPainter, ms: QgsMapSettings, height: int) -> None:
         mupp = ms.mapUnitsPerPixel()
@@ -462,9 +467,10 @@ class MapExcerptRenderer:
         p.setFont(self._font(7))
         fm = p.fontMetrics()
         text_h = fm.height()
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 225))
-        p.drawRect(QRectF(x0 - self._pt(2.5), y0 - bh - text_h - self._pt(2), bar_px + self._pt(5) + fm.horizontalAdvance(f" {shown:g} {unit}"),
+        p.drawRect(QRectF(x0 - self._pt(2.5), y0 - bh - text_h - self._pt(2),
+                          bar_px + self._pt(5) + fm.horizontalAdvance(f" {shown:g} {unit}"),
                           bh + text_h + self._pt(4)))
         p.setPen(QPen(QColor(0, 0, 0), max(1.0, self._pt(0.4))))
         for i in range(4):
@@ -472,7 +478,8 @@ class MapExcerptRenderer:
             p.drawRect(QRectF(x0 + i * bar_px / 4, y0 - bh, bar_px / 4, bh))
         p.setPen(QColor(0, 0, 0))
         p.drawText(QPointF(x0 - fm.horizontalAdvance("0") / 2, y0 - bh - self._pt(1)), "0")
-        p.drawText(QPointF(x0 + bar_px - fm.horizontalAdvance(f"{shown:g}") / 2, y0 - bh - self._pt(1)), f"{shown:g} {unit}")
+        p.drawText(QPointF(x0 + bar_px - fm.horizontalAdvance(f"{shown:g}") / 2, y0 - bh - self._pt(1)),
+                   f"{shown:g} {unit}")
 
     def _draw_legend(self, p: QPainter, width: int, height: int) -> None:
         items = [("监测图斑", {"fill": "#ff00006e", "outline": "#ff0000"})] + self.legend
@@ -492,7 +499,8 @@ class MapExcerptRenderer:
             p.setPen(QPen(_qcolor(style.get("outline", "#000000")), max(1.0, self._pt(0.8))))
             p.drawRect(QRectF(x0 + self._pt(3), y + row * 0.2, sw, row * 0.6))
             p.setPen(QColor(0, 0, 0))
-            p.drawText(QRectF(x0 + self._pt(3) + sw + self._pt(2), y, box_w, row), Qt.AlignVCenter | Qt.AlignLeft, name)
+            p.drawText(QRectF(x0 + self._pt(3) + sw + self._pt(2), y, box_w, row),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
 
     def encode(self, image: QImage) -> bytes:
         """JPEG bytes of an excerpt.  The rendered image is opaque (white background), so Qt's JPEG
@@ -500,7 +508,7 @@ class MapExcerptRenderer:
         same bytes at 2.5 times the cost."""
         data = QByteArray()
         buf = QBuffer(data)
-        buf.open(QIODevice.WriteOnly)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buf, "JPG", self.quality)
         buf.close()
         return bytes(data)

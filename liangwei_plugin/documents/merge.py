@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
+import subprocess  # nosec B404  # only pdfunite below: argument list, no shell
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -150,7 +150,7 @@ def _concatenate(paths: Sequence[Path], out: BinaryIO) -> int:
             mapping[num] = next_id
             next_id += 1
 
-        def renumber(m: re.Match) -> bytes:
+        def renumber(m: re.Match, mapping: dict = mapping) -> bytes:   # this part's mapping, used at once
             new = mapping.get(int(m.group(1)))
             if new is None or m.group(2) != b"0":
                 raise NotSimple(f"reference to a dropped object {m.group(1).decode()}")
@@ -163,13 +163,14 @@ def _concatenate(paths: Sequence[Path], out: BinaryIO) -> int:
             out.write(chunk)
             pos += len(chunk)
         kids.extend(mapping[k] for k in x.pages)
-    for obj_id, text in ((1, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))),
-                         (2, b"<< /Type /Catalog /Pages 1 0 R >>")):
+    pages = b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))
+    for obj_id, text in ((1, pages), (2, b"<< /Type /Catalog /Pages 1 0 R >>")):
         chunk = b"%d 0 obj\n" % obj_id + text + b"\nendobj\n"
         offsets[obj_id] = pos
         out.write(chunk)
         pos += len(chunk)
-    ident = hashlib.md5(b"".join(str(p).encode("utf-8") for p in paths)).hexdigest().encode()
+    # the trailer /ID of the merged PDF (an identifier, not a security hash)
+    ident = hashlib.md5(b"".join(str(p).encode("utf-8") for p in paths), usedforsecurity=False).hexdigest().encode()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(offsets))
     out.write(b"".join(b"%010d 00000 n \n" % off for off in offsets[1:]))
     out.write(b"trailer\n<< /Size %d /Root 2 0 R /ID [ <%s> <%s> ] >>\nstartxref\n%d\n%%%%EOF\n"
@@ -201,11 +202,13 @@ def _merge_generic(paths: Sequence[Path], part: Path) -> None:
     except ImportError:
         tool = shutil.which("pdfunite")
         if not tool:
-            raise RuntimeError("合并 PDF 需要 Python 包 pypdf（pip install pypdf）或 poppler-utils 的 pdfunite") from None
+            raise RuntimeError(
+                "合并 PDF 需要 Python 包 pypdf（pip install pypdf）或 poppler-utils 的 pdfunite") from None
         if len(paths) == 1:
             shutil.copyfile(paths[0], part)
         else:
-            subprocess.run([tool, *map(str, paths), str(part)], check=True, capture_output=True)
+            # pdfunite from PATH, the PDFs' paths as separate arguments, no shell
+            subprocess.run([tool, *map(str, paths), str(part)], check=True, capture_output=True)  # nosec B603
         return
     writer = PdfWriter()
     for p in paths:

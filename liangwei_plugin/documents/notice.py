@@ -9,7 +9,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import P, PT, SignatureBlock, grid_table, masthead
+from .parts import PT, P, SignatureBlock, grid_table, masthead
 from .values import MISSING, Optional, date_cn, fill, text_value
 
 DEMOLITION = "限期拆除"

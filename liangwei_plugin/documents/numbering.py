@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .values import fill
 

@@ -21,7 +21,8 @@ class SignatureBlock(Flowable):
 
     def __init__(self, font: str, authority: str, date_text: str, seal_text: str = "（盖章）", size: float = 12):
         super().__init__()
-        self.font, self.authority, self.date_text, self.seal_text, self.size = font, authority, date_text, seal_text, size
+        self.font, self.authority, self.date_text = font, authority, date_text
+        self.seal_text, self.size = seal_text, size
         self.height = 48 * mm
 
     def wrap(self, avail_width, avail_height):
@@ -31,7 +32,8 @@ class SignatureBlock(Flowable):
     def draw(self):
         c = self.canv
         right = self.width - 8 * mm
-        text_w = max(c.stringWidth(self.authority, self.font, self.size), c.stringWidth(self.date_text, self.font, self.size))
+        text_w = max(c.stringWidth(self.authority, self.font, self.size),
+                     c.stringWidth(self.date_text, self.font, self.size))
         centre_x = right - text_w / 2
         y_auth = self.height - 24 * mm
         c.saveState()
@@ -62,7 +64,7 @@ class _JpegReader(ImageReader):
         width, height = readJPEGInfo(self.fp)[:2]
         self.fp.seek(0)
         self._width, self._height = width, height
-        self.fileName = f"jpeg-{hashlib.md5(data).hexdigest()}"
+        self.fileName = f"jpeg-{hashlib.md5(data, usedforsecurity=False).hexdigest()}"  # reportlab's image cache key
         self._image = None
         self._dataA = None
         self._transparent = None

@@ -9,7 +9,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, Table
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import P, PT, SignatureBlock, grid_table, jpeg_image, masthead
+from .parts import PT, P, SignatureBlock, grid_table, jpeg_image, masthead
 from .values import m2_text, mu_text, share_text, text_value
 
 # Overlay-output area fields that are not per-protected-layer fields.
@@ -76,7 +76,6 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     authority = config["authority"]["name"]
     values = doc.common_values()
     values["authority"] = authority
-    code = values["determination_code"]
     consequence = values["consequence"]
     values["consequence_text"] = consequence or ("依法处理" if doc.violation else "")
 
@@ -130,7 +129,8 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
                 caps.append(P(f"{label}影像 {name or ''}（红线为监测图斑范围）".strip(), st.caption))
             gap = max(0.0, (width - 2 * m.width_mm * mm) / 2)
             it = Table([cells, caps], colWidths=[m.width_mm * mm + gap] * 2)
-            it.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st.font), ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            it.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st.font), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
             story.append(it)
         if m.location:

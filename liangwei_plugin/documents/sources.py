@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qgis.core import QgsFeatureRequest, QgsGeometry, QgsVectorLayer
+from qgis.core import Qgis, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
 
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..fieldmap import resolve_field
@@ -72,9 +72,10 @@ def details_from_layer(layer: QgsVectorLayer | None, feedback: Feedback | None =
     names = layer.fields().names()
     missing = [n for n in ("patch_id", "layer", "area_m2") if n not in names]
     if missing:
-        raise ValueError(f"叠加明细表 {layer.name()} 缺少字段：{'、'.join(missing)}（应为 liangwei:overlaycheck 的 OUTPUT_DETAIL）")
+        raise ValueError(f"叠加明细表 {layer.name()} 缺少字段：{'、'.join(missing)}"
+                         "（应为 liangwei:overlaycheck 的 OUTPUT_DETAIL）")
     out: dict[str, list[dict]] = {}
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(Qgis.FeatureRequestFlag.NoGeometry)
     for f in layer.getFeatures(request):
         check_canceled(fb)
         row = {n: _value(f.attribute(i)) for i, n in enumerate(names)}

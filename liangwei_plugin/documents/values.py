@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from typing import Any, Mapping
+from typing import Any
 
 MISSING = "________"
 _CENT = Decimal("0.01")

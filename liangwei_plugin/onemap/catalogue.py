@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..paths import resource
+from ..toml_compat import tomllib
 
 ROLES = ("boundary", "planning", "landuse", "protected", "imagery", "patches", "register")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
@@ -86,12 +87,13 @@ def patch_ids(layer: QgsVectorLayer, determination: str | None = ALL, township: 
     """Feature ids of the patches passing the filters, in order of patch id."""
     fields = patch_fields(layer)
     wanted = [f for f in (fields.id_field, fields.determination_field, fields.township) if f]
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(Qgis.FeatureRequestFlag.NoGeometry)
     if wanted:
         request.setSubsetOfAttributes(wanted, layer.fields())
     rows = []
     for feat in layer.getFeatures(request):
-        if determination is not ALL and fields.determination_field and _text(feat[fields.determination_field]) != determination:
+        if (determination is not ALL and fields.determination_field
+                and _text(feat[fields.determination_field]) != determination):
             continue
         if township is not ALL and fields.township and _text(feat[fields.township]) != township:
             continue
@@ -107,7 +109,8 @@ def zoom_extent(bbox: QgsRectangle, margin: float = 1.5, min_size: float = 60.0)
     centre = bbox.center()
     width = max(bbox.width() * margin, min_size)
     height = max(bbox.height() * margin, min_size)
-    return QgsRectangle(centre.x() - width / 2, centre.y() - height / 2, centre.x() + width / 2, centre.y() + height / 2)
+    return QgsRectangle(centre.x() - width / 2, centre.y() - height / 2,
+                        centre.x() + width / 2, centre.y() + height / 2)
 
 
 def patch_view_extent(feature: QgsFeature, layer_crs: QgsCoordinateReferenceSystem,
@@ -158,7 +161,7 @@ def case_stage(project: QgsProject, patch_key: str) -> tuple[str, bool] | None:
             continue
         escaped = patch_key.replace("'", "''")
         request = QgsFeatureRequest().setFilterExpression(f"\"{key_field}\" = '{escaped}'")
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(Qgis.FeatureRequestFlag.NoGeometry)
         for feat in layer.getFeatures(request):
             overdue = feat["overdue"] if "overdue" in names else None
             flag = _text(overdue).lower() in ("1", "true", "t", "yes", "是")

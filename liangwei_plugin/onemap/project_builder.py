@@ -4,8 +4,9 @@ Layer tree, top to bottom: boundary layers (行政区界线, ungrouped, on top o
 groups 案件台账, 监测图斑, 保护区, 规划分区, 土地利用现状, 影像时相.  Inside a group layers keep the
 catalogue order, except imagery: sorted by date, newest on top, the newest two visible and older
 epochs hidden.  The full-cover categorised fills (land use, planning zones) are listed unticked so
-the imagery shows on opening (``visible = true`` in the catalogue ticks them).  Each layer remembers its role (and imagery its date) in custom properties
-``liangwei/role`` and ``liangwei/date`` — plain project data that QGIS without the plugin ignores.
+the imagery shows on opening (``visible = true`` in the catalogue ticks them).  Each layer remembers
+its role (and imagery its date) in custom properties ``liangwei/role`` and ``liangwei/date`` — plain
+project data that QGIS without the plugin ignores.
 
 :func:`build_onemap` adds the layers to any QgsProject (the open project in the desktop, or a new
 one); :func:`write_onemap_project` writes a stand-alone ``.qgz`` with relative paths.
@@ -75,7 +76,8 @@ def create_layer(entry: CatalogueEntry) -> QgsMapLayer:
     if not layer.isValid():
         detail = layer.error().summary() if layer.error() and not layer.error().isEmpty() else ""
         kind = "栅格影像" if entry.is_raster else "矢量图层"
-        raise CatalogueError("", [f"{entry.label}：无法作为{kind}打开：{entry.path}" + (f"（{detail}）" if detail else "")])
+        raise CatalogueError("", [f"{entry.label}：无法作为{kind}打开：{entry.path}"
+                                  + (f"（{detail}）" if detail else "")])
     _tag(layer, entry)
     return layer
 
@@ -258,7 +260,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         root.insertLayer(pos, layer)
 
     crs = _project_crs(result, catalogue)
-    if crs is not None and (not project.crs().isValid() or not project.mapLayers() or project.count() == len(result.layers)):
+    if crs is not None and (not project.crs().isValid() or not project.mapLayers()
+                            or project.count() == len(result.layers)):
         project.setCrs(crs)
         if crs.ellipsoidAcronym():
             project.setEllipsoid(crs.ellipsoidAcronym())  # measurements on the CGCS2000 ellipsoid
@@ -266,8 +269,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
     if not extent.isEmpty() and project.crs().isValid():
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
     feedback.set_progress(90.0)
-    feedback.info(f"一张图：{len(result.layers)} 个图层，"
-                  f"{len(catalogue.by_role('imagery'))} 期影像（显示最新 {min(VISIBLE_EPOCHS, len(catalogue.by_role('imagery')))} 期）")
+    epochs = len(catalogue.by_role("imagery"))
+    feedback.info(f"一张图：{len(result.layers)} 个图层，{epochs} 期影像（显示最新 {min(VISIBLE_EPOCHS, epochs)} 期）")
     for index, codes in result.added_categories.items():
         entry = next(e for e in catalogue.entries if e.index == index)
         msg = f"{entry.label}：样式中没有的分类 {len(codes)} 个已补充（地类按一级类颜色）：{', '.join(codes[:20])}"

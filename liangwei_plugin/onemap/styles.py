@@ -13,16 +13,17 @@ styles opens in any QGIS 3.22+ without the plugin.
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from qgis.core import (
+    Qgis,
     QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
-    QgsLineSymbol,
     QgsLinePatternFillSymbolLayer,
+    QgsLineSymbol,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsPointPatternFillSymbolLayer,
@@ -34,15 +35,14 @@ from qgis.core import (
     QgsSymbol,
     QgsTextBufferSettings,
     QgsTextFormat,
-    QgsUnitTypes,
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..paths import resource
+from ..toml_compat import tomllib
 
 STYLES_DIR = resource("styles")
 STYLE_CONFIG = STYLES_DIR / "onemap_styles.toml"
@@ -113,21 +113,22 @@ def _fill_symbol(layers: list) -> QgsFillSymbol:
 def _fill(colour: str, outline: str = "#6e6e6e", width: float = 0.1, alpha: int = 255) -> QgsFillSymbol:
     c = QColor(colour)
     c.setAlpha(alpha)
-    layer = QgsSimpleFillSymbolLayer(c, Qt.SolidPattern, QColor(outline), Qt.SolidLine, width)
+    layer = QgsSimpleFillSymbolLayer(c, Qt.BrushStyle.SolidPattern, QColor(outline), Qt.PenStyle.SolidLine, width)
     return _fill_symbol([layer])
 
 
-def _outline(colour: str, width: float, style=Qt.SolidLine) -> QgsSimpleLineSymbolLayer:
+def _outline(colour: str, width: float, style=Qt.PenStyle.SolidLine) -> QgsSimpleLineSymbolLayer:
     line = QgsSimpleLineSymbolLayer(QColor(colour), width, style)
     return line
 
 
-def _outline_symbol(colour: str, width: float, style=Qt.SolidLine, fill_colour: str | None = None,
+def _outline_symbol(colour: str, width: float, style=Qt.PenStyle.SolidLine, fill_colour: str | None = None,
                     fill_alpha: int = 0) -> QgsFillSymbol:
     """A polygon symbol drawn as outline (optionally over a faint fill)."""
     c = QColor(fill_colour or colour)
     c.setAlpha(fill_alpha)
-    fill = QgsSimpleFillSymbolLayer(c, Qt.SolidPattern if fill_alpha else Qt.NoBrush, QColor(colour), style, width)
+    brush = Qt.BrushStyle.SolidPattern if fill_alpha else Qt.BrushStyle.NoBrush
+    fill = QgsSimpleFillSymbolLayer(c, brush, QColor(colour), style, width)
     return _fill_symbol([fill])
 
 
@@ -136,7 +137,7 @@ def _hatch_symbol(colour: str, angle: float, outline_width: float, spacing: floa
     """Faint fill + hatch (or dot pattern) + solid outline, e.g. 生态保护红线."""
     base = QColor(colour)
     base.setAlpha(fill_alpha)
-    layers = [QgsSimpleFillSymbolLayer(base, Qt.SolidPattern, QColor(colour), Qt.NoPen, 0)]
+    layers = [QgsSimpleFillSymbolLayer(base, Qt.BrushStyle.SolidPattern, QColor(colour), Qt.PenStyle.NoPen, 0)]
     if dots:
         pattern = QgsPointPatternFillSymbolLayer.create({"distance_x": str(spacing), "distance_y": str(spacing)})
         dot = QgsMarkerSymbol.createSimple({"name": "circle", "color": colour, "outline_style": "no", "size": "0.6"})
@@ -162,12 +163,13 @@ def _labels(layer: QgsVectorLayer, field: str, colour: str = "#000000", size: fl
     settings.fieldName = field
     settings.isExpression = False
     settings.enabled = True
-    settings.placement = QgsPalLayerSettings.OverPoint if polygon_placement == "horizontal" else QgsPalLayerSettings.Horizontal
+    settings.placement = (Qgis.LabelPlacement.OverPoint if polygon_placement == "horizontal"
+                          else Qgis.LabelPlacement.Horizontal)
     fmt = QgsTextFormat()
     # The users' Windows desktops have 微软雅黑; elsewhere Qt substitutes a CJK font.
     fmt.setFont(QFont("Microsoft YaHei"))
     fmt.setSize(size)
-    fmt.setSizeUnit(QgsUnitTypes.RenderPoints)
+    fmt.setSizeUnit(Qgis.RenderUnit.Points)
     fmt.setColor(QColor(colour))
     if buffer:
         buf = QgsTextBufferSettings()
@@ -259,7 +261,7 @@ def register_renderer(geometry: str) -> QgsRuleBasedRenderer:
         ring = QgsMarkerSymbol.createSimple({"name": "circle", "color": "0,0,0,0", "outline_color": cfg["overdue"],
                                              "outline_width": "0.8", "size": "6"})
     else:
-        ring = _outline_symbol(cfg["overdue"], 1.0, Qt.DashLine)
+        ring = _outline_symbol(cfg["overdue"], 1.0, Qt.PenStyle.DashLine)
     root.appendChild(QgsRuleBasedRenderer.Rule(ring, filterExp=_overdue_expression(overdue), label="逾期"))
     return QgsRuleBasedRenderer(root)
 
@@ -267,7 +269,7 @@ def register_renderer(geometry: str) -> QgsRuleBasedRenderer:
 # -- the standard styles (used by scripts/make_styles.py to write the shipped .qml files) ---------
 
 def _style_boundary(layer: QgsVectorLayer) -> None:
-    symbol = _fill_symbol([_outline("#ffffff", 1.4), _outline("#505050", 0.7, Qt.DashDotLine)])
+    symbol = _fill_symbol([_outline("#ffffff", 1.4), _outline("#505050", 0.7, Qt.PenStyle.DashDotLine)])
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
     _labels(layer, "XZQMC", "#303030", 11)
 
@@ -281,7 +283,7 @@ def _style_basic_farmland(layer: QgsVectorLayer) -> None:
 
 
 def _style_urban_boundary(layer: QgsVectorLayer) -> None:
-    symbol = _fill_symbol([_outline("#ffffff", 1.3), _outline("#9c27b0", 0.8, Qt.DashLine)])
+    symbol = _fill_symbol([_outline("#ffffff", 1.3), _outline("#9c27b0", 0.8, Qt.PenStyle.DashLine)])
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
 
 
@@ -302,7 +304,7 @@ def _style_water_source(layer: QgsVectorLayer) -> None:
 
 
 def _style_river(layer: QgsVectorLayer) -> None:
-    layer.setRenderer(QgsSingleSymbolRenderer(_outline_symbol("#1f78b4", 0.6, Qt.DashLine, "#a6cee3", 70)))
+    layer.setRenderer(QgsSingleSymbolRenderer(_outline_symbol("#1f78b4", 0.6, Qt.PenStyle.DashLine, "#a6cee3", 70)))
 
 
 def _style_forest(layer: QgsVectorLayer) -> None:
@@ -361,8 +363,8 @@ def geometry_kind(layer) -> str | None:
     """"point" | "line" | "polygon" | None (tables, rasters)."""
     if not isinstance(layer, QgsVectorLayer):
         return None
-    return {QgsWkbTypes.PointGeometry: "point", QgsWkbTypes.LineGeometry: "line",
-            QgsWkbTypes.PolygonGeometry: "polygon"}.get(layer.geometryType())
+    return {Qgis.GeometryType.Point: "point", Qgis.GeometryType.Line: "line",
+            Qgis.GeometryType.Polygon: "polygon"}.get(layer.geometryType())
 
 
 def choose_style(role: str, names: Iterable[str], geometry: str | None) -> Path | None:
@@ -399,7 +401,8 @@ def _name_hints(layer: QgsVectorLayer, field: str) -> dict[str, str]:
     request_fields = [field, name_field]
     from qgis.core import QgsFeatureRequest
 
-    req = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes(request_fields, layer.fields())
+    req = QgsFeatureRequest().setFlags(Qgis.FeatureRequestFlag.NoGeometry)
+    req.setSubsetOfAttributes(request_fields, layer.fields())
     for feat in layer.getFeatures(req):
         key = str(feat[field])
         if key not in hints and feat[name_field] not in (None, ""):
@@ -442,11 +445,13 @@ def complete_categories(layer: QgsVectorLayer, role: str, code_field: str | None
         wanted = {str(v) for v in present}
         for i in reversed(range(len(renderer.categories()))):
             value = str(renderer.categories()[i].value())
-            if value not in wanted and value not in ("", "NULL"):
+            # "all other values" is '' or NULL: str() gives "NULL" for Qt5's QVariant, "None" on Qt6
+            if value not in wanted and value not in ("", "NULL", "None"):
                 renderer.deleteCategory(i)
     # keep the "其他" (all other values) category last in the legend
     cats = renderer.categories()
-    other = next((i for i, c in enumerate(cats) if str(c.value()) in ("", "NULL") and i != len(cats) - 1), None)
+    other = next((i for i, c in enumerate(cats) if str(c.value()) in ("", "NULL", "None") and i != len(cats) - 1),
+                 None)
     if other is not None:
         renderer.moveCategory(other, len(cats) - 1)
     return added

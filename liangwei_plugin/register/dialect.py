@@ -24,6 +24,25 @@ class RegisterOpenError(RuntimeError):
     """The register target cannot be opened or created (message names the target)."""
 
 
+# -- SQL identifiers ------------------------------------------------------------------
+# Values always go to the database as bound parameters.  Names (tables, columns, triggers, the
+# PostgreSQL schema) cannot be bound: every name formatted into SQL passes ident() first, which
+# accepts plain ASCII identifiers only, so a name can neither close its "quotes" nor a '...' literal.
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def ident(name: str) -> str:
+    """``name`` unchanged if it is a plain SQL identifier (ASCII letters, digits, ``_``), else ValueError."""
+    if not isinstance(name, str) or len(name) > 63 or not _IDENT.fullmatch(name):
+        raise ValueError(f"不合法的 SQL 标识符：{name!r}")
+    return name
+
+
+def quote_ident(name: str) -> str:
+    """``"name"`` for a name checked by :func:`ident`."""
+    return f'"{ident(name)}"'
+
+
 # -- GeoPackage geometry binary ------------------------------------------------------
 
 def wkb_envelope(wkb: bytes) -> tuple[float, float, float, float] | None:
@@ -169,7 +188,7 @@ class GpkgDialect(Dialect):
         return cur.fetchone() is not None
 
     def columns(self, cur, table: str) -> list[str]:
-        cur.execute(f'PRAGMA table_info("{table}")')
+        cur.execute(f"PRAGMA table_info({quote_ident(table)})")
         return [r[1] for r in cur.fetchall()]
 
     def prepare(self, cur) -> None:
@@ -196,14 +215,15 @@ class GpkgDialect(Dialect):
             " CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))"
         )
         cur.execute(
-            "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,"
-            " definition TEXT NOT NULL, scope TEXT NOT NULL,"
+            "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,"
+            " extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,"
             " CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"
         )
         rows = [
             ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
             ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", 4326, "EPSG", 4326, _srs_wkt(4326), "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+            ("WGS 84 geodetic", 4326, "EPSG", 4326, _srs_wkt(4326),
+             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
         ]
         cur.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", rows)
 
@@ -217,30 +237,33 @@ class GpkgDialect(Dialect):
             "INSERT INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", (name, srid, "EPSG", srid, wkt, name)
         )
 
-    def register_features(self, cur, table: str, geom: str, geom_type: str, srid: int, identifier: str, description: str) -> None:
+    def register_features(self, cur, table: str, geom: str, geom_type: str, srid: int, identifier: str,
+                          description: str) -> None:
         self.ensure_srs(cur, srid)
         cur.execute(
             "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)"
             " VALUES (?, 'features', ?, ?, ?)", (table, identifier, description, srid))
         cur.execute("INSERT OR REPLACE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (table, geom, geom_type, srid))
         # R-tree spatial index (GeoPackage extension gpkg_rtree_index) with the spec's triggers.
-        rt = f"rtree_{table}_{geom}"
+        table, geom = ident(table), ident(geom)
+        rt = ident(f"rtree_{table}_{geom}")
         cur.execute(f'CREATE VIRTUAL TABLE IF NOT EXISTS "{rt}" USING rtree(id, minx, maxx, miny, maxy)')
         bounds = f"NEW.fid, ST_MinX(NEW.{geom}), ST_MaxX(NEW.{geom}), ST_MinY(NEW.{geom}), ST_MaxY(NEW.{geom})"
+        # B608 marked below: the trigger SQL holds only names checked by ident() above, no values
         triggers = {
             "insert": f"AFTER INSERT ON \"{table}\" WHEN (new.{geom} NOT NULL AND NOT ST_IsEmpty(NEW.{geom})) "
                       f"BEGIN INSERT OR REPLACE INTO \"{rt}\" VALUES ({bounds}); END",
             "update1": f"AFTER UPDATE OF {geom} ON \"{table}\" WHEN OLD.fid = NEW.fid AND (NEW.{geom} NOTNULL AND NOT "
                        f"ST_IsEmpty(NEW.{geom})) BEGIN INSERT OR REPLACE INTO \"{rt}\" VALUES ({bounds}); END",
             "update2": f"AFTER UPDATE OF {geom} ON \"{table}\" WHEN OLD.fid = NEW.fid AND (NEW.{geom} ISNULL OR "
-                       f"ST_IsEmpty(NEW.{geom})) BEGIN DELETE FROM \"{rt}\" WHERE id = OLD.fid; END",
+                       f"ST_IsEmpty(NEW.{geom})) BEGIN DELETE FROM \"{rt}\" WHERE id = OLD.fid; END",  # nosec B608
             "update3": f"AFTER UPDATE ON \"{table}\" WHEN OLD.fid != NEW.fid AND (NEW.{geom} NOTNULL AND NOT "
                        f"ST_IsEmpty(NEW.{geom})) BEGIN DELETE FROM \"{rt}\" WHERE id = OLD.fid; "
-                       f"INSERT OR REPLACE INTO \"{rt}\" VALUES ({bounds}); END",
+                       f"INSERT OR REPLACE INTO \"{rt}\" VALUES ({bounds}); END",  # nosec B608
             "update4": f"AFTER UPDATE ON \"{table}\" WHEN OLD.fid != NEW.fid AND (NEW.{geom} ISNULL OR "
-                       f"ST_IsEmpty(NEW.{geom})) BEGIN DELETE FROM \"{rt}\" WHERE id IN (OLD.fid, NEW.fid); END",
+                       f"ST_IsEmpty(NEW.{geom})) BEGIN DELETE FROM \"{rt}\" WHERE id IN (OLD.fid, NEW.fid); END",  # nosec B608
             "delete": f"AFTER DELETE ON \"{table}\" WHEN old.{geom} NOT NULL "
-                      f"BEGIN DELETE FROM \"{rt}\" WHERE id = OLD.fid; END",
+                      f"BEGIN DELETE FROM \"{rt}\" WHERE id = OLD.fid; END",  # nosec B608
         }
         for suffix, body in triggers.items():
             cur.execute(f'CREATE TRIGGER IF NOT EXISTS "{rt}_{suffix}" {body}')
@@ -265,15 +288,19 @@ class GpkgDialect(Dialect):
                 " max_x=?, max_y=? WHERE table_name = ?", (*extent, table))
 
     def append_only(self, cur, table: str) -> None:
+        table = ident(table)
         for op in ("UPDATE", "DELETE"):
             cur.execute(
                 f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" '
-                f"BEGIN SELECT RAISE(ABORT, '{table} 为只增不改的历史表，禁止{'修改' if op == 'UPDATE' else '删除'}'); END"
+                f"BEGIN SELECT RAISE(ABORT, '{table} 为只增不改的历史表，"
+                f"禁止{'修改' if op == 'UPDATE' else '删除'}'); END"
             )
 
     def case_guards(self, cur, table: str, history: str, columns: list[str], protected: list[str]) -> None:
         """Edits made outside the plugin (QGIS attribute table, ogr2ogr …) still bump the version and land
         in the history; workflow columns and deletions are refused there."""
+        table, history = ident(table), ident(history)
+        columns, protected = [ident(c) for c in columns], [ident(c) for c in protected]
         cond = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in protected)
         cur.execute(
             f'CREATE TRIGGER IF NOT EXISTS "{table}_guard_workflow" BEFORE UPDATE ON "{table}" '
@@ -287,7 +314,7 @@ class GpkgDialect(Dialect):
             for c in columns)
         parts += (" UNION ALL SELECT 'geom', json_array('(原图形)', '(新图形)') WHERE OLD.geom IS NOT NEW.geom")
         cur.execute(
-            f'CREATE TRIGGER IF NOT EXISTS "{table}_external_edit" AFTER UPDATE ON "{table}" '
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_external_edit" AFTER UPDATE ON "{table}" '  # nosec B608
             f"WHEN NEW.version = OLD.version BEGIN "
             f'UPDATE "{table}" SET version = OLD.version + 1, updated_at = strftime(\'%Y-%m-%dT%H:%M:%fZ\',\'now\'),'
             f" updated_by = 'GIS直接编辑' WHERE fid = NEW.fid; "
@@ -378,16 +405,18 @@ class PostgisDialect(Dialect):
         pass
 
     def register_features(self, cur, table, geom, geom_type, srid, identifier, description) -> None:
+        table, geom = ident(table), ident(geom)
         cur.execute(f'CREATE INDEX IF NOT EXISTS "ix_{table}_{geom}" ON "{table}" USING GIST ({geom})')
         cur.execute(f"COMMENT ON TABLE \"{table}\" IS %s", (f"{identifier}：{description}",))
 
     def register_attributes(self, cur, table, identifier, description) -> None:
-        cur.execute(f"COMMENT ON TABLE \"{table}\" IS %s", (f"{identifier}：{description}",))
+        cur.execute(f"COMMENT ON TABLE {quote_ident(table)} IS %s", (f"{identifier}：{description}",))
 
     def touch_contents(self, cur, table, extent=None) -> None:
         pass
 
     def append_only(self, cur, table: str) -> None:
+        table = ident(table)
         cur.execute(
             f'CREATE OR REPLACE FUNCTION "{table}_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN '
             f"RAISE EXCEPTION '{table} 为只增不改的历史表，禁止修改或删除'; END $$"
@@ -399,10 +428,11 @@ class PostgisDialect(Dialect):
         )
 
     def case_guards(self, cur, table: str, history: str, columns: list[str], protected: list[str]) -> None:
-        cond = " OR ".join(f'NEW."{c}" IS DISTINCT FROM OLD."{c}"' for c in protected)
+        table, history, schema = ident(table), ident(history), ident(self.schema)
+        cond = " OR ".join(f'NEW."{ident(c)}" IS DISTINCT FROM OLD."{ident(c)}"' for c in protected)
         cur.execute(
             f'CREATE OR REPLACE FUNCTION "{table}_external_edit"() RETURNS trigger LANGUAGE plpgsql AS $$\n'
-            f"DECLARE ch jsonb;\nBEGIN\n"
+            f"DECLARE ch jsonb;\nBEGIN\n"  # nosec B608  # names checked by ident()
             f"  IF TG_OP = 'DELETE' THEN\n"
             f"    RAISE EXCEPTION '台账中的案件不能删除：不属于违法的案件请在快速认定阶段办结并注明理由';\n"
             f"  END IF;\n"
@@ -410,16 +440,18 @@ class PostgisDialect(Dialect):
             f"    IF {cond} THEN\n"
             f"      RAISE EXCEPTION '处置阶段、期限和编号只能通过处置流程（推进案件）修改，不能直接编辑';\n"
             f"    END IF;\n"
-            f"    SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{{}}'::jsonb) INTO ch\n"
+            f"    SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{{}}'::jsonb)"
+            f" INTO ch\n"
             f"      FROM jsonb_each(to_jsonb(NEW) - 'geom') n JOIN jsonb_each(to_jsonb(OLD) - 'geom') o USING (key)\n"
             f"      WHERE n.value IS DISTINCT FROM o.value;\n"
             f"    IF NEW.geom IS DISTINCT FROM OLD.geom THEN\n"
             f"      ch := ch || jsonb_build_object('geom', jsonb_build_array('(原图形)', '(新图形)'));\n"
             f"    END IF;\n"
             f"    NEW.version := OLD.version + 1; NEW.updated_at := now(); NEW.updated_by := current_user;\n"
-            f'    INSERT INTO "{self.schema}"."{history}" (case_fid, case_no, version, action, from_stage, to_stage, event_date, actor,'
-            f" note, changes, recorded_at) VALUES (NEW.fid, NEW.case_no, NEW.version, 'edit', OLD.stage, NEW.stage,"
-            f" current_date, current_user, '在 GIS 软件中直接编辑属性或图形', ch::text, now());\n"
+            f'    INSERT INTO "{schema}"."{history}" (case_fid, case_no, version, action, from_stage, to_stage,'
+            f" event_date, actor, note, changes, recorded_at)"
+            f" VALUES (NEW.fid, NEW.case_no, NEW.version, 'edit', OLD.stage, NEW.stage, current_date,"
+            f" current_user, '在 GIS 软件中直接编辑属性或图形', ch::text, now());\n"
             f"  END IF;\n  RETURN NEW;\nEND $$")
         cur.execute(f'DROP TRIGGER IF EXISTS "{table}_external_edit" ON "{table}"')
         cur.execute(f'CREATE TRIGGER "{table}_external_edit" BEFORE UPDATE OR DELETE ON "{table}" '

@@ -7,7 +7,7 @@ patch fields resolved through ``resources/field_mapping.toml`` (JCBH, XZQDM, XZQ
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..fieldmap import resolve_field
 from .workflow import WorkflowError, parse_date

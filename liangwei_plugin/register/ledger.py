@@ -6,11 +6,11 @@ name and renamed at the end, so an interrupted export never leaves a file that l
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from pathlib import Path
 
+from ..csv_out import write_csv
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from .model import evaluate
 from .storage import Register, month_range
@@ -87,10 +87,10 @@ def export_ledger(register: Register, output: str | Path, month: str | None = No
     tmp = output.with_name(f".{output.stem}.partial{output.suffix}")
     try:
         if suffix == ".csv":
-            _write_csv(tmp, rows)
+            _write_csv(output, rows)   # atomic itself (.part renamed at the end)
         else:
             _write_xlsx(tmp, rows, title, today, fb)
-        os.replace(tmp, output)
+            os.replace(tmp, output)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -103,12 +103,9 @@ def _fmt_area(v) -> str:
 
 
 def _write_csv(path: Path, rows: list[list]) -> None:
-    # utf-8-sig: Excel on Chinese Windows opens it without garbling
-    with open(path, "w", newline="", encoding="utf-8-sig") as f:
-        w = csv.writer(f)
-        w.writerow([h for h, _, _ in LEDGER_COLUMNS])
-        for r in rows:
-            w.writerow([_fmt_area(v) if i in AREA_COLUMNS else v for i, v in enumerate(r)])
+    # UTF-8 with BOM and patch numbers as text: Excel on a Chinese Windows shows it as written
+    write_csv(path, [h for h, _, _ in LEDGER_COLUMNS],
+              ([_fmt_area(v) if i in AREA_COLUMNS else v for i, v in enumerate(r)] for r in rows))
 
 
 def _write_xlsx(path: Path, rows: list[list], title: str, today: dt.date, fb: Feedback) -> None:

@@ -11,27 +11,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
-from .dialect import Dialect, GpkgDialect, RegisterOpenError, dialect_for
-from .model import (CASE_COLUMNS, COLUMN_NAMES, DATE_COLUMNS, EDITABLE, HISTORY_COLUMNS, ConflictError,
-                    evaluate)
+from .dialect import Dialect, GpkgDialect, RegisterOpenError, dialect_for, ident
+from .model import CASE_COLUMNS, COLUMN_NAMES, DATE_COLUMNS, EDITABLE, HISTORY_COLUMNS, ConflictError, evaluate
 from .workflow import Workflow, WorkflowError, default_workflow, parse_date
 
-CASES = "cases"
-HISTORY = "case_history"
-GRID_UNITS = "grid_units"
-GRID_REPORTS = "grid_reports"
+# SQL here binds every value (``?``).  The only names formatted into SQL are these tables and the
+# columns of model.py, all checked by dialect.ident() at import (plain ASCII identifiers, so they cannot
+# break out of their quotes); _update() refuses unknown columns and find_cases() checks its ORDER BY.
+# The B608 markers (Bandit: SQL built from strings) in this module rest on that.
+CASES = ident("cases")
+HISTORY = ident("case_history")
+GRID_UNITS = ident("grid_units")
+GRID_REPORTS = ident("grid_reports")
+_CASE_COLUMNS = frozenset(ident(c) for c in COLUMN_NAMES)
+_ORDER_COLUMNS = _CASE_COLUMNS | {"fid"}
+_HISTORY_COLUMNS = [ident(c) for c, _ in HISTORY_COLUMNS]
 DEFAULT_SRID = 4527  # CGCS2000 3-degree GK zone 39 (the sample county); a register keeps the CRS it was made with
 
 
 # -- migrations ---------------------------------------------------------------------
 
-def _m1_base(reg: "Register", cur) -> None:
+def _m1_base(reg: Register, cur) -> None:
     d = reg.dialect
     d.prepare(cur)
     cols = ",\n  ".join(f'"{c}" {d.column_type(t)}' for c, t, _ in CASE_COLUMNS)
@@ -45,7 +51,8 @@ def _m1_base(reg: "Register", cur) -> None:
     d.append_only(cur, HISTORY)
     reg.x(cur, "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     reg.x(cur, f'CREATE TABLE "{GRID_UNITS}" (fid {d.pk}, unit_code TEXT NOT NULL UNIQUE, unit_name TEXT NOT NULL,'
-               f' township TEXT, village TEXT, kind TEXT, reporter TEXT, active INTEGER NOT NULL DEFAULT 1, active_from DATE,'
+               f' township TEXT, village TEXT, kind TEXT, reporter TEXT, active INTEGER NOT NULL DEFAULT 1,'
+               f' active_from DATE,'
                f' created_at {d.column_type("DATETIME")})')
     d.register_attributes(cur, GRID_UNITS, "网格单元", "网格化巡查报告单位（村居、小区）")
     reg.x(cur, f'CREATE TABLE "{GRID_REPORTS}" (fid {d.pk}, unit_code TEXT NOT NULL, report_date DATE NOT NULL,'
@@ -54,7 +61,7 @@ def _m1_base(reg: "Register", cur) -> None:
     d.register_attributes(cur, GRID_REPORTS, "网格日报", "每日巡查报告（有案件或零报告）")
 
 
-def _m2_indexes(reg: "Register", cur) -> None:
+def _m2_indexes(reg: Register, cur) -> None:
     # The overdue query (is_open = 1 AND stage_due < today) must stay fast on 100 000 cases.
     for name, cols in (("ix_cases_open_due", "is_open, stage_due"), ("ix_cases_stage", "stage"),
                        ("ix_cases_township", "township"), ("ix_cases_found", "found_date"),
@@ -64,7 +71,7 @@ def _m2_indexes(reg: "Register", cur) -> None:
     reg.x(cur, f'CREATE INDEX IF NOT EXISTS ix_grid_reports_date ON "{GRID_REPORTS}" (report_date)')
 
 
-def _m3_guards(reg: "Register", cur) -> None:
+def _m3_guards(reg: Register, cur) -> None:
     # edits made directly in QGIS still get a version bump and a history row; the workflow columns
     # (stage, deadlines, number) can only change through transitions; cases are never deleted
     skip = {"version", "updated_at", "updated_by"}
@@ -126,7 +133,7 @@ class Register:
             self.conn.close()
             self.conn = None
 
-    def __enter__(self) -> "Register":
+    def __enter__(self) -> Register:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -216,7 +223,7 @@ class Register:
         cols = ", ".join(["fid"] + [f'"{c}"' for c in names])
         if with_geometry:
             cols += f", {self.dialect.geom_select('geom')} AS geom"
-        return f'SELECT {cols} FROM "{CASES}"'
+        return f'SELECT {cols} FROM "{CASES}"'  # nosec B608
 
     def _row(self, names: list[str], row) -> dict:
         out = dict(zip(names, row))
@@ -266,13 +273,17 @@ class Register:
         ``columns``: only these case columns (plus fid), e.g. ``LIST_COLUMNS`` for listings."""
         where, params = [], []
         if stage:
-            where.append("stage = ?"); params.append(stage)
+            where.append("stage = ?")
+            params.append(stage)
         if township:
-            where.append("township = ?"); params.append(township)
+            where.append("township = ?")
+            params.append(township)
         if source:
-            where.append("source = ?"); params.append(source)
+            where.append("source = ?")
+            params.append(source)
         if department:
-            where.append("department = ?"); params.append(department)
+            where.append("department = ?")
+            params.append(department)
         if overdue_on:
             where.append("is_open = 1 AND stage_due < ?")
             params.append(parse_date(overdue_on).isoformat())
@@ -280,9 +291,11 @@ class Register:
             where.append("is_open = 1")
         if month:
             start, end = month_range(month)
-            where.append("found_date >= ? AND found_date < ?"); params += [start.isoformat(), end.isoformat()]
+            where.append("found_date >= ? AND found_date < ?")
+            params += [start.isoformat(), end.isoformat()]
         if violation is not None:
-            where.append("violation = ?"); params.append(1 if violation else 0)
+            where.append("violation = ?")
+            params.append(1 if violation else 0)
         if text:
             like = f"%{text.strip().lower()}%"
             where.append("(lower(case_no) LIKE ? OR lower(coalesce(patch_id,'')) LIKE ? OR coalesce(party,'') LIKE ?"
@@ -292,11 +305,12 @@ class Register:
             ids = [int(f) for f in fids]
             if not ids:
                 return []
-            where.append(f"fid IN ({','.join('?' * len(ids))})"); params += ids
+            where.append(f"fid IN ({','.join('?' * len(ids))})")
+            params += ids
         sql = self._select(with_geometry, columns)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order}"
+        sql += f" ORDER BY {_order_by(order)}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         cur = self.conn.cursor()
@@ -308,7 +322,7 @@ class Register:
     def count_cases(self) -> int:
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT COUNT(*) FROM "{CASES}"')
+            cur.execute(f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
             return int(cur.fetchone()[0])
         finally:
             cur.close()
@@ -319,7 +333,7 @@ class Register:
             raise KeyError(column)
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')
+            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
             return [str(r[0]) for r in cur.fetchall() if r[0] not in ("", None)]
         finally:
             cur.close()
@@ -329,7 +343,8 @@ class Register:
         day = parse_date(today) or dt.date.today()
         cur = self.conn.cursor()
         try:
-            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}" WHERE is_open = 1 AND stage_due < ?', (day.isoformat(),))
+            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}" WHERE is_open = 1 AND stage_due < ?',  # nosec B608
+                   (day.isoformat(),))
             return int(cur.fetchone()[0])
         finally:
             cur.close()
@@ -339,7 +354,8 @@ class Register:
         case = self.get_case(ref)
         cur = self.conn.cursor()
         try:
-            rows = self._fetch(cur, f'SELECT * FROM "{HISTORY}" WHERE case_fid = ? ORDER BY fid', (case["fid"],))
+            rows = self._fetch(cur, f'SELECT * FROM "{HISTORY}" WHERE case_fid = ? ORDER BY fid',  # nosec B608
+                               (case["fid"],))
         finally:
             cur.close()
         for r in rows:
@@ -353,7 +369,7 @@ class Register:
     def _history(self, cur, case: dict, version: int, action: str, from_stage, to_stage, event_date,
                  actor: str, note: str, changes: dict) -> None:
         self.x(cur, f'INSERT INTO "{HISTORY}" (case_fid, case_no, version, action, from_stage, to_stage, event_date,'
-                    f' actor, note, changes, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+                    f' actor, note, changes, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)',  # nosec B608
                (case["fid"], case["case_no"], version, action, from_stage, to_stage,
                 event_date.isoformat() if isinstance(event_date, dt.date) else event_date, actor, note or "",
                 json.dumps(changes, ensure_ascii=False, default=str), self.dialect.now_value()))
@@ -361,16 +377,21 @@ class Register:
     def _update(self, cur, case: dict, changes: dict, actor: str, expected_version: int) -> int:
         """Write ``changes`` to a case under optimistic locking; returns the new version."""
         now = self.dialect.now_value()
+        unknown = set(changes) - _CASE_COLUMNS
+        if unknown:
+            raise KeyError(f"台账没有字段：{'、'.join(sorted(map(str, unknown)))}")
         sets = ", ".join(f'"{c}" = ?' for c in changes) + (", " if changes else "")
         values = [self._db_value(c, v) for c, v in changes.items()]
         self.x(cur, f'UPDATE "{CASES}" SET {sets}version = version + 1, updated_at = ?, updated_by = ?'
-                    f' WHERE fid = ? AND version = ?', values + [now, actor, case["fid"], expected_version])
+                    f' WHERE fid = ? AND version = ?',  # nosec B608
+               values + [now, actor, case["fid"], expected_version])
         if cur.rowcount != 1:
             self._raise_conflict(cur, case, expected_version)
         return expected_version + 1
 
     def _raise_conflict(self, cur, case: dict, expected_version: int) -> None:
-        self.x(cur, f'SELECT version, updated_by, updated_at FROM "{CASES}" WHERE fid = ?', (case["fid"],))
+        self.x(cur, f'SELECT version, updated_by, updated_at FROM "{CASES}" WHERE fid = ?',  # nosec B608
+               (case["fid"],))
         row = cur.fetchone()
         if row is None:
             raise ConflictError(f"案件 {case['case_no']} 已不存在（可能已被他人删除）")
@@ -394,8 +415,8 @@ class Register:
         if isinstance(ref, int):
             rows = self._fetch(cur, self._select(False) + " WHERE fid = ?" + self.dialect.for_update, (ref,))
         else:
-            rows = self._fetch(cur, self._select(False) + " WHERE case_no = ? OR patch_id = ?" + self.dialect.for_update,
-                               (str(ref), str(ref)))
+            rows = self._fetch(cur, self._select(False) + " WHERE case_no = ? OR patch_id = ?"
+                               + self.dialect.for_update, (str(ref), str(ref)))
         if not rows:
             raise KeyError(f"台账 {self.description} 中没有案件“{ref}”")
         return rows[0]
@@ -424,10 +445,11 @@ class Register:
         insert_cols = [c for c in COLUMN_NAMES]
         ins_sql = (f'INSERT INTO "{CASES}" ({", ".join(chr(34) + c + chr(34) for c in insert_cols)}, geom) VALUES '
                    f'({", ".join("?" * len(insert_cols))}, {self.dialect.geom_insert(self.srid)}) '
-                   f'ON CONFLICT (patch_id) DO NOTHING RETURNING fid')
+                   f'ON CONFLICT (patch_id) DO NOTHING RETURNING fid')  # nosec B608
         extent = None
         with self.transaction() as cur:
-            cur.execute(self.dialect.sql(f'SELECT patch_id FROM "{CASES}" WHERE patch_id IS NOT NULL'), ())
+            cur.execute(self.dialect.sql(f'SELECT patch_id FROM "{CASES}" WHERE patch_id IS NOT NULL'),  # nosec B608
+                        ())
             existing = {r[0] for r in cur.fetchall()}
             seen = set()
             todo = []
@@ -564,7 +586,8 @@ class Register:
             changes["violation"] = 1
         kind = changes.get("disposal_kind", case.get("disposal_kind"))
         if kind and kind not in wf.disposal_kinds():
-            raise WorkflowError(f"案件 {case['case_no']}：处置方式应为 {'、'.join(wf.disposal_kinds())}，而不是“{kind}”")
+            raise WorkflowError(
+                f"案件 {case['case_no']}：处置方式应为 {'、'.join(wf.disposal_kinds())}，而不是“{kind}”")
         if source == "拆除整治" and target == "监督检查":
             if not kind:
                 changes["disposal_kind"] = kind = "拆除"
@@ -586,7 +609,8 @@ class Register:
                                               wf.referral_due("days_not_rectified", due)))
         if fields.get("penalty_date") and int(fields.get("party_official", case.get("party_official")) or 0):
             changes.update(self._referral(case, "当事人为党员干部/公职人员",
-                                          wf.referral_due("days_after_penalty_official", parse_date(fields["penalty_date"]))))
+                                          wf.referral_due("days_after_penalty_official",
+                                                          parse_date(fields["penalty_date"]))))
         return {k: v for k, v in changes.items() if _norm(case.get(k)) != _norm(self._db_value(k, v))}
 
     @staticmethod
@@ -662,7 +686,7 @@ class Register:
                 fb.set_progress(100.0 * (i + 1) / max(1, len(refs)))
                 if after_each:
                     after_each(i)
-        for case_no, message in result.refused:
+        for _case_no, message in result.refused:
             fb.warning(message)
         if len(result.advanced) >= 1000:
             self.analyze()
@@ -701,8 +725,8 @@ class Register:
         day = parse_date(today) or dt.date.today()
         flagged = []
         with self.transaction() as cur:
-            rows = self._fetch(cur, self._select(False) + " WHERE is_open = 1 AND stage_due < ?" + self.dialect.for_update,
-                               (day.isoformat(),))
+            rows = self._fetch(cur, self._select(False) + " WHERE is_open = 1 AND stage_due < ?"
+                               + self.dialect.for_update, (day.isoformat(),))
             for case in rows:
                 wf = self.workflow
                 role = wf.stage(case["stage"]).role
@@ -729,15 +753,15 @@ class Register:
                         f' active_from, created_at) VALUES (?,?,?,?,?,?,1,?,?) ON CONFLICT (unit_code) DO UPDATE SET'
                         f' unit_name = excluded.unit_name, township = excluded.township, village = excluded.village,'
                         f' kind = excluded.kind, reporter = excluded.reporter, active = 1,'
-                        f' active_from = excluded.active_from',
+                        f' active_from = excluded.active_from',  # nosec B608
                    (unit_code, unit_name, township, village, kind, reporter, start.isoformat() if start else None,
                     self.dialect.now_value()))
 
     def grid_units(self, active_only: bool = True) -> list[dict]:
         cur = self.conn.cursor()
         try:
-            return self._fetch(cur, f'SELECT * FROM "{GRID_UNITS}"' + (" WHERE active = 1" if active_only else "")
-                               + " ORDER BY unit_code")
+            return self._fetch(cur, f'SELECT * FROM "{GRID_UNITS}"'  # nosec B608
+                               + (" WHERE active = 1" if active_only else "") + " ORDER BY unit_code")
         finally:
             cur.close()
 
@@ -747,15 +771,15 @@ class Register:
         day = parse_date(report_date) or dt.date.today()
         case_nos = [c for c in case_nos if c]
         with self.transaction() as cur:
-            self.x(cur, f'SELECT 1 FROM "{GRID_UNITS}" WHERE unit_code = ?', (unit_code,))
+            self.x(cur, f'SELECT 1 FROM "{GRID_UNITS}" WHERE unit_code = ?', (unit_code,))  # nosec B608
             if cur.fetchone() is None:
                 raise WorkflowError(f"未登记的网格单元“{unit_code}”，请先添加网格单元")
-            self.x(cur, f'SELECT 1 FROM "{GRID_REPORTS}" WHERE unit_code = ? AND report_date = ?',
+            self.x(cur, f'SELECT 1 FROM "{GRID_REPORTS}" WHERE unit_code = ? AND report_date = ?',  # nosec B608
                    (unit_code, day.isoformat()))
             if cur.fetchone() is not None:
                 raise WorkflowError(f"网格单元 {unit_code} 已提交 {day} 的日报，不能重复提交")
-            self.x(cur, f'INSERT INTO "{GRID_REPORTS}" (unit_code, report_date, reporter, case_count, is_zero, case_nos,'
-                        f' note, recorded_at) VALUES (?,?,?,?,?,?,?,?)',
+            self.x(cur, f'INSERT INTO "{GRID_REPORTS}" (unit_code, report_date, reporter, case_count, is_zero,'
+                        f' case_nos, note, recorded_at) VALUES (?,?,?,?,?,?,?,?)',  # nosec B608
                    (unit_code, day.isoformat(), reporter, len(case_nos), 0 if case_nos else 1, "、".join(case_nos),
                     note or ("零报告" if not case_nos else ""), self.dialect.now_value()))
         return {"unit_code": unit_code, "report_date": day.isoformat(), "case_count": len(case_nos),
@@ -764,12 +788,15 @@ class Register:
     def grid_reports(self, start=None, end=None) -> list[dict]:
         where, params = [], []
         if start:
-            where.append("report_date >= ?"); params.append(parse_date(start).isoformat())
+            where.append("report_date >= ?")
+            params.append(parse_date(start).isoformat())
         if end:
-            where.append("report_date <= ?"); params.append(parse_date(end).isoformat())
+            where.append("report_date <= ?")
+            params.append(parse_date(end).isoformat())
         cur = self.conn.cursor()
         try:
-            return self._fetch(cur, f'SELECT * FROM "{GRID_REPORTS}"' + (" WHERE " + " AND ".join(where) if where else "")
+            return self._fetch(cur, f'SELECT * FROM "{GRID_REPORTS}"'  # nosec B608
+                               + (" WHERE " + " AND ".join(where) if where else "")
                                + " ORDER BY report_date, unit_code", params)
         finally:
             cur.close()
@@ -794,6 +821,18 @@ class Register:
 
 
 # -- helpers ----------------------------------------------------------------------
+
+def _order_by(order: str) -> str:
+    """An ORDER BY list such as ``"found_date DESC, case_no"``: case columns or fid, each ASC or DESC."""
+    terms = []
+    for term in str(order).split(","):
+        words = term.split()
+        if not 1 <= len(words) <= 2 or words[0] not in _ORDER_COLUMNS or \
+                (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+            raise ValueError(f"不合法的排序“{order}”：应为台账字段名，可加 ASC/DESC，用逗号分隔")
+        terms.append(" ".join([words[0]] + [w.upper() for w in words[1:]]))
+    return ", ".join(terms)
+
 
 def month_range(month: str) -> tuple[dt.date, dt.date]:
     """[first day, first day of next month) of ``yyyy-mm``."""

@@ -7,12 +7,12 @@ seed 001: referral to 纪委监委 within 15 / 30 days).  This module only inter
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from ..paths import resource
+from ..toml_compat import tomllib
 
 DEFAULT_WORKFLOW = resource("workflow.toml")
 
@@ -75,7 +75,7 @@ class Workflow:
 
     # -- loading -------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, day_count: str | None = None) -> "Workflow":
+    def load(cls, path: str | Path | None = None, day_count: str | None = None) -> Workflow:
         """Read a workflow file (default ``resources/workflow.toml``); ``day_count`` overrides the file."""
         with open(path or DEFAULT_WORKFLOW, "rb") as f:
             data = tomllib.load(f)
@@ -144,7 +144,8 @@ class Workflow:
         match = [t for t in self.transitions if t.source == source and t.target == target]
         if not match:
             raise WorkflowError(
-                f"案件 {case_no} 处于“{source}”阶段，不能直接转到“{target}”；允许的下一阶段：{'、'.join(allowed) or '无'}"
+                f"案件 {case_no} 处于“{source}”阶段，不能直接转到“{target}”；"
+                f"允许的下一阶段：{'、'.join(allowed) or '无'}"
             )
         t = match[0]
         if t.requires == "violation" and violation is False:
