@@ -15,17 +15,20 @@ import numpy as np
 import pandas as pd
 import shapely
 from qgis.core import (
+    Qgis,
     QgsFeatureRequest,
+    QgsField,
+    QgsFields,
     QgsGeometry,
     QgsProviderRegistry,
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, QTime, QVariant
+from qgis.PyQt.QtCore import QDate, QDateTime, QMetaType, QTime, QVariant
 
 from .feedback import Feedback, check_canceled, ensure_feedback
 from .i18n import tr
-from .vector_io import CJK_ENCODINGS, read_vector
+from .vector_io import CJK_ENCODINGS, dbf_field_names, read_vector
 
 
 class LayerInputError(ValueError):
@@ -49,7 +52,7 @@ def require_polygon_layer(layer, role: str = "") -> None:
         raise LayerInputError(tr("图层「{layer}」不是矢量面图层（{role}需要面图层）。").format(layer=name, role=role))
     if not layer.isValid():
         raise LayerInputError(tr("图层「{layer}」无法打开：{src}").format(layer=name, src=layer.source()))
-    if layer.geometryType() != QgsWkbTypes.PolygonGeometry:
+    if layer.geometryType() != Qgis.GeometryType.Polygon:
         kind = QgsWkbTypes.geometryDisplayString(layer.geometryType())
         raise LayerInputError(
             tr("图层「{layer}」不是面图层（几何类型：{kind}），{role}需要面图层。").format(layer=name, kind=kind, role=role))
@@ -183,11 +186,27 @@ def qvariant_value(v, qtype: int):
     if isinstance(v, pd.Timestamp):
         v = v.to_pydatetime()
     if isinstance(v, _dt.datetime):
-        if qtype == QVariant.Date:
+        if qtype == QMetaType.Type.QDate:
             return QDate(v.year, v.month, v.day)
         return QDateTime(v)
     if isinstance(v, _dt.date):
-        return QDate(v.year, v.month, v.day) if qtype != QVariant.String else v.isoformat()
+        return QDate(v.year, v.month, v.day) if qtype != QMetaType.Type.QString else v.isoformat()
     if isinstance(v, bytes):
         return v
     return v
+
+
+def dbf_safe_fields(fields, feedback=None):
+    """A copy of ``fields`` (QgsFields) renamed to fit a shapefile's DBF (:func:`.vector_io.dbf_field_names`);
+    the renames are reported to ``feedback``."""
+    names = [f.name() for f in fields]
+    short = dbf_field_names(names)
+    out = QgsFields()
+    for field, new in zip(fields, short):
+        copy = QgsField(field)
+        copy.setName(new)
+        out.append(copy)
+    renamed = [f"{a} → {b}" for a, b in zip(names, short) if a != b]
+    if renamed and feedback is not None:
+        feedback.pushInfo(tr("Shapefile 字段名最长 10 个字节，以下字段已改名：{names}").format(names="，".join(renamed)))
+    return out

@@ -648,3 +648,59 @@ def _filter(gdf: gpd.GeoDataFrame, tree: shapely.STRtree) -> gpd.GeoDataFrame:
         q = tree.query(geoms[idx])[0]
         hit[idx[np.unique(q)]] = True
     return gdf[hit]
+
+
+#: a DBF field name holds at most this many bytes
+DBF_NAME_BYTES = 10
+
+
+def dbf_field_names(names: list[str], mapping_path: str | Path | None = None,
+                    encoding: str = "utf-8") -> list[str]:
+    """Names for ``names`` that fit a shapefile's DBF (at most 10 bytes in ``encoding``), all distinct:
+    the short names of ``resources/shapefile_fields.toml`` where it has one, else the name cut at a
+    character boundary (never in the middle of a Chinese character), numbered where two would meet."""
+    from .paths import resource
+    from .toml_compat import tomllib
+
+    with open(mapping_path or resource("shapefile_fields.toml"), "rb") as f:
+        table = tomllib.load(f)
+    fields, layers = table.get("fields", {}), table.get("layers", {})
+
+    def fits(text: str) -> bool:
+        return len(text.encode(encoding, "replace")) <= DBF_NAME_BYTES
+
+    def cut(text: str, room: int = DBF_NAME_BYTES) -> str:
+        while len(text.encode(encoding, "replace")) > room:
+            text = text[:-1]
+        return text
+
+    out: list[str] = []
+    taken: set[str] = set()
+    for name in names:
+        short = None
+        if not fits(name):  # names that fit stay as they are (the next algorithm finds them)
+            short = fields.get(name)
+            if short is None and name.endswith("_m2") and name[:-3] in layers:
+                short = f"{layers[name[:-3]]}_M2"
+        candidate = cut(short or name)
+        n = 1
+        while candidate.upper() in taken:  # DBF names are compared without case
+            suffix = f"_{n}"
+            candidate = cut(short or name, DBF_NAME_BYTES - len(suffix)) + suffix
+            n += 1
+        taken.add(candidate.upper())
+        out.append(candidate)
+    return out
+
+
+def names_from_dbf(names: list[str], mapping_path: str | Path | None = None) -> list[str]:
+    """``names`` of a layer read back from a shapefile, with the short DBF names of
+    ``resources/shapefile_fields.toml`` turned back into the plugin's own (where that name is not present
+    already), so that a chain of algorithms works through shapefiles too."""
+    from .paths import resource
+    from .toml_compat import tomllib
+
+    with open(mapping_path or resource("shapefile_fields.toml"), "rb") as f:
+        back = {short.upper(): name for name, short in tomllib.load(f).get("fields", {}).items()}
+    present = set(names)
+    return [back[n.upper()] if n.upper() in back and back[n.upper()] not in present else n for n in names]

@@ -14,6 +14,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..liangwei_plugin.dependencies import missing_message
+from ..liangwei_plugin.qgis_io import dbf_safe_fields
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
 
@@ -39,13 +40,25 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
     #: the features of liangwei_plugin.dependencies the algorithm needs ("core", "documents", "ledger"):
     #: where a package they need is missing, the algorithm is disabled with a message naming it
     REQUIRES: tuple[str, ...] = ("core",)
+    _feedback = None
 
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         message = missing_message(self.REQUIRES)
         return message is None, message or ""
 
+    def parameterAsSink(self, parameters, name, context, fields, *args, **kwargs):  # noqa: N802
+        """The sink of output ``name``; written as a shapefile, its fields get names that fit a DBF (no
+        Chinese character cut in half, no two names alike) and its text is UTF-8 with a .cpg saying so."""
+        destination = self.parameterAsOutputLayer(parameters, name, context) or ""
+        if destination.split("|")[0].lower().endswith((".shp", ".dbf")):
+            fields = dbf_safe_fields(fields, context.feedback() or self._feedback)
+            if context.defaultEncoding() in ("", "System"):
+                context.setDefaultEncoding("UTF-8")
+        return super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
         # qgis_process and processing.run do not all ask canExecute(): say it here too, before any work
+        self._feedback = feedback  # for messages from helpers that Processing gives no feedback (sinks)
         ok, message = self.canExecute()
         if not ok:
             raise QgsProcessingException(message)

@@ -88,8 +88,10 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         feedback.pushInfo(self.tr("规则文件：{path}（{n} 条规则）").format(path=rules.path, n=len(rules.rules)))
 
+        from ..liangwei_plugin.vector_io import names_from_dbf
+
         in_fields = source.fields()
-        names = [f.name() for f in in_fields]
+        names = names_from_dbf([f.name() for f in in_fields])  # an overlay written as a shapefile
         missing = missing_overlay_fields(names)
         if missing:
             raise QgsProcessingException(self.tr(
