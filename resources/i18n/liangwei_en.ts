@@ -118,8 +118,16 @@
       <translation>PNG image (*.png)</translation>
     </message>
     <message>
+      <source>QGIS 的 Python 环境缺少或版本过旧：{packages}；{features}暂不可用，其余功能正常。请安装包含这些组件的 QGIS 版本（Windows 版 QGIS 3.40/3.44 自带），或在 QGIS 的 Python 中执行：pip install {pip}</source>
+      <translation>QGIS's Python lacks these packages or has them too old: {packages}; {features} are unavailable, everything else works. Install a QGIS that includes them (the Windows QGIS 3.40/3.44 installers do), or run in QGIS's Python: pip install {pip}</translation>
+    </message>
+    <message>
       <source>QGIS 项目 (*.qgz)</source>
       <translation>QGIS project (*.qgz)</translation>
+    </message>
+    <message>
+      <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
+      <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
     <message>
       <source>id 重复</source>
@@ -454,6 +462,10 @@
       <translation>the variable violation can only be used in [[route]] conditions</translation>
     </message>
     <message>
+      <source>叠加分析、规划认定等功能</source>
+      <translation>the overlay check, planning determination and related tools</translation>
+    </message>
+    <message>
       <source>叠加分析明细</source>
       <translation>Overlay details</translation>
     </message>
@@ -488,6 +500,10 @@
     <message>
       <source>叠加结果图斑</source>
       <translation>Overlay result patches</translation>
+    </message>
+    <message>
+      <source>台账 Excel 导出</source>
+      <translation>the Excel ledger export</translation>
     </message>
     <message>
       <source>台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件</source>
@@ -1120,6 +1136,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document configuration file (documents.toml, the plugin default if empty)</translation>
     </message>
     <message>
+      <source>文书（PDF）输出</source>
+      <translation>the PDF documents</translation>
+    </message>
+    <message>
       <source>新登记案件数</source>
       <translation>New cases registered</translation>
     </message>
@@ -1414,6 +1434,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>rule no. {n}</translation>
     </message>
     <message>
+      <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
+      <translation>Algorithm module {module} could not be loaded ({error}) and was skipped.</translation>
+    </message>
+    <message>
       <source>类别名 {key} 与叠加字段 {key}_m2 冲突</source>
       <translation>category name {key} clashes with the overlay field {key}_m2</translation>
     </message>
@@ -1468,10 +1492,6 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>缺少 id</source>
       <translation>missing id</translation>
-    </message>
-    <message>
-      <source>缺少Python依赖包，部分功能不可用，请在QGIS的Python环境中安装：</source>
-      <translation>Missing Python packages; some functions are unavailable. Install them in the QGIS Python environment:</translation>
     </message>
     <message>
       <source>缺少叠加分析字段：{fields}（请先运行 liangwei:overlaycheck）</source>
@@ -1838,6 +1858,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>（仅显示前 {n} 件，请筛选）</source>
       <translation> (only the first {n} shown; narrow the filter)</translation>
+    </message>
+    <message>
+      <source>（可改为输出 .csv 文件。）</source>
+      <translation> (A .csv output works without it.)</translation>
     </message>
     <message>
       <source>（无）</source>
