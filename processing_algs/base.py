@@ -14,9 +14,9 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..liangwei_plugin.dependencies import missing_message
-from ..liangwei_plugin.qgis_io import dbf_safe_fields
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
+from ..liangwei_plugin.qgis_io import dbf_safe_fields
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
