@@ -476,7 +476,8 @@ def read_envelopes(path: str | Path, layer: str | None = None) -> np.ndarray | N
             if row is None:
                 return None
             rtree = f"rtree_{table}_{row[0]}"
-            rows = con.execute(f"SELECT minx, miny, maxx, maxy FROM {_q(rtree)}").fetchall()
+            # the R-tree's name comes from the file's own gpkg_geometry_columns, quoted by _q; read-only
+            rows = con.execute(f"SELECT minx, miny, maxx, maxy FROM {_q(rtree)}").fetchall()  # nosec B608
         finally:
             con.close()
     except (sqlite3.Error, VectorReadError):
@@ -569,10 +570,12 @@ def _read_gpkg_near(path: str, info: LayerInfo, columns: list[str] | None, near_
     select = ", ".join(f"t.{_q(c)}" for c in [fid, gcol] + list(columns))
     # the R-tree search runs as one statement (one sqlite3_step: SQLite keeps the GIL released for all of
     # it), then the features are fetched by FID in FID order
-    search = (f"CREATE TEMP TABLE hits AS SELECT DISTINCT r.id AS id FROM temp.near p CROSS JOIN {_q(rtree)} r "
+    # identifiers (table, columns, R-tree) come from the file's own schema and are quoted by _q; values are
+    # bound; the connection is read-only
+    search = (f"CREATE TEMP TABLE hits AS SELECT DISTINCT r.id AS id FROM temp.near p CROSS JOIN {_q(rtree)} r "  # nosec B608
               "WHERE r.minx <= p.maxx AND r.maxx >= p.minx AND r.miny <= p.maxy AND r.maxy >= p.miny "
               "ORDER BY r.id")
-    sql = f"SELECT {select} FROM temp.hits h CROSS JOIN {_q(table)} t ON t.{_q(fid)} = h.id"
+    sql = f"SELECT {select} FROM temp.hits h CROSS JOIN {_q(table)} t ON t.{_q(fid)} = h.id"  # nosec B608
 
     def fetch(part: np.ndarray):
         c = sqlite3.connect(uri, uri=True)
