@@ -54,8 +54,8 @@ def require_polygon_layer(layer, role: str = "") -> None:
         raise LayerInputError(tr("图层「{layer}」无法打开：{src}").format(layer=name, src=layer.source()))
     if layer.geometryType() != Qgis.GeometryType.Polygon:
         kind = QgsWkbTypes.geometryDisplayString(layer.geometryType())
-        raise LayerInputError(
-            tr("图层「{layer}」不是面图层（几何类型：{kind}），{role}需要面图层。").format(layer=name, kind=kind, role=role))
+        raise LayerInputError(tr("图层「{layer}」不是面图层（几何类型：{kind}），{role}需要面图层。").format(
+            layer=name, kind=kind, role=role))
     if layer.featureCount() == 0:
         raise LayerInputError(tr("图层「{layer}」没有要素。").format(layer=name))
 
@@ -208,5 +208,6 @@ def dbf_safe_fields(fields, feedback=None):
         out.append(copy)
     renamed = [f"{a} → {b}" for a, b in zip(names, short) if a != b]
     if renamed and feedback is not None:
-        feedback.pushInfo(tr("Shapefile 字段名最长 10 个字节，以下字段已改名：{names}").format(names="，".join(renamed)))
+        feedback.pushInfo(tr("Shapefile 字段名最长 10 个字节，以下字段已改名：{names}").format(
+            names="，".join(renamed)))
     return out
