@@ -17,11 +17,11 @@ class QgsMessageLogHandler(logging.Handler):
         except ImportError:  # plain Python (no QGIS): stderr handler below suffices
             return
         if record.levelno >= logging.ERROR:
-            level = Qgis.Critical
+            level = Qgis.MessageLevel.Critical
         elif record.levelno >= logging.WARNING:
-            level = Qgis.Warning
+            level = Qgis.MessageLevel.Warning
         else:
-            level = Qgis.Info
+            level = Qgis.MessageLevel.Info
         QgsMessageLog.logMessage(self.format(record), LOG_TAG, level)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
+    Qgis,
     QgsProcessingException,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -30,7 +30,7 @@ class BuildOneMapAlgorithm(LiangweiAlgorithm):
 
     def flags(self):
         # Builds a QgsProject with layers: keep it on the main thread.
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | Qgis.ProcessingAlgorithmFlag.NoThreading
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.CATALOGUE, self.tr("数据目录（TOML）"),

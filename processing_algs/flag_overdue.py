@@ -2,31 +2,31 @@
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
     QgsFields,
     QgsGeometry,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterString,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
 from .base import LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
 
-OUTPUT_FIELDS = [("case_no", QVariant.String), ("patch_id", QVariant.String), ("township", QVariant.String),
-                 ("village", QVariant.String), ("source", QVariant.String), ("stage", QVariant.String),
-                 ("stage_due", QVariant.String), ("overdue_days", QVariant.Int), ("role", QVariant.String),
-                 ("department", QVariant.String), ("party", QVariant.String),
-                 ("accountability_note", QVariant.String), ("referral_reason", QVariant.String),
-                 ("referral_due", QVariant.String)]
+_TEXT, _INT = QMetaType.Type.QString, QMetaType.Type.Int
+OUTPUT_FIELDS = [("case_no", _TEXT), ("patch_id", _TEXT), ("township", _TEXT),
+                 ("village", _TEXT), ("source", _TEXT), ("stage", _TEXT),
+                 ("stage_due", _TEXT), ("overdue_days", _INT), ("role", _TEXT),
+                 ("department", _TEXT), ("party", _TEXT),
+                 ("accountability_note", _TEXT), ("referral_reason", _TEXT),
+                 ("referral_due", _TEXT)]
 
 
 class FlagOverdueAlgorithm(LiangweiAlgorithm):
@@ -56,7 +56,7 @@ class FlagOverdueAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.ACTOR, self.tr("检查人"), optional=True,
                                                        defaultValue="效能办"))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("超期案件"),
-                                                            QgsProcessing.TypeVectorPolygon))
+                                                            Qgis.ProcessingSourceType.VectorPolygon))
         self.addOutput(QgsProcessingOutputNumber("OVERDUE", self.tr("超期案件数")))
         self.addOutput(QgsProcessingOutputNumber("FLAGGED", self.tr("本次新标记的案件数")))
 
@@ -71,7 +71,7 @@ class FlagOverdueAlgorithm(LiangweiAlgorithm):
             fields = QgsFields()
             for name, kind in OUTPUT_FIELDS:
                 fields.append(QgsField(name, kind))
-            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.MultiPolygon,
+            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, Qgis.WkbType.MultiPolygon,
                                               QgsCoordinateReferenceSystem(f"EPSG:{reg.srid}"))
             if sink is None:
                 raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
@@ -90,7 +90,7 @@ class FlagOverdueAlgorithm(LiangweiAlgorithm):
                                  c["stage_due"], st.overdue_days, st.overdue_role, c["department"], c["party"],
                                  c["accountability_note"], st.referral_reason,
                                  st.referral_due.isoformat() if st.referral_due else None])
-                sink.addFeature(f, QgsFeatureSink.FastInsert)
+                sink.addFeature(f, QgsFeatureSink.Flag.FastInsert)
                 feedback.setProgress(100.0 * (i + 1) / max(1, len(cases)))
         finally:
             reg.close()

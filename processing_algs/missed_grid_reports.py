@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
     QgsFields,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterString,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
 from .base import LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_parameter
@@ -38,7 +37,8 @@ class MissedGridReportsAlgorithm(LiangweiAlgorithm):
         self.addParameter(register_parameter())
         self.addParameter(QgsProcessingParameterString(self.START, self.tr("开始日期（空为今天）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.END, self.tr("结束日期（空为开始日期）"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("漏报清单"), QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("漏报清单"),
+                                                            Qgis.ProcessingSourceType.Vector))
         self.addOutput(QgsProcessingOutputNumber("MISSED", self.tr("漏报次数")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -54,14 +54,14 @@ class MissedGridReportsAlgorithm(LiangweiAlgorithm):
             reg.close()
         fields = QgsFields()
         for name in ("date", "unit_code", "unit_name", "township", "reporter"):
-            fields.append(QgsField(name, QVariant.String))
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry,
+            fields.append(QgsField(name, QMetaType.Type.QString))
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, Qgis.WkbType.NoGeometry,
                                           QgsCoordinateReferenceSystem())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         for m in missed:
             f = QgsFeature(fields)
             f.setAttributes([m["date"], m["unit_code"], m["unit_name"], m.get("township"), m.get("reporter")])
-            sink.addFeature(f, QgsFeatureSink.FastInsert)
+            sink.addFeature(f, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo(self.tr("{start} 至 {end} 漏报 {n} 次").format(start=start, end=end, n=len(missed)))
         return {self.OUTPUT: dest, "MISSED": len(missed)}

@@ -6,21 +6,20 @@ import numpy as np
 import pandas as pd
 import shapely
 from qgis.core import (
+    Qgis,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
     QgsFields,
     QgsGeometry,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterField,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterVectorLayer,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
 from ..liangwei_plugin import overlay as ov
 from ..liangwei_plugin.feedback import Canceled, ProgressSlice
@@ -93,25 +92,25 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
-            self.PATCHES, self.tr("监测图斑图层"), [QgsProcessing.TypeVectorPolygon]))
+            self.PATCHES, self.tr("监测图斑图层"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
             self.ID_FIELD, self.tr("图斑编号字段（默认 JCBH、TBBH、BSM 中第一个存在的）"),
             parentLayerParameterName=self.PATCHES, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            self.LANDUSE, self.tr("三调地类图斑图层"), [QgsProcessing.TypeVectorPolygon], optional=True))
+            self.LANDUSE, self.tr("三调地类图斑图层"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField(
             self.LANDUSE_FIELD, self.tr("地类编码字段"), defaultValue="DLBM",
             parentLayerParameterName=self.LANDUSE, optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.PROTECTED, self.tr("保护区/规划管控图层（可多选，按图层名分别统计）"),
-            QgsProcessing.TypeVectorPolygon, optional=True))
+            Qgis.ProcessingSourceType.VectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.AREA_METHOD, self.tr("面积计算方法"),
             [self.tr("椭球面积（CGCS2000 椭球，默认）"), self.tr("平面面积（图层投影坐标系）")], defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("叠加结果图斑"), QgsProcessing.TypeVectorPolygon))
+            self.OUTPUT, self.tr("叠加结果图斑"), Qgis.ProcessingSourceType.VectorPolygon))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_DETAIL, self.tr("叠加明细表"), QgsProcessing.TypeVector))
+            self.OUTPUT_DETAIL, self.tr("叠加明细表"), Qgis.ProcessingSourceType.Vector))
 
     # ------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -212,7 +211,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             geoms = gpd.GeoSeries(geoms, crs=result.crs).to_crs(patches.crs).values
         wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(geoms, dtype=object)))
         (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields,
-                                               QgsWkbTypes.MultiPolygon, patches_layer.crs())
+                                               Qgis.WkbType.MultiPolygon, patches_layer.crs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         StyleOnLoad.attach(context, dest_id, "patches")
@@ -223,7 +222,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         for i in range(n):
             if i % 5000 == 0:
                 if batch:
-                    sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+                    sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
                     batch = []
                 if feedback.isCanceled():
                     return {}
@@ -237,14 +236,14 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                 feat.setGeometry(g)
             batch.append(feat)
         if batch:
-            sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+            sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
 
         # ---- write OUTPUT_DETAIL
         dfields = QgsFields()
         for name in ov.DETAIL_FIELDS:
-            dfields.append(QgsField(name, QVariant.Double if name in DOUBLE_FIELDS else QVariant.String))
+            dfields.append(QgsField(name, QMetaType.Type.Double if name in DOUBLE_FIELDS else QMetaType.Type.QString))
         (dsink, detail_id) = self.parameterAsSink(parameters, self.OUTPUT_DETAIL, context, dfields,
-                                                  QgsWkbTypes.NoGeometry)
+                                                  Qgis.WkbType.NoGeometry)
         if dsink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT_DETAIL))
         d = result.detail
@@ -257,7 +256,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                 feat = QgsFeature(dfields)
                 feat.setAttributes(list(row))
                 batch.append(feat)
-            dsink.addFeatures(batch, QgsFeatureSink.FastInsert)
+            dsink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
         feedback.setProgress(100)
         fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积方法 {method}").format(n=n, m=len(d), method=method))
         for msg in result.messages:
@@ -304,11 +303,11 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                 getters.append(lambda c=col: patches[c].to_numpy())
         for name in result_names:
             if name == "repaired":
-                qtype = QVariant.Int
+                qtype = QMetaType.Type.Int
             elif name in DOUBLE_FIELDS or name in result.protected_fields.values():
-                qtype = QVariant.Double
+                qtype = QMetaType.Type.Double
             else:
-                qtype = QVariant.String
+                qtype = QMetaType.Type.QString
             fields.append(QgsField(name, qtype))
             getters.append(lambda c=name: summary[c].to_numpy())
         return fields, getters

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber
+from qgis.core import Qgis, QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber
 
 from .base import FeedbackProgress, LiangweiAlgorithm
 
@@ -26,7 +26,8 @@ class SampleCountyAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(
-            QgsProcessingParameterNumber(self.SEED, self.tr("随机种子"), QgsProcessingParameterNumber.Integer, 2026)
+            QgsProcessingParameterNumber(self.SEED, self.tr("随机种子"),
+                                         Qgis.ProcessingNumberParameterType.Integer, 2026)
         )
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("输出文件夹")))
 
