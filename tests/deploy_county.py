@@ -8,7 +8,8 @@ nothing pip-installed:
 Writes, in EPSG:4527 (CGCS2000 / 3-degree Gauss-Kruger zone 39), a 1.2 km x 1.2 km county:
   county.gpkg   三调地类图斑 (36 parcels, DLBM/DLMC/ZLDWDM/ZLDWMC), 生态保护红线, 永久基本农田, 城镇开发边界
   patches.gpkg  卫片图斑 (6 monitoring patches: in the red line, on basic farmland, inside the urban
-                boundary, one with an approval number, ...; fields as the sample county's)
+                boundary (尚可采取改正措施), one with an approval number (not a violation), ...; fields as the
+                sample county's)
   imagery/      two RGB GeoTIFF epochs (300 x 300 px, 4 m), the later one with roofs on the patches
 Prints the patch numbers (JCBH), one a line.
 """
@@ -40,7 +41,7 @@ CLASSES = [("0101", "水田"), ("0103", "旱地"), ("0301", "乔木林地"), ("0
 PATCHES = [
     (1, 130, 1020, 45, 35, "新增建设用地", "张三", ""),            # 生态保护红线 (north-west)
     (2, 930, 120, 50, 40, "新增建设用地", "李四", ""),              # 永久基本农田 (south-east)
-    (3, 560, 560, 40, 40, "新增建设用地", "", ""),                  # 城镇开发边界, on 宅基地
+    (3, 610, 560, 40, 40, "新增建设用地", "", ""),                  # 城镇开发边界, on 果园: correctable
     (4, 250, 300, 30, 25, "农村村民建房", "王五", ""),              # farmland outside the zones
     (5, 700, 900, 35, 30, "新增建设用地", "赵六", "闽政地〔2024〕12号"),  # approved: not a violation
     (6, 1020, 700, 25, 40, "道路建设", "", ""),                     # between zones
