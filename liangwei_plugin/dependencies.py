@@ -86,7 +86,13 @@ def _dist_version(dist: str) -> str | None:
 
 
 def _usable(version: str | None, req: Requirement) -> bool:
-    return version is not None and version_tuple(version) >= version_tuple(req.minimum)
+    if version is None:
+        return False
+    if version.startswith("0+"):
+        # a distribution build that lost its version (Debian unstable's shapely says "0+unknown"): the
+        # distribution ships what its QGIS needs, so take it as new enough
+        return True
+    return version_tuple(version) >= version_tuple(req.minimum)
 
 
 def vendored_requirements() -> list[Requirement]:

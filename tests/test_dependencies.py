@@ -119,3 +119,10 @@ def test_vendored_package_used_only_where_missing(tmp_path, monkeypatch):
     assert "reportlab" not in taken  # the .venv has reportlab 4: the ZIP's copy stays unused
     assert ("tomli" in taken) == (not have_tomli)
     assert dependencies.activate_vendored() == []  # idempotent
+
+
+def test_distribution_build_without_version_counts_as_present():
+    shapely_req = next(r for r in dependencies.REQUIREMENTS if r.module == "shapely")
+    assert dependencies._usable("0+unknown", shapely_req)  # Debian unstable's python3-shapely
+    assert not dependencies._usable("1.8.5", shapely_req)
+    assert dependencies._usable("2.0.7", shapely_req)
