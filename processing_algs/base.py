@@ -16,7 +16,6 @@ from qgis.PyQt.QtGui import QIcon
 from ..liangwei_plugin.dependencies import missing_message
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
-from ..liangwei_plugin.qgis_io import dbf_safe_fields
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -51,6 +50,8 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         Chinese character cut in half, no two names alike) and its text is UTF-8 with a .cpg saying so."""
         destination = self.parameterAsOutputLayer(parameters, name, context) or ""
         if destination.split("|")[0].lower().endswith((".shp", ".dbf")):
+            from ..liangwei_plugin.qgis_io import dbf_safe_fields  # (geopandas: not at import time)
+
             fields = dbf_safe_fields(fields, context.feedback() or self._feedback)
             if context.defaultEncoding() in ("", "System"):
                 context.setDefaultEncoding("UTF-8")

@@ -175,3 +175,30 @@ def test_register_and_xlsx_ledger(deployed):
     # one row per violation: the patches that got a 责令限期整改通知书
     for pid, _pdf in _documents(deployed)["notice"]:
         assert any(pid in t for t in texts), (pid, texts[:60])
+
+
+def test_same_documents_as_the_main_environment(deployed, tmp_path):
+    """The same county through the development QGIS (the .venv's packages, not the ZIP's) gives the same
+    reports and notices, word for word; one page of each is rendered beside the deployment's."""
+    county = tmp_path / "county"
+    subprocess.run(["/usr/bin/python3", str(ROOT / "tests" / "deploy_county.py"), str(county)], check=True,
+                   capture_output=True)
+    args = [f"PATCHES={county}/patches.gpkg|layername=卫片图斑", f"LANDUSE={county}/county.gpkg|layername=三调地类图斑",
+            "AREA_METHOD=0"]
+    args += [f"PROTECTED={county}/county.gpkg|layername={name}"
+             for name in ("生态保护红线", "永久基本农田", "城镇开发边界")]
+    args += [f"IMAGERY={tif}" for tif in sorted((county / "imagery").glob("*.tif"))]
+    host = tmp_path / "batchreview"
+    _run([str(ROOT / "bin" / "qgis-process"), "run", "liangwei:batchreview", "--", *args, f"OUTPUT_FOLDER={host}"],
+         "liangwei:batchreview in the main environment", 900)
+    docs = _documents(deployed)
+    for kind, items in docs.items():
+        for pid, pdf in items:
+            twin = host / pdf.relative_to(deployed / "batchreview")
+            assert twin.exists(), f"main environment wrote no {twin.name}"
+            assert _text(twin) == _text(pdf), f"{kind} {pid}: text differs between the ZIP in Debian 13 and the .venv"
+    for kind in ("report", "notice"):
+        _pid, pdf = docs[kind][0]
+        twin = host / pdf.relative_to(deployed / "batchreview")
+        subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(twin),
+                        str(ARTIFACTS / f"main-{kind}")], check=True, capture_output=True)

@@ -65,6 +65,11 @@ def test_metadata_complete():
     for key in ("name", "description", "about", "version", "qgisMinimumVersion", "author", "email",
                 "repository", "tracker", "homepage", "tags", "category", "hasProcessingProvider", "changelog", "icon"):
         assert general.get(key, "").strip(), key
-    assert general["qgisMinimumVersion"] == "3.22"
+    # the oldest QGIS the tests run on (the .venv's 3.40 LTR; the deployment test's 3.40, `make test-lts` 3.44)
+    from qgis.core import Qgis
+
+    assert general["qgisMinimumVersion"] == "3.40"
+    assert Qgis.QGIS_VERSION_INT // 100 >= 340
+    assert general["qgisMaximumVersion"] == "4.99" and general["supportsQt6"] == "True"
     assert general["hasProcessingProvider"] == "yes"
     assert (PLUGIN_ROOT / general["icon"]).exists()
