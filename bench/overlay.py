@@ -311,27 +311,54 @@ def work_qgis(county: Path, patches: Path, progress_file: Path) -> dict:
 def work_profile(county: Path, patches: Path, out_dir: Path) -> dict:
     """liangwei:overlaycheck through processing.run in this process (the code qgis_process runs), with the
     engine's phases and the time spent before it (reading the patches through QGIS, setting up the readers)
-    and after it (writing both outputs)."""
+    and after it: per output, building the features in Python and QgsFeatureSink.addFeatures (the sinks are
+    wrapped), then what follows processAlgorithm (sinks closed, memory freed)."""
     app = _qgis_app()  # noqa: F841 (kept alive)
     import processing
     from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
     from liangwei.liangwei_plugin import overlay as ov
+    from liangwei.processing_algs import overlay_check as oc
     from liangwei.processing_algs.provider import LiangweiProvider
 
     provider = LiangweiProvider()  # kept referenced: a collected provider cannot create algorithms
     QgsApplication.processingRegistry().addProvider(provider)
-    marks: dict = {}
-    real = ov.overlay_patches
+    marks: dict = {"sinks": []}
+    real_overlay = ov.overlay_patches
+    alg = oc.OverlayCheckAlgorithm
+    real_sink, real_process = alg.parameterAsSink, alg.processAlgorithm
 
-    def timed(*args, **kwargs):
+    def timed_overlay(*args, **kwargs):
         marks["engine_start"] = time.perf_counter()
-        r = real(*args, **kwargs)
+        r = real_overlay(*args, **kwargs)
         marks["engine_end"] = time.perf_counter()
         marks["phases"] = dict(r.timings)
         return r
 
-    ov.overlay_patches = timed
+    class TimedSink:
+        def __init__(self, sink, name):
+            self.sink, self.name, self.add = sink, name, 0.0
+
+        def addFeatures(self, features, *flags):  # noqa: N802 (QGIS API name)
+            t = time.perf_counter()
+            ok = self.sink.addFeatures(features, *flags)
+            self.add += time.perf_counter() - t
+            return ok
+
+    def timed_sink(self, parameters, name, context, *args, **kwargs):
+        t = time.perf_counter()
+        sink, dest = real_sink(self, parameters, name, context, *args, **kwargs)
+        wrapped = TimedSink(sink, name) if sink is not None else None
+        marks["sinks"].append((name, t, time.perf_counter(), wrapped))
+        return wrapped, dest
+
+    def timed_process(self, *args, **kwargs):
+        try:
+            return real_process(self, *args, **kwargs)
+        finally:
+            marks["process_end"] = time.perf_counter()
+
+    ov.overlay_patches, alg.parameterAsSink, alg.processAlgorithm = timed_overlay, timed_sink, timed_process
     out_dir.mkdir(parents=True, exist_ok=True)
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -353,6 +380,15 @@ def work_profile(county: Path, patches: Path, out_dir: Path) -> dict:
     phases = {"before the engine (patches read through QGIS, readers set up)": marks["engine_start"] - t0}
     phases.update({f"engine: {k}": v for k, v in marks["phases"].items()})
     phases["engine (total)"] = marks["engine_end"] - marks["engine_start"]
+    clock = marks["engine_end"]
+    ends = [s[1] for s in marks["sinks"][1:]] + [marks["process_end"]]
+    for (name, asked, created, sink), end in zip(marks["sinks"], ends):
+        phases[f"{name}: fields and values before the sink"] = asked - clock
+        phases[f"{name}: sink created"] = created - asked
+        phases[f"{name}: features built (Python)"] = end - created - sink.add
+        phases[f"{name}: QgsFeatureSink.addFeatures"] = sink.add
+        clock = end
+    phases["after processAlgorithm (sinks closed, memory freed)"] = t1 - marks["process_end"]
     phases["after the engine (both outputs written)"] = t1 - marks["engine_end"]
     return {"seconds": t1 - t0, "cpu_seconds": time.process_time() - c0, "read_seconds": None, "phases": phases}
 
@@ -593,6 +629,7 @@ def main(argv=None) -> None:
         return
     sizes = args.size or args.sizes
     tools = args.tools.split(",")
+    profile_only = set(tools) == {"profile"}
 
     sys.path.insert(0, str(HERE))
     _plugin_path()
@@ -669,11 +706,16 @@ def main(argv=None) -> None:
         summary["load_average_at_end"] = _load()
         print(f"  load averages {summary['load_average_at_end']}", flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"overlay_{size}.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        # a profile-only run keeps the benchmark's figures
+        name = f"overlay_{size}_profile.json" if profile_only else f"overlay_{size}.json"
+        (RESULTS / name).write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         summaries.append(summary)
         if not args.keep_outputs:
             shutil.rmtree(OUTPUTS, ignore_errors=True)
     load_end = _load()
+    if profile_only:
+        print(f"\nload averages at the start {load_start}, at the end {load_end}")
+        return
     table = markdown_tables(summaries)
     print(f"\n{table}\n\nload averages at the start {load_start}, at the end {load_end}")
     cmd = "flock /tmp/liangwei-bench.lock .venv/bin/python bench/overlay.py" + (
