@@ -24,18 +24,22 @@ every land-use class it overlaps and of each protected layer):
                 ru_maxrss (os.wait4).
   geopandas     the same whole job the geopandas way, in its own virtual environment
                 (build/bench-geopandas-venv, created once by this script with ``/usr/bin/python3 -m venv``,
-                no system site packages, geopandas 1.0.1 + pyogrio 0.10.0 (own GDAL) + shapely 2.0.7 from
-                PyPI; never the project's .venv, whose QGIS process must not see a second GDAL).  The worker
-                imports no QGIS and no osgeo (checked): ``read_file`` of the patches and the three reference
-                layers, ``gpd.overlay(how="intersection")`` per reference layer (which validates its inputs),
+                no system site packages, GEOPANDAS_REQUIREMENTS from PyPI: geopandas 1.0.1, pyogrio 0.10.0
+                with its own GDAL, shapely 2.0.7, pandas 2.2.3, numpy 2.2.6, pyproj 3.7.1; never the project's
+                .venv, whose QGIS process must not see a second GDAL; run with ``python -I`` and without
+                scripts/env.sh's PYTHONPATH/PROJ_DATA).  The worker imports no QGIS and no osgeo (checked):
+                ``read_file`` of the patches and the whole of the three reference layers,
+                ``gpd.overlay(how="intersection")`` per reference layer (which validates its inputs),
                 the engine's vectorised ellipsoidal area function (liangwei_plugin/areas.py; a per-geometry
                 Geod loop would dominate), group-bys into the same two outputs — a per-patch GeoPackage layer
                 (patch fields and geometry, patch_id, area_m2/mu, area_method, farmland/construction/
                 agricultural/unused_m2 by the engine's land-use table, zldwdm/zldwmc of the largest piece,
                 <layer>_m2 per protected layer) and a detail table (patch_id, layer, class_code, class_name,
-                area_m2, area_mu, share) — written with ``to_file``/``pyogrio.write_dataframe``.  Timed from
-                opening the files to both files written (interpreter start-up and imports excluded, shown
-                apart as the process's wall time).
+                area_m2, area_mu, share) — written with ``to_file``/``pyogrio.write_dataframe`` (no pyarrow).
+                Only protected_summary, repaired and repair_note of the plugin's summary are left out.  Timed
+                from opening the files to both files written (interpreter start-up and imports excluded,
+                shown apart as the process's wall time); its time to the tables, before writing, is what the
+                engine is compared with.
   engine        the engine in-process, as liangwei:overlaycheck calls it, timed from opening the files to
                 the summary and detail tables (no writing); its phases are printed.
   qgis          QGIS's native:intersection (memory output, QGIS's default invalid-geometry check) per reference
@@ -46,8 +50,11 @@ every land-use class it overlaps and of each protected layer):
                 LIANGWEI_BENCH_CPROFILE=<file> also writes cProfile statistics of the run there.
 
 Every tool's areas are compared with the engine's (qgis_process and geopandas: read back from the files they
-wrote).  Results: bench/results/overlay_<size>.json and the Markdown tables in bench/results/overlay.md (load
-averages at the start and the end of the run included: other work on the machine slows every tool).
+wrote, in bench/results/outputs/<size>_<tool>/, removed after the comparison unless --keep-outputs), and the
+two whole-job outputs with each other field by field.  CPU seconds (user + system) are printed beside the wall
+times.  Results: bench/results/overlay_<size>.json and the Markdown tables in bench/results/overlay.md (load
+averages at the start and the end of the run included: other work on the machine slows every tool, so on a
+shared machine use --repeat).
 Run it under ``flock /tmp/liangwei-bench.lock`` so that no other benchmark shares the machine.
 """
 from __future__ import annotations
@@ -489,6 +496,40 @@ def result_from_outputs(summary: Path, detail: Path) -> dict:
     return out
 
 
+def compare_outputs(a: Path, b: Path) -> dict:
+    """The summary layers (every numeric field both have, and zldwdm/zldwmc) and detail tables two tools
+    wrote into folders ``a`` and ``b``, patch by patch: the largest difference per field and the row counts."""
+    def rows(path: Path, cols: list[str]) -> dict:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            t = con.execute("SELECT table_name FROM gpkg_contents").fetchone()[0]
+            names = ", ".join(f'"{c}"' for c in cols)
+            return {r[0]: r[1:] for r in con.execute(f'SELECT patch_id, {names} FROM "{t}"')}
+
+    def fields(path: Path) -> dict:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            t = con.execute("SELECT table_name FROM gpkg_contents").fetchone()[0]
+            return {r[1]: r[2].upper() for r in con.execute(f'PRAGMA table_info("{t}")')}
+
+    fa, fb = fields(a / "overlay.gpkg"), fields(b / "overlay.gpkg")
+    cols = [c for c in fa if c in fb and c != "fid" and (fa[c] in ("REAL", "DOUBLE") or c in ("zldwdm", "zldwmc"))]
+    ra, rb = rows(a / "overlay.gpkg", cols), rows(b / "overlay.gpkg", cols)
+    out = {"patches": [len(ra), len(rb)], "same_patch_ids": set(ra) == set(rb), "max_abs_diff": {}}
+    common = set(ra) & set(rb)
+    for i, c in enumerate(cols):
+        if c in ("zldwdm", "zldwmc"):
+            out["max_abs_diff"][c] = f"{sum(ra[k][i] != rb[k][i] for k in common)} patches differ"
+        else:
+            out["max_abs_diff"][c] = max((abs((ra[k][i] or 0.0) - (rb[k][i] or 0.0)) for k in common), default=0.0)
+    counts = []
+    for folder in (a, b):
+        with closing(sqlite3.connect(f"file:{folder / 'detail.gpkg'}?mode=ro", uri=True)) as con:
+            t = con.execute("SELECT table_name FROM gpkg_contents").fetchone()[0]
+            counts.append(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])
+    out["detail_rows"] = counts
+    out["only_in_first"] = sorted(set(fa) - set(fb) - {"fid", "geom", "geometry"})
+    return out
+
+
 # ------------------------------------------------------------------------------------------ driver
 def _extrapolate(progress_file: Path, cap_s: float, n_jobs: int) -> float | None:
     """Total time estimated from the QGIS progress log when the run was stopped at the cap.
@@ -698,6 +739,14 @@ def main(argv=None) -> None:
             summary["tools"][tool] = entry
         qp, gp = summary["tools"].get("qgis_process"), summary["tools"].get("geopandas")
         if qp and gp:
+            same = compare_outputs(OUTPUTS / f"{size}_qgis_process", OUTPUTS / f"{size}_geopandas")
+            summary["qgis_process_vs_geopandas_outputs"] = same
+            diffs = ", ".join(f"{k} {v:.1e}" if isinstance(v, float) else f"{k} {v}"
+                              for k, v in same["max_abs_diff"].items())
+            print(f"  outputs, qgis_process vs geopandas: {same['patches'][0]:,} / {same['patches'][1]:,} patches "
+                  f"(same ids: {same['same_patch_ids']}), detail rows {same['detail_rows'][0]:,} / "
+                  f"{same['detail_rows'][1]:,}; largest differences: {diffs}; fields only qgis_process writes: "
+                  f"{', '.join(same['only_in_first']) or 'none'}")
             summary["qgis_process_vs_geopandas_whole_job"] = {
                 "with_startup": gp["seconds"] / qp["seconds"],
                 "without_startup": gp["seconds"] / qp["seconds_without_startup"]}
