@@ -52,13 +52,24 @@ OUTPUT_FIELDS = (
     "legal_basis",
     "department",
     "departments",
+    # legal basis of the documents (issue 10): added after the original contract, which stays as it was
+    "party_kind",     # unit | individual | villager (当事人类别), from DSR and TBLX
+    "violated",       # provisions violated (违反了…的规定), of every violation rule that holds
+    "penalty_basis",  # provisions the order rests on (依据…的规定，责令…)
+    "competent",      # name of the department competent to order (issues the notice)
+    "competent_key",  # its key in [departments]
+    "competent_all",  # names of all departments whose rules hold, competent first
+    "rules_all",      # ids of every violation rule that holds, deciding rule first
+    "grounds",        # facts of those rules ("位于永久基本农田内1,234.56平方米；…")
 )
+PARTY_KINDS = ("unit", "individual", "villager")
+PARTY_LABELS = {"unit": "单位", "individual": "个人", "villager": "农村村民"}
 
 _RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
-              "legal_basis", "lead"}
+              "legal_basis", "lead", "violated", "penalty", "competent", "fact"}
 _ROUTE_KEYS = {"department", "when", "when_any"}
 _TOP_KEYS = {"version", "thresholds", "wording", "kinds", "attributes", "departments", "routing", "route", "rule",
-             "farmland_ratio"}
+             "farmland_ratio", "party"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*"
 _COND_WORD = re.compile(rf"^\s*({_NAME})\s+(not\s+contains|not\s+in|contains|in)\s+(.+?)\s*$")
@@ -101,6 +112,20 @@ class Rule:
     consequence: str
     legal_basis: str
     lead: str | None = None
+    # per party kind (keys of PARTY_KINDS): provisions violated, provisions of the order, competent department
+    violated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    penalty: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    competent: Mapping[str, str] = field(default_factory=dict)
+    fact: str = ""
+
+    def violated_for(self, party_kind: str) -> tuple[str, ...]:
+        return tuple(self.violated.get(party_kind, self.violated.get("default", ())))
+
+    def penalty_for(self, party_kind: str) -> tuple[str, ...]:
+        return tuple(self.penalty.get(party_kind, self.penalty.get("default", ())))
+
+    def competent_for(self, party_kind: str) -> str | None:
+        return self.competent.get(party_kind, self.competent.get("default"))
 
 
 @dataclass(frozen=True)
@@ -122,6 +147,16 @@ class RuleSet:
     rules: list[Rule]
     farmland_ratio_threshold_pct: float = 15.0
     attribute_aliases: dict[str, list[str]] = field(default_factory=dict)
+    villager_tblx: tuple[str, ...] = ()
+    unit_patterns: tuple[str, ...] = ()
+
+    def party_kind(self, party: str, tblx: str) -> str:
+        """unit | individual | villager: a rural-housing TBLX makes a villager, a unit-like name a unit."""
+        if any(p in (tblx or "") for p in self.villager_tblx):
+            return "villager"
+        if any(p in (party or "") for p in self.unit_patterns):
+            return "unit"
+        return "individual"
 
     def kind_of_layer(self, layer_name: str) -> Kind | None:
         """The kind of a protected layer by its name (first matching kind), or None."""
@@ -147,6 +182,14 @@ class Determination:
     legal_basis: str
     department: str
     departments: str
+    party_kind: str = ""
+    violated: str = ""
+    penalty_basis: str = ""
+    competent: str = ""
+    competent_key: str = ""
+    competent_all: str = ""
+    rules_all: str = ""
+    grounds: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in OUTPUT_FIELDS}
@@ -363,7 +406,27 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
                 keys="、".join(departments), value=lead))
         when = _conditions(spec, "when", ctx, path, where, False)
         when_any = _conditions(spec, "when_any", ctx, path, where, False)
-        rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead))
+        violated = _provisions(spec, "violated", path, where, code)
+        penalty = _provisions(spec, "penalty", path, where, code)
+        competent = spec.get("competent", {})
+        if isinstance(competent, str):
+            competent = {"default": competent}
+        if not isinstance(competent, dict) or any(k not in PARTY_KINDS + ("default",) for k in competent):
+            raise _fail(path, f"{where} competent", tr("必须是部门键，或 {{ default = \"部门键\", villager = … }}"))
+        for key in competent.values():
+            if key not in departments:
+                raise _fail(path, f"{where} competent", tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}")
+                            .format(keys="、".join(departments), value=key))
+        if code != "not_violation" and "default" not in competent:
+            raise _fail(path, f"{where} competent", tr("违法认定必须写明有权责令改正的部门（default）"))
+        fact = spec.get("fact", "")
+        if not isinstance(fact, str):
+            raise _fail(path, f"{where} fact", tr("必须是文字"))
+        for placeholder in re.findall(r"{(\w+)}", fact):
+            if placeholder not in ctx["numeric"] or not placeholder.endswith("_m2"):
+                raise _fail(path, f"{where} fact", tr("未知的面积占位符 {{{name}}}").format(name=placeholder))
+        rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead,
+                          violated, penalty, dict(competent), fact))
 
     for rule in rules[:-1]:
         if not rule.when and not rule.when_any:
@@ -379,9 +442,79 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
     if isinstance(threshold_pct, bool) or not isinstance(threshold_pct, (int, float)) or not 0 < threshold_pct <= 100:
         raise _fail(path, "[farmland_ratio] threshold_pct", tr("必须是 0–100 之间的百分数"))
 
+    party = data.get("party", {})
+    lists = {}
+    for key in ("villager_tblx", "unit_patterns"):
+        value = party.get(key, []) if isinstance(party, dict) else None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise _fail(path, f"[party] {key}", tr("必须是关键字列表"))
+        lists[key] = tuple(value)
+
     return RuleSet(path, {k: float(v) for k, v in thresholds.items()}, wording, kinds, dict(departments),
                    default_department, routes, rules, float(threshold_pct),
-                   {k: list(v) for k, v in aliases.items()})
+                   {k: list(v) for k, v in aliases.items()}, lists["villager_tblx"], lists["unit_patterns"])
+
+
+def _provisions(spec: dict, key: str, path: str, where: str, code: str) -> dict[str, tuple[str, ...]]:
+    value = spec.get(key, {})
+    if isinstance(value, list):
+        value = {"default": value}
+    if not isinstance(value, dict):
+        raise _fail(path, f"{where} {key}", tr("必须是 {{ default = [\"《法律》第N条\"], villager = […] }}"))
+    out: dict[str, tuple[str, ...]] = {}
+    for kind, items in value.items():
+        if kind not in PARTY_KINDS + ("default",):
+            raise _fail(path, f"{where} {key}", tr("未知的当事人类别 {kind}（可用：default、{kinds}）").format(
+                kind=kind, kinds="、".join(PARTY_KINDS)))
+        if not isinstance(items, list) or not all(isinstance(i, str) and _PROVISION.match(i) for i in items):
+            raise _fail(path, f"{where} {key}.{kind}", tr("必须是条文列表，每条形如 \"《法律全称》第N条\""))
+        out[kind] = tuple(items)
+    if code != "not_violation" and not out.get("default"):
+        raise _fail(path, f"{where} {key}", tr("违法认定必须写明条文（default）"))
+    return out
+
+
+_PROVISION = re.compile(r"^(《[^》]+》)(第[^《》]+条.*)$")
+
+
+def compose_provisions(provisions: Iterable[str]) -> str:
+    """``《A》第一条``, ``《A》第二条``, ``《B》第三条`` -> ``《A》第一条、第二条，《B》第三条`` (duplicates once)."""
+    laws: dict[str, list[str]] = {}
+    for item in provisions:
+        m = _PROVISION.match(item)
+        law, article = (m.group(1), m.group(2)) if m else (item, "")
+        articles = laws.setdefault(law, [])
+        if article not in articles:
+            articles.append(article)
+    return "，".join(law + "、".join(sorted((a for a in arts if a), key=_article_number)) for law, arts in laws.items())
+
+
+_DIGITS_CN = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def _article_number(article: str) -> int:
+    """第六十二条 -> 62 (sort key of articles within one law; unknown forms sort last)."""
+    m = re.match(r"第([零一二三四五六七八九十百]+)条", article)
+    if not m:
+        return 10**6
+    total, current = 0, 0
+    for ch in m.group(1):
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _DIGITS_CN[ch]
+    return total + current
+
+
+def area_text(value: float) -> str:
+    """1234.555 -> ``1,234.56`` (half-up, thousands separated) for the facts."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
@@ -582,6 +715,44 @@ def _warn_missing_inputs(df: pd.DataFrame, v: _Variables, rules: RuleSet, feedba
                             "依赖地类的规则不会命中"))
 
 
+def _legal_columns(v: _Variables, rules: RuleSet, masks: list[np.ndarray], index: np.ndarray) -> dict[str, np.ndarray]:
+    """Party kind, provisions violated / of the order, competent department and facts of every row.
+
+    All violation rules that hold are cited (the deciding one first); penalties only of those whose
+    competent department is the deciding rule's (another department's penalties are not for this notice).
+    """
+    party = v.attribute("DSR", tr("当事人类别"))
+    tblx = v.attribute("TBLX", tr("当事人类别"))
+    names = rules.departments
+    legal_fields = OUTPUT_FIELDS[OUTPUT_FIELDS.index("party_kind"):]
+    cols: dict[str, np.ndarray] = {n: np.empty(v.n, dtype=object) for n in legal_fields}
+    hits = np.column_stack(masks) if masks else np.zeros((v.n, 0), dtype=bool)
+    for row in range(v.n):
+        kind = rules.party_kind(party[row], tblx[row])
+        decider = rules.rules[index[row]]
+        held = [decider] if decider.violation else []
+        if decider.violation:
+            held += [r for r, hit in zip(rules.rules, hits[row]) if hit and r.violation and r is not decider
+                     and (r.when or r.when_any)]
+        competent = decider.competent_for(kind) or ""
+        violated = [p for r in held for p in r.violated_for(kind)]
+        penalty = [p for r in held if r.competent_for(kind) == competent for p in r.penalty_for(kind)]
+        all_keys = list(dict.fromkeys([competent] + [r.competent_for(kind) or "" for r in held]))
+        grounds = []
+        for r in held:
+            if r.fact:
+                grounds.append(re.sub(r"{(\w+)}", lambda m, i=row: area_text(v.number(m.group(1))[i]), r.fact))
+        cols["party_kind"][row] = kind
+        cols["violated"][row] = compose_provisions(violated)
+        cols["penalty_basis"][row] = compose_provisions(penalty)
+        cols["competent"][row] = names.get(competent, "")
+        cols["competent_key"][row] = competent
+        cols["competent_all"][row] = "、".join(names[k] for k in all_keys if k)
+        cols["rules_all"][row] = "、".join(r.id for r in held)
+        cols["grounds"][row] = "；".join(grounds)
+    return cols
+
+
 def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Feedback | None = None) -> pd.DataFrame:
     """Determinations for every row of ``df`` (overlay output fields), same index, contract columns.
 
@@ -632,6 +803,8 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     out["legal_basis"] = np.array([r.legal_basis for r in rules.rules], dtype=object)[index]
     out["department"] = primary
     out["departments"] = joined
+    for name, column in _legal_columns(v, rules, masks, index).items():
+        out[name] = column
     if v.n:
         counts = out["rule_id"].value_counts()
         logger.info("规划认定：%d 个图斑，%s", v.n, "，".join(f"{k} {n} 个" for k, n in counts.items()))

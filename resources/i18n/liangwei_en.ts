@@ -194,6 +194,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>不属于违法</source>
       <translation>not a violation</translation>
     </message>
@@ -874,6 +878,10 @@
       <translation>Party is a Party member or public official</translation>
     </message>
     <message>
+      <source>当事人类别</source>
+      <translation>party kind</translation>
+    </message>
+    <message>
       <source>当前阶段</source>
       <translation>Current stage</translation>
     </message>
@@ -914,6 +922,14 @@
       <translation>must be one of {values}, got {value!r}</translation>
     </message>
     <message>
+      <source>必须是 {{ default = ["《法律》第N条"], villager = […] }}</source>
+      <translation>must be {{ default = ["《Law》第N条"], villager = […] }}</translation>
+    </message>
+    <message>
+      <source>必须是关键字列表</source>
+      <translation>must be a list of keywords</translation>
+    </message>
+    <message>
       <source>必须是图层名称关键字列表</source>
       <translation>must be a list of layer name keywords</translation>
     </message>
@@ -934,6 +950,10 @@
       <translation>must be a list of conditions</translation>
     </message>
     <message>
+      <source>必须是条文列表，每条形如 "《法律全称》第N条"</source>
+      <translation>must be a list of provisions, each like "《full name of the law》第N条"</translation>
+    </message>
+    <message>
       <source>必须是表</source>
       <translation>must be a table</translation>
     </message>
@@ -944,6 +964,10 @@
     <message>
       <source>必须是表：字段名 = ["别名", …]</source>
       <translation>must be a table: field_name = ["alias", …]</translation>
+    </message>
+    <message>
+      <source>必须是部门键，或 {{ default = "部门键", villager = … }}</source>
+      <translation>must be a department key, or {{ default = "key", villager = … }}</translation>
     </message>
     <message>
       <source>必须是非空文字</source>
@@ -1120,8 +1144,8 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Documents written to {0}</translation>
     </message>
     <message>
-      <source>文书编号登记库（SQLite，默认在输出文件夹中）</source>
-      <translation>Document number registry (SQLite, in the output folder by default)</translation>
+      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>文书输出</source>
@@ -1212,6 +1236,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>unknown variable {var} (not an overlay field, and there is no category named {kind}; available: {known})</translation>
     </message>
     <message>
+      <source>未知的当事人类别 {kind}（可用：default、{kinds}）</source>
+      <translation>unknown party kind {kind} (available: default, {kinds})</translation>
+    </message>
+    <message>
       <source>未知的认定类别（可用：{codes}）</source>
       <translation>unknown determination category (available: {codes})</translation>
     </message>
@@ -1222,6 +1250,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未知的键 {keys}（可用：{known}）</source>
       <translation>unknown keys {keys} (available: {known})</translation>
+    </message>
+    <message>
+      <source>未知的面积占位符 {{{name}}}</source>
+      <translation>unknown area placeholder {{{name}}}</translation>
     </message>
     <message>
       <source>未立案</source>
@@ -1760,6 +1792,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>违法占耕比阈值（%）</source>
       <translation>Illegal farmland occupation ratio threshold (%)</translation>
+    </message>
+    <message>
+      <source>违法认定必须写明有权责令改正的部门（default）</source>
+      <translation>a violation must name the department competent to order (default)</translation>
+    </message>
+    <message>
+      <source>违法认定必须写明条文（default）</source>
+      <translation>a violation must name its provisions (default)</translation>
     </message>
     <message>
       <source>违法认定必须写明法律依据</source>
