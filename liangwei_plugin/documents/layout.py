@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as _canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from .fonts import register_cjk_font
+from .fonts import register_document_fonts
 
 # reportlab's CJK line breaking knows the Japanese "cannot start a line" characters but not the
 # Chinese full-width ones, so a line could start with "，".  Add them (GB/T 15834 标点).
@@ -56,10 +56,13 @@ class Styles:
     caption: ParagraphStyle
     small: ParagraphStyle
     sign: ParagraphStyle
+    title_font: str = ""
+    heading_font: str = ""
 
 
 def make_styles(config: dict) -> Styles:
-    font = register_cjk_font(config.get("font", {}).get("path") or None, config.get("font", {}).get("subfont_index", 0))
+    faces = register_document_fonts(config.get("font", {}))
+    font = faces["body"]
     size = float(config.get("page", {}).get("body_size", 12))
     tsize = float(config.get("page", {}).get("table_size", 10))
 
@@ -72,16 +75,21 @@ def make_styles(config: dict) -> Styles:
         font=font,
         body=ps("body"),
         body_indent=ps("body_indent", firstLineIndent=2 * size),
-        title=ps("title", fontSize=20, leading=30, alignment=TA_CENTER, spaceBefore=2 * mm, spaceAfter=2 * mm),
-        authority=ps("authority", fontSize=16, leading=24, alignment=TA_CENTER, textColor=colors.HexColor("#c00000")),
+        title=ps("title", fontName=faces["title"], fontSize=20, leading=30, alignment=TA_CENTER,
+                 spaceBefore=2 * mm, spaceAfter=2 * mm),
+        authority=ps("authority", fontName=faces["title"], fontSize=16, leading=24, alignment=TA_CENTER,
+                     textColor=colors.HexColor("#c00000")),
         number=ps("number", alignment=TA_CENTER, spaceAfter=3 * mm),
-        heading=ps("heading", fontSize=size + 1, leading=(size + 1) * 1.7, spaceBefore=3 * mm, spaceAfter=1 * mm),
+        heading=ps("heading", fontName=faces["heading"], fontSize=size + 1, leading=(size + 1) * 1.7,
+                   spaceBefore=3 * mm, spaceAfter=1 * mm),
         cell=ps("cell", fontSize=tsize, leading=tsize * 1.35, alignment=TA_LEFT),
         cell_center=ps("cell_center", fontSize=tsize, leading=tsize * 1.35, alignment=TA_CENTER),
         cell_right=ps("cell_right", fontSize=tsize, leading=tsize * 1.35, alignment=TA_RIGHT),
         caption=ps("caption", fontSize=tsize, leading=tsize * 1.4, alignment=TA_CENTER),
         small=ps("small", fontSize=tsize - 1, leading=(tsize - 1) * 1.5, textColor=colors.HexColor("#333333")),
         sign=ps("sign", alignment=TA_RIGHT),
+        title_font=faces["title"],
+        heading_font=faces["heading"],
     )
 
 
@@ -142,8 +150,13 @@ def numbered_canvas_class(info: PageInfo):
     return NumberedCanvas
 
 
-def make_doc(target, config: dict, title: str, author: str) -> tuple[BaseDocTemplate, dict]:
-    """An A4 document with one full-size frame inside the configured margins."""
+def make_doc(target, config: dict, title: str, author: str, subject: str = "",
+             keywords: str = "") -> tuple[BaseDocTemplate, dict]:
+    """An A4 document with one full-size frame inside the configured margins.
+
+    Its metadata (PDF Info): ``title``, ``author`` (the issuing authority), ``subject``, ``keywords`` and the
+    real creation date (reportlab's time stamp of now; ``invariant=0``).
+    """
     page = config.get("page", {})
     margins = {k: float(page.get(k, d)) for k, d in (("top", 30), ("bottom", 25), ("left", 26), ("right", 24))}
     doc = BaseDocTemplate(
@@ -155,8 +168,10 @@ def make_doc(target, config: dict, title: str, author: str) -> tuple[BaseDocTemp
         bottomMargin=margins["bottom"] * mm,
         title=title,
         author=author,
+        subject=subject,
+        keywords=keywords,
         creator="liangwei 两违一张图",
-        invariant=1,
+        invariant=0,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

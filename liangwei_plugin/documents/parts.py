@@ -1,4 +1,4 @@
-"""Flowables shared by the documents: signature block with seal area, map figures, tables."""
+"""Flowables shared by the documents: signature block with room for the seal, new-sheet break, map figures, tables."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +8,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfutils import readJPEGInfo
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus.flowables import DocIf
 
 from .layout import Styles
 
@@ -17,13 +18,24 @@ HEAD_BG = colors.HexColor("#e8e8e8")
 
 
 class SignatureBlock(Flowable):
-    """Issuing authority and date at the right, with a dashed circle where the seal goes (公章 Ø42 mm)."""
+    """Issuing authority (发文机关署名) and date (成文日期) at the right, with room above them for the seal.
 
-    def __init__(self, font: str, authority: str, date_text: str, seal_text: str = "（盖章）", size: float = 12):
+    GB/T 9704-2012 7.3.5.1: the date is set right with four characters' space, the authority centred
+    over it, and the real seal (公章, Ø 42 mm) is pressed over both so that they sit a little below
+    its centre, its top within one line of the text above.  Nothing is printed in the seal's place:
+    a printed circle or "（盖章）" on a document would look like a seal that is not there.
+    ``seal_text`` is accepted for older callers and not printed.
+    """
+
+    SEAL_DIAMETER = 42 * mm
+
+    def __init__(self, font: str, authority: str, date_text: str, seal_text: str | None = None, size: float = 12):
         super().__init__()
         self.font, self.authority, self.date_text = font, authority, date_text
-        self.seal_text, self.size = seal_text, size
-        self.height = 48 * mm
+        self.size = size
+        self.seal_text = None  # never printed (see the class docstring)
+        # the seal's centre a little above the authority's line, its top below the text above
+        self.height = self.SEAL_DIAMETER / 2 + 2 * mm + 8 * mm + 6 * mm
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
@@ -31,24 +43,44 @@ class SignatureBlock(Flowable):
 
     def draw(self):
         c = self.canv
-        right = self.width - 8 * mm
-        text_w = max(c.stringWidth(self.authority, self.font, self.size),
-                     c.stringWidth(self.date_text, self.font, self.size))
-        centre_x = right - text_w / 2
-        y_auth = self.height - 24 * mm
+        right = self.width - 4 * self.size  # 右空四字
+        date_w = c.stringWidth(self.date_text, self.font, self.size)
+        auth_w = c.stringWidth(self.authority, self.font, self.size)
+        centre_x = right - date_w / 2
+        if centre_x + auth_w / 2 > self.width:  # a long name: keep it inside the text block
+            centre_x = self.width - auth_w / 2
+        y_date = 6 * mm
+        y_auth = y_date + 8 * mm
         c.saveState()
-        c.setStrokeColor(colors.HexColor("#c00000"))
-        c.setDash(3, 2)
-        c.setLineWidth(0.6)
-        c.circle(centre_x, y_auth + 2 * mm, 21 * mm)
-        c.setFillColor(colors.HexColor("#c00000"))
-        c.setFont(self.font, 8)
-        c.drawCentredString(centre_x, y_auth + 2 * mm + 14 * mm, self.seal_text)
         c.setFillColor(colors.black)
         c.setFont(self.font, self.size)
         c.drawCentredString(centre_x, y_auth, self.authority)
-        c.drawCentredString(centre_x, y_auth - 8 * mm, self.date_text)
+        c.drawCentredString(centre_x, y_date, self.date_text)
         c.restoreState()
+
+
+def blank_pages_for_duplex(pages: int) -> int:
+    """Blank pages to add after a part of ``pages`` pages so that the next part starts on a new sheet
+    (a front side) when printed double-sided: 1 after an odd page count, else 0."""
+    return pages % 2
+
+
+class NewSheet(DocIf):
+    """A page break to the front of a new sheet, for duplex printing: where the part before ends on a
+    front side (an odd page), one blank page follows so that the next part (a notice's 存根) is on a
+    sheet of its own and can be torn off or filed apart.  Use it instead of ``PageBreak()``;
+    ``blank`` is what the blank page shows (e.g. ``[P("（此页无正文）", st.caption)]``), nothing by default.
+    The page parity is that of the whole PDF: a document starts on page 1.
+    """
+
+    def __init__(self, blank: list | None = None):
+        Flowable.__init__(self)
+        self.blank = list(blank or [])
+        self.blocks = ([PageBreak()], [PageBreak(), *self.blank, PageBreak()])
+        self.expr = ""
+
+    def funcWrap(self, aW, aH):  # noqa: N802, N803 - reportlab API; decided at layout time, no expression
+        return blank_pages_for_duplex(self.canv.getPageNumber()) == 1
 
 
 class _JpegReader(ImageReader):

@@ -9,8 +9,20 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, Table
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import PT, P, SignatureBlock, grid_table, jpeg_image, masthead
-from .values import m2_text, mu_text, share_text, text_value
+from .parts import HEAD_BG, PT, P, SignatureBlock, grid_table, jpeg_image, masthead
+from .values import (
+    Optional,
+    apportion,
+    fill,
+    m2_text,
+    mu_exact,
+    mu_text,
+    mu_value,
+    number_value,
+    round_half_up,
+    share_text,
+    text_value,
+)
 
 # Overlay-output area fields that are not per-protected-layer fields.
 _STANDARD_AREA_FIELDS = {"area_m2", "farmland_m2", "construction_m2", "agricultural_m2", "unused_m2"}
@@ -57,6 +69,103 @@ def repair_text(note: str) -> str:
     return note.replace("已用 make_valid 修复", "已自动修复").replace("make_valid", "自动修复")
 
 
+# Class rows whose exact sum is this close to the total (㎡) cover it: their printed figures are made to add
+# up to the printed total.  A larger difference is a real gap or overlap in the layer and is stated.
+COVER_TOLERANCE_M2 = 0.005
+
+# Where the approval (用地批准) of a lawful patch is read from when documents.toml names no fields.
+APPROVAL_FIELDS = ("PZWH", "批准文号", "用地批准文号", "YDPZWH", "PZWJH", "农转用批准文号", "PZWH_YD")
+APPROVAL_AREA_FIELDS = ("PZMJ", "批准面积", "用地批准面积", "YDPZMJ", "PZYDMJ")
+_AREA_UNITS = {"m2": 1, "㎡": 1, "mu": 10000 / 15, "亩": 10000 / 15, "ha": 10000, "公顷": 10000}
+
+
+class ClassFigures:
+    """The printed ㎡ and 亩 of class rows that make up a total, and the note to print under them (if any).
+
+    With ``largest_remainder`` (the default) the rows are rounded so that they add up to the printed
+    total, ㎡ and 亩 each; otherwise each row is rounded half-up on its own and a 尾差 note says by how
+    much their sum misses the total.  Rows that do not cover the total (a gap or overlap in the layer)
+    add up to their own printed sum and the note gives the difference.
+    """
+
+    def __init__(self, areas: list, total, cfg: dict, rows_label: str, total_label: str):
+        exact = [number_value(a) for a in areas]
+        known = bool(exact) and all(a is not None for a in exact)
+        self.notes: list[str] = []
+        self.m2 = [m2_text(a) for a in areas]
+        self.mu = [mu_text(a) for a in areas]
+        self.total = total
+        if not known:
+            return
+        rows_sum = sum(exact)
+        covered = total is not None and abs(rows_sum - total) < COVER_TOLERANCE_M2
+        target = total if covered else rows_sum
+        self.total = target
+        values = {"rows": rows_label, "total_label": total_label}
+        if total is not None and not covered:
+            values.update(sum_m2=m2_text(rows_sum), sum_mu=mu_text(rows_sum), total_m2=m2_text(total),
+                          diff_m2=_signed(round_half_up(rows_sum) - round_half_up(total)))
+            self.notes.append(fill(cfg.get("coverage_note", ""), values))
+        if cfg.get("largest_remainder", True):
+            m2 = apportion(exact, target)
+            mu = apportion([mu_exact(a) for a in exact], mu_exact(target))
+            if m2 is not None and mu is not None:
+                self.m2, self.mu = [f"{d:.2f}" for d in m2], [f"{d:.2f}" for d in mu]
+                return
+        diff_m2 = sum(round_half_up(a) for a in exact) - round_half_up(target)
+        diff_mu = sum(mu_value(a) for a in exact) - mu_value(target)
+        if diff_m2 or diff_mu:
+            values.update(diff_m2=_signed(diff_m2), diff_mu=_signed(diff_mu), total_m2=m2_text(target),
+                          total_mu=mu_text(target))
+            self.notes.append(fill(cfg.get("tail_note", ""), values))
+
+
+def _signed(d) -> str:
+    return f"{d:+.2f}"
+
+
+def jcmj_texts(doc: DocumentInput) -> tuple[str, str] | None:
+    """监测面积 (JCMJ, the official area of the monitoring patch) and its difference from the computed area:
+    ("1234.50 ㎡（1.85 亩）", "+0.12 ㎡（+0.01%）"); None when the patch has no JCMJ."""
+    jcmj = number_value(doc.attr("JCMJ"))
+    if jcmj is None:
+        return None
+    official = f"{m2_text(jcmj)} ㎡（{mu_text(jcmj)} 亩）"
+    area = doc.num("area_m2")
+    if area is None:
+        return official, ""
+    diff = round_half_up(area) - round_half_up(jcmj)  # of the printed figures: a reader can check it
+    pct = f"{round_half_up(diff / round_half_up(jcmj) * 100):+.2f}%" if round_half_up(jcmj) else "—"
+    return official, f"{_signed(diff)} ㎡（{pct}）"
+
+
+def _first(doc: DocumentInput, names) -> str:
+    for name in names:
+        value = doc.attr(name)
+        if value:
+            return value
+    return ""
+
+
+def approval_values(doc: DocumentInput, cfg: dict) -> dict | None:
+    """The land-use approval of a patch (批准文号 and, where a field has it, 批准面积), None without one."""
+    number = _first(doc, cfg.get("approval_fields") or APPROVAL_FIELDS)
+    if not number:
+        return None
+    values = {"approval_number": number, "approval_area_clause": Optional("")}
+    approved = number_value(_first(doc, cfg.get("approval_area_fields") or APPROVAL_AREA_FIELDS))
+    if approved is not None:
+        approved *= _AREA_UNITS.get(str(cfg.get("approval_area_unit", "m2")), 1)
+        values.update(approval_m2=m2_text(approved), approval_mu=mu_text(approved))
+        clause = fill(cfg.get("approval_area", ""), values)
+        area = doc.num("area_m2")
+        if area is not None and round_half_up(area) > round_half_up(approved):
+            values["excess_m2"] = m2_text(round_half_up(area) - round_half_up(approved))
+            clause += fill(cfg.get("approval_excess", ""), values)
+        values["approval_area_clause"] = Optional(clause)
+    return values
+
+
 def _detail_sorted(doc: DocumentInput) -> list[dict]:
     rows = list(doc.detail)
     landuse = doc.landuse_layer
@@ -69,6 +178,18 @@ def _detail_sorted(doc: DocumentInput) -> list[dict]:
     return sorted(rows, key=key)
 
 
+def _by_layer(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Consecutive rows of the same layer (the rows come sorted by layer)."""
+    out: list[tuple[str, list[dict]]] = []
+    for r in rows:
+        layer = text_value(r.get("layer"))
+        if out and out[-1][0] == layer:
+            out[-1][1].append(r)
+        else:
+            out.append((layer, [r]))
+    return out
+
+
 def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
     """Write the report PDF to ``target`` (path or binary file); returns its page count."""
     st = make_styles(config)
@@ -79,7 +200,12 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     consequence = values["consequence"]
     values["consequence_text"] = consequence or ("依法处理" if doc.violation else "")
 
-    pdf, margins = make_doc(target, config, f"{cfg['title']} {doc.patch_id}", authority)
+    title = " ".join(x for x in (cfg["title"], doc.number, doc.patch_id) if x)
+    subject = f"监测图斑 {doc.patch_id} 的规划认定意见"
+    if values["determination"]:
+        subject += f"：{values['determination']}"
+    pdf, margins = make_doc(target, config, title, authority, subject=subject,
+                            keywords=", ".join(x for x in (doc.patch_id, doc.number, values["township"]) if x))
     info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
     width = pdf.width
     story: list = [
@@ -105,9 +231,12 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
          "/".join(x for x in (nd, qs) if x)),
         ("坐落", values["location"], "当事人", values["party"] or "（待查明）"),
         ("前时相", qsx, "后时相", hsx),
-        ("监测面积", f"{values['area_m2']} ㎡（{values['area_mu']} 亩）", "面积算法", values["area_method"]),
-        ("中心点坐标", coord, "", ""),
+        ("计算面积", f"{values['area_m2']} ㎡（{values['area_mu']} 亩）", "面积算法", values["area_method"]),
     ]
+    jcmj = jcmj_texts(doc)
+    if jcmj:
+        info_rows.append(("监测面积", jcmj[0], "计算减监测", jcmj[1]))
+    info_rows.append(("中心点坐标", coord, "", ""))
     rows = []
     for a, b, cc, d in info_rows:
         rows.append([P(a, st.cell_center), P(b, st.cell), P(cc, st.cell_center), P(d, st.cell)])
@@ -146,31 +275,53 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     head = [P(h, st.cell_center) for h in ("项目", "面积（㎡）", "面积（亩）", "占图斑面积比例")]
     total = doc.num("area_m2")
     srows = [head]
-    for label, area in summary_rows(doc):
+    sums = summary_rows(doc)
+    # the 三大类 rows (农用地, 建设用地, 未利用地) add up to the patch's area
+    classes = ClassFigures([a for _, a in sums[2:5]], total, cfg, "农用地、建设用地、未利用地面积", "监测图斑面积")
+    for i, (label, area) in enumerate(sums):
         share = (area / total) if (area is not None and total) else None
+        m2, mu = (classes.m2[i - 2], classes.mu[i - 2]) if 2 <= i < 5 else (m2_text(area), mu_text(area))
         # numbers as plain strings (no wrapping needed, much cheaper than Paragraphs)
-        srows.append([P(label, st.cell), m2_text(area), mu_text(area), share_text(share) if share is not None else ""])
+        srows.append([P(label, st.cell), m2, mu, share_text(share) if share is not None else ""])
     t = grid_table(srows, [width * 0.40, width * 0.20, width * 0.18, width * 0.22], st)
     t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize)]))
     story.append(t)
+    story += [P(note, st.small) for note in classes.notes]
     detail = _detail_sorted(doc)
     if detail:
         story.append(Spacer(1, 3 * mm))
         story.append(P("分类明细（地类图斑及各保护区图层）：", st.body))
         head = [P(h, st.cell_center) for h in ("序号", "图层", "编码", "类别名称", "面积（㎡）", "面积（亩）", "占比")]
-        drows = [head]
-        for i, r in enumerate(detail, 1):
-            drows.append([
-                str(i), P(text_value(r.get("layer")), st.cell), text_value(r.get("class_code")),
-                P(text_value(r.get("class_name")), st.cell),
-                m2_text(r.get("area_m2")), mu_text(r.get("area_m2")), share_text(r.get("share")),
-            ])
+        drows, subtotal_rows, notes = [head], [], []
+        layer_totals = {layer: doc.num(name) for name, layer in protected_area_fields(doc.attrs)}
+        n = 0
+        for layer, rows in _by_layer(detail):
+            is_landuse = bool(doc.landuse_layer) and layer == doc.landuse_layer
+            layer_total = total if is_landuse else layer_totals.get(layer)
+            figures = ClassFigures([r.get("area_m2") for r in rows], layer_total, cfg, f"{layer}各类别面积",
+                                   "监测图斑面积" if is_landuse else f"涉及{layer}面积")
+            for r, m2, mu in zip(rows, figures.m2, figures.mu):
+                n += 1
+                drows.append([
+                    str(n), P(layer, st.cell), text_value(r.get("class_code")),
+                    P(text_value(r.get("class_name")), st.cell), m2, mu, share_text(r.get("share")),
+                ])
+            if len(rows) > 1 and figures.total is not None:
+                share = (figures.total / total) if total else None
+                drows.append(["", P(f"{layer}合计", st.cell), "", "", m2_text(figures.total), mu_text(figures.total),
+                              share_text(share) if share is not None else ""])
+                subtotal_rows.append(len(drows) - 1)
+            notes += figures.notes
         widths = [10 * mm, 32 * mm, 18 * mm, 0, 25 * mm, 21 * mm, 18 * mm]
         widths[3] = width - sum(widths)
         t = grid_table(drows, widths, st, zebra=True)
-        t.setStyle(TableStyle([("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (2, 1), (2, -1), "CENTER"),
-                               ("ALIGN", (4, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize)]))
+        cmds = [("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (2, 1), (2, -1), "CENTER"),
+                ("ALIGN", (4, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize)]
+        for row in subtotal_rows:
+            cmds += [("SPAN", (1, row), (3, row)), ("BACKGROUND", (0, row), (-1, row), HEAD_BG)]
+        t.setStyle(TableStyle(cmds))
         story.append(t)
+        story += [P(note, st.small) for note in notes]
     summary = text_value(doc.attrs.get("protected_summary"))
     if summary:
         story.append(Spacer(1, 2 * mm))
@@ -183,6 +334,9 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     story.append(CondPageBreak(50 * mm))
     story.append(P("四、认定意见", st.heading))
     story.append(PT(cfg["determination"], values, st.body_indent))
+    approval = approval_values(doc, cfg)
+    if approval:
+        story.append(PT(cfg["approval"], {**values, **approval}, st.body_indent))
     if values["rule_id"] or values["rule_name"]:
         story.append(PT(cfg["rule"], values, st.body_indent))
     if values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
@@ -190,9 +344,9 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     story.append(P("五、处理意见", st.heading))
     story.append(PT(cfg["handling"] if doc.violation else cfg["handling_none"], values, st.body_indent))
     story.append(Spacer(1, 2 * mm))
-    story.append(PT(cfg["area_note"], values, st.small))
-    story.append(KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, values["date"],
-                                                                    config["authority"].get("seal_text", "（盖章）"))]))
+    rounding = cfg.get("rounding_clause", "") if cfg.get("largest_remainder", True) else ""
+    story.append(PT(cfg["area_note"], {**values, "rounding_clause": Optional(rounding)}, st.small))
+    story.append(KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, values["date"])]))
     canvasmaker = numbered_canvas_class(info)
     pdf.build(story, canvasmaker=canvasmaker)
     return info.pages

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 MISSING = "________"
@@ -56,6 +56,53 @@ def mu_value(area_m2: Any) -> Decimal | None:
 def mu_text(area_m2: Any) -> str:
     d = mu_value(area_m2)
     return "" if d is None else f"{d:.2f}"
+
+
+def mu_exact(area_m2: Any) -> Decimal | None:
+    """亩 from ㎡ without rounding (㎡ × 15 / 10000, exact in decimal)."""
+    d = _exact(area_m2)
+    if d is None:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return d * 15 / 10000
+
+
+def apportion(values: Sequence[Any], total: Any = None, places: int = 2) -> list[Decimal] | None:
+    """Round ``values`` to ``places`` decimals so that they add up to ``total`` rounded half-up
+    (largest-remainder method, also called Hamilton's method): every value is rounded down, and the
+    cents still missing go to the values with the largest remainders (ties: the larger value, then
+    the earlier one).  ``total`` defaults to the exact sum of the values.
+
+    None when it cannot be done by moving at most one unit of the last place per value (a value is
+    unknown, or ``total`` is not the values' sum): the caller prints the plain roundings instead.
+    """
+    exact = [_exact(v) for v in values]
+    if not exact or any(e is None for e in exact):
+        return None
+    unit = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        target = round_half_up(sum(exact) if total is None else total, places)
+        if target is None:
+            return None
+        floors = [e.quantize(unit, rounding=ROUND_FLOOR) for e in exact]
+        missing = int((target - sum(floors)) / unit)
+        if abs(missing) > len(exact):
+            return None
+        remainders = [e - f for e, f in zip(exact, floors)]
+        out = list(floors)
+        if missing >= 0:
+            order = sorted(range(len(exact)), key=lambda i: (-remainders[i], -exact[i], i))
+            for i in order[:missing]:
+                out[i] += unit
+        else:  # total a little below the rounded-down values: take from the smallest remainders
+            order = sorted((i for i in range(len(exact)) if floors[i] > 0), key=lambda i: (remainders[i], exact[i], i))
+            if len(order) < -missing:
+                return None
+            for i in order[:-missing]:
+                out[i] -= unit
+    return out
 
 
 def share_text(share: Any) -> str:
