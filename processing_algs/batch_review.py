@@ -21,6 +21,7 @@ from qgis.core import (
 
 from ..liangwei_plugin.csv_out import read_csv, write_csv
 from .base import LiangweiAlgorithm
+from .documents_common import NUMBER_REGISTRY, number_registry_parameter
 
 AREA_METHODS = ("ellipsoidal", "planar")
 
@@ -37,6 +38,7 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
     AREA_METHOD = "AREA_METHOD"
     IMAGERY = "IMAGERY"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    NUMBER_REGISTRY = NUMBER_REGISTRY
 
     def displayName(self) -> str:  # noqa: N802
         return self.tr("批量审查并输出文书")
@@ -47,7 +49,8 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
             "（liangwei:determine）→ 每个图斑一份规划认定意见书、每个违法图斑一份责令限期整改通知书。"
             "输出文件夹中有 reports/、notices/、两份合并 PDF、叠加分析结果（overlay.gpkg、overlay_detail.gpkg）、"
             "认定结果（determination.gpkg）和索引表 index.csv（patch_id, document, number, file, pages）。"
-            "再次运行同一输出文件夹时已完成的文书保留、编号不变。"
+            "再次运行同一输出文件夹时已完成的文书保留、编号不变；文书编号取自本局共用的编号登记库"
+            "（NUMBER_REGISTRY，默认见该参数说明），各批次编号不重复。"
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -70,6 +73,9 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.IMAGERY, self.tr("影像时相（栅格）"), Qgis.ProcessingSourceType.Raster, optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("输出文件夹")))
+        registry = number_registry_parameter(self.tr)
+        registry.setFlags(registry.flags() | Qgis.ProcessingParameterFlag.Advanced)
+        self.addParameter(registry)
         self.addOutput(QgsProcessingOutputFolder("REPORTS", self.tr("规划认定意见书文件夹")))
         self.addOutput(QgsProcessingOutputFolder("NOTICES", self.tr("责令限期整改通知书文件夹")))
         self.addOutput(QgsProcessingOutputFile("REPORTS_MERGED", self.tr("规划认定意见书合并 PDF")))
@@ -140,7 +146,8 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
         # 3./4. documents
         imagery = parameters.get(self.IMAGERY) or []
         context_layers = parameters.get(self.PROTECTED) or []
-        registry_file = str(folder / "文书编号登记.sqlite")
+        # the bureau's registry (the document algorithms resolve it when empty), not one per output folder
+        registry_file = self.parameterAsString(parameters, self.NUMBER_REGISTRY, context).strip()
         results = {}
         for step, (alg_id, sub, merged) in enumerate(
                 (("liangwei:exportreports", "reports", "规划认定意见书_合并.pdf"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qgis.core import (
     Qgis,
+    QgsApplication,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputFolder,
@@ -52,6 +53,39 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def number_registry_parameter(tr) -> QgsProcessingParameterFile:
+    """NUMBER_REGISTRY: the bureau's document-number registry (optional; see number_registry_path)."""
+    p = QgsProcessingParameterFile(NUMBER_REGISTRY, tr("文书编号登记库（SQLite，默认为本局共用的登记库）"),
+                                   optional=True, fileFilter="SQLite (*.sqlite *.db);;* (*)")
+    p.setHelp(tr("不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；"
+                 "QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。"))
+    return p
+
+
+def configured_register(context) -> str:
+    """The case register in use: a register layer of the project, else the one last opened in the
+    case-register dock ("" when none)."""
+    from qgis.core import QgsSettings
+
+    project = context.project() if context is not None else None
+    if project is not None:
+        for layer in project.mapLayers().values():
+            uri = layer.customProperty("liangwei/register_uri")
+            if layer.customProperty("liangwei/role") == "register" and uri:
+                return str(uri)
+    return str(QgsSettings().value("liangwei/register/last_target", "") or "")
+
+
+def number_registry_path(explicit: str, config: dict, context) -> str:
+    """The registry every document algorithm, batch and the patch navigator share (never the output
+    folder): ``numbering.registry_location`` with the QGIS profile folder as the per-user default."""
+    from ..liangwei_plugin.documents.numbering import registry_location
+
+    path, _source = registry_location(explicit, config.get("numbering", {}).get("registry", ""),
+                                      configured_register(context), QgsApplication.qgisSettingsDirPath())
+    return str(path)
+
+
 class ExportDocumentsAlgorithm(LiangweiAlgorithm):
     """Base of the two export algorithms; subclasses set KIND."""
 
@@ -78,8 +112,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
                                                   "PDF (*.pdf)", optional=True, createByDefault=False),
             QgsProcessingParameterFile(CONFIG, self.tr("文书配置文件（documents.toml，默认为插件自带）"),
                                        extension="toml", optional=True),
-            QgsProcessingParameterString(NUMBER_REGISTRY, self.tr("文书编号登记库（SQLite，默认在输出文件夹中）"),
-                                         optional=True),
+            number_registry_parameter(self.tr),
             QgsProcessingParameterString(ISSUE_DATE, self.tr("落款日期（yyyy-mm-dd，默认今天）"), optional=True),
             QgsProcessingParameterNumber(WORKERS, self.tr("生成 PDF 的工作进程数（0 为单进程）"),
                                          Qgis.ProcessingNumberParameterType.Integer, default_workers(),
@@ -152,8 +185,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
         issue_date = parse_date(issue_text) if issue_text else _dt.date.today()
         if issue_text and issue_date is None:
             raise QgsProcessingException(self.tr("落款日期无法识别：{0}（应为 yyyy-mm-dd）").format(issue_text))
-        registry = self.parameterAsString(parameters, NUMBER_REGISTRY, context).strip() or \
-            config.get("numbering", {}).get("registry", "") or None
+        registry = number_registry_path(self.parameterAsString(parameters, NUMBER_REGISTRY, context), config, context)
         folder = Path(self.parameterAsString(parameters, OUTPUT_FOLDER, context))
         merged = self.parameterAsFileOutput(parameters, MERGED_PDF, context) or None
         workers = self.parameterAsInt(parameters, WORKERS, context)

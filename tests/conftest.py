@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
 _runtime = Path(f"/tmp/liangwei-runtime-{os.getuid()}")
 _runtime.mkdir(mode=0o700, exist_ok=True)
 os.environ.setdefault("XDG_RUNTIME_DIR", str(_runtime))
+# the per-user document-number registry (documents/numbering.py) of this run, not the developer's own
+os.environ.setdefault("LIANGWEI_DATA_DIR", tempfile.mkdtemp(prefix="liangwei-data-"))
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

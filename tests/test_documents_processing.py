@@ -72,7 +72,7 @@ def test_exportnotices_in_worker_processes(inputs, liangwei_provider, tmp_path):
 
     out = processing.run("liangwei:exportnotices", {
         "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(tmp_path / "n"),
-        "ISSUE_DATE": "2026-11-22", "WORKERS": 2,
+        "ISSUE_DATE": "2026-11-22", "WORKERS": 2, "NUMBER_REGISTRY": str(tmp_path / "编号.sqlite"),   # a fresh one
     })
     rows = read_index(Path(out["INDEX"]))
     violations = [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1]
@@ -84,7 +84,8 @@ def test_exportnotices_in_worker_processes(inputs, liangwei_provider, tmp_path):
         assert r["number"] in re.sub(r"\s+", "", pdftext(pdf))
     # rerun: everything kept, same numbers
     again = processing.run("liangwei:exportnotices", {
-        "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(tmp_path / "n"), "WORKERS": 0})
+        "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(tmp_path / "n"), "WORKERS": 0,
+        "NUMBER_REGISTRY": str(tmp_path / "编号.sqlite")})
     assert again["KEPT"] == len(rows) and read_index(Path(again["INDEX"])) == rows
 
 

@@ -4,7 +4,8 @@ Resume rules: a document is finished when its PDF exists and a sidecar record un
 ``.liangwei/`` matches the file's size and SHA-256 and the inputs it was made from.  PDFs are
 written as ``*.pdf.part`` and renamed when complete, so an interrupted run never leaves a file
 that looks finished; stale ``.part`` files are removed on the next run.  Numbers come from
-``numbering.NumberRegistry``, so a patch keeps its number across runs.
+``numbering.NumberRegistry`` (one registry per bureau, not per folder), so a patch keeps its number
+across runs and batches.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
 from .merge import merge_pdfs  # noqa: F401 - also part of this module's API
 from .model import Centroid, DocumentInput
-from .numbering import REGISTRY_NAME, NumberRegistry
+from .numbering import REGISTRY_NAME, NumberRegistry, legacy_registries, registry_location  # noqa: F401
 from .values import text_value
 
 REPORT = "report"
@@ -346,10 +347,22 @@ def export_batch(
     dupes = [k for k, n in seen.items() if n > 1]
     if dupes:
         raise ValueError(f"图斑编号重复，无法一一出具{title}：{', '.join(dupes[:10])}")
-    reg_path = Path(registry_path) if registry_path else folder / REGISTRY_NAME
+    # one registry per bureau (never the output folder); a per-folder registry of an older version is
+    # imported once and its numbers stay valid in this folder
+    reg_path = Path(registry_path) if registry_path else \
+        registry_location(configured=config.get("numbering", {}).get("registry"))[0]
     patterns = {k: v.get("pattern", "") for k, v in config.get("numbering", {}).items() if isinstance(v, dict)}
-    with NumberRegistry(reg_path, patterns, {"short": config["authority"].get("short", "")}) as reg:
-        numbers = reg.numbers(kind, [r.patch_id for r in selected], issue_date.year)
+    with NumberRegistry(reg_path, patterns, {"short": config["authority"].get("short", "")},
+                        authority=config["authority"].get("name", "")) as reg:
+        origins = []
+        for legacy in legacy_registries(folder):
+            if legacy.resolve() != reg_path.resolve():
+                origin, conflicts = reg.import_legacy(legacy)
+                origins.append(origin)
+                if conflicts:
+                    fb.info(f"{legacy}：{conflicts} 个文书编号与编号登记库中已发出的编号重复，仅在本文件夹中沿用")
+        numbers = reg.numbers(kind, [r.patch_id for r in selected], issue_date.year, origins=origins)
+    fb.info(f"文书编号登记库：{reg_path}")
 
     extra = {"config": json.dumps(config, sort_keys=True, ensure_ascii=False, default=str),
              "imagery": [e.source for e in getattr(renderer, "epochs", [])] if renderer else [],
