@@ -203,7 +203,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
             OUTPUT_FOLDER: str(folder),
             MERGED_PDF: str(result.merged) if result.merged else None,
             INDEX: str(result.index) if result.index else None,
-            COUNT: len(result.rows),
+            COUNT: sum(1 for r in result.rows if r.document == self.KIND),  # not referrals, 待查明 rows
             KEPT: result.kept,
             FAILED: len(result.failed),
         }

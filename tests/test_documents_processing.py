@@ -74,9 +74,13 @@ def test_exportnotices_in_worker_processes(inputs, liangwei_provider, tmp_path):
         "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(tmp_path / "n"),
         "ISSUE_DATE": "2026-11-22", "WORKERS": 2, "NUMBER_REGISTRY": str(tmp_path / "编号.sqlite"),   # a fresh one
     })
-    rows = read_index(Path(out["INDEX"]))
-    violations = [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1]
+    index = read_index(Path(out["INDEX"]))
+    # violations without a party (DSR empty) are on the 待查明清单, not numbered (issue 10)
+    rows = [r for r in index if r["document"] == "notice"]
+    violations = [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1 and r["DSR"]]
     assert [r["patch_id"] for r in rows] == violations
+    assert [r["patch_id"] for r in index if r["document"] == "pending"] == \
+        [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1 and not r["DSR"]]
     assert [r["number"] for r in rows] == [f"×自然资责改〔2026〕第{i}号" for i in range(1, len(rows) + 1)]
     for r in rows:
         pdf = tmp_path / "n" / r["file"]
@@ -86,7 +90,7 @@ def test_exportnotices_in_worker_processes(inputs, liangwei_provider, tmp_path):
     again = processing.run("liangwei:exportnotices", {
         "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(tmp_path / "n"), "WORKERS": 0,
         "NUMBER_REGISTRY": str(tmp_path / "编号.sqlite")})
-    assert again["KEPT"] == len(rows) and read_index(Path(again["INDEX"])) == rows
+    assert again["KEPT"] == len(rows) and read_index(Path(again["INDEX"])) == index
 
 
 def test_missing_fields_named(inputs, liangwei_provider, tmp_path):
@@ -141,7 +145,8 @@ def test_batchreview_end_to_end(liangwei_provider, tmp_path, artifacts_dir):
     }
     res = processing.run("liangwei:batchreview", params)
     rows = read_index(out / "index.csv")
-    assert rows and set(r["document"] for r in rows) <= {"report", "notice"}
+    # issue 10: other departments' cases get a referral, cases without a party a 待查明清单 row
+    assert rows and set(r["document"] for r in rows) <= {"report", "notice", "referral", "pending"}
     overlay = QgsVectorLayer(f"{out / 'overlay.gpkg'}", "overlay", "ogr")
     assert overlay.isValid()
     feats = {f["patch_id"]: f for f in overlay.getFeatures()}

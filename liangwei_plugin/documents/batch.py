@@ -35,7 +35,10 @@ from .values import text_value
 
 REPORT = "report"
 NOTICE = "notice"
-KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书"}
+REFERRAL = "referral"   # 移送函: written with the notices, into REFERRALS_DIR, for cases of other departments
+PENDING = "pending"     # index rows of violations without a known party (待查明清单, no document)
+KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书", REFERRAL: "案件线索移送函"}
+REFERRALS_DIR = "referrals"
 INDEX_COLUMNS = ["patch_id", "document", "number", "file", "pages"]
 STATE_DIR = ".liangwei"
 
@@ -135,6 +138,10 @@ def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
         from .report import build_report
 
         return build_report(doc, config, path)
+    if kind == REFERRAL:
+        from .referral import build_referral
+
+        return build_referral(doc, config, path)
     from .notice import build_notice
 
     return build_notice(doc, config, path)
@@ -268,7 +275,7 @@ def worker_python() -> str | None:
 
 def _warm_worker(font_path: str | None, subfont_index: int) -> None:
     """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
-    from . import notice, report  # noqa: F401
+    from . import notice, referral, report  # noqa: F401
     from .fonts import register_cjk_font
 
     register_cjk_font(font_path, subfont_index)
@@ -332,9 +339,16 @@ def export_batch(
     title = KINDS[kind]
     result = ExportResult(folder)
 
+    referred: list[PatchRecord] = []
+    no_party: list[PatchRecord] = []
     if kind == NOTICE:
-        selected = [r for r in records if DocumentInput(r.patch_id, r.attrs).violation]
-        skipped = len(records) - len(selected)
+        # only the competent authority orders; another department's case is referred (移送函), a case
+        # without a known party is investigated first (待查明清单) and takes no number
+        from .referral import split_violations
+
+        split = split_violations(records, config)
+        selected, referred, no_party = split[NOTICE], split[REFERRAL], split[PENDING]
+        skipped = len(records) - len(selected) - len(referred) - len(no_party)
         if skipped:
             fb.info(f"{skipped} 个图斑不属于违法用地违法建设，不出具{title}")
     else:
@@ -442,7 +456,7 @@ def export_batch(
 
     try:
         # Maps of the next patch render in QGIS's threads while this one's PDF is built.
-        want_maps = renderer is not None and kind == REPORT
+        want_maps = renderer is not None and kind in (REPORT, REFERRAL)
         nxt = _safe_start(renderer, todo[0][0], fb) if (want_maps and todo) else None
         for i, (r, fname, fp, number) in enumerate(todo):
             check_canceled(fb)
@@ -479,6 +493,21 @@ def export_batch(
         meta = json.loads(side.read_text(encoding="utf-8"))
         result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
         files.append(folder / fname)
+    if referred:
+        sub = export_batch(REFERRAL, referred, folder / config.get("referral", {}).get("folder", REFERRALS_DIR),
+                           config=config, details=details, renderer=renderer, registry_path=reg_path,
+                           issue_date=issue_date, landuse_layer=landuse_layer, workers=workers, feedback=fb)
+        prefix = sub.folder.relative_to(folder).as_posix()
+        result.rows += [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages) for r in sub.rows]
+        result.failed += sub.failed
+        fb.info(f"{len(referred)} 个图斑属于其他部门职责，出具移送函（{sub.folder}），不出具{title}")
+    if no_party:
+        from .referral import pending_note, write_pending_list
+
+        listed = write_pending_list(no_party, folder, config)
+        result.rows += [IndexRow(r.patch_id, PENDING, "", listed.name, 0) for r in no_party]
+        fb.warning(f"{pending_note(config, len(no_party))}（{listed}）：{'、'.join(r.patch_id for r in no_party[:20])}"
+                   + ("…" if len(no_party) > 20 else ""))
     index = folder / "index.csv"
     # UTF-8 with BOM, patch numbers kept as text for Excel, written atomically
     write_csv(index, INDEX_COLUMNS, ([row.patch_id, row.document, row.number, row.file, row.pages]

@@ -5,11 +5,28 @@ Plain data (no QGIS objects) so documents can be built in worker processes.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..fieldmap import resolve_field
 from .values import MISSING, Optional, date_cn, m2_text, mu_text, number_value, parse_date, text_value
+
+NOTICE, REFERRAL, PENDING = "notice", "referral", "pending"
+_CONDITIONAL = re.compile(r"（[^（）]*的，[^（）]*）")
+
+
+def strip_conditionals(text: str) -> str:
+    """``…第七十七条（农村村民建住宅的，第七十八条）`` -> ``…第七十七条``: never print a conditional provision."""
+    return _CONDITIONAL.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _default_rules():
+    from ..determination import load_rules
+
+    return load_rules()
 
 
 @dataclass
@@ -87,6 +104,40 @@ class DocumentInput:
         method = text_value(self.attrs.get("area_method")) or "ellipsoidal"
         return "CGCS2000椭球面积" if method == "ellipsoidal" else "高斯-克吕格投影平面面积"
 
+    # -- legal basis and competence (issue 10) -------------------------------------------------
+    def party_kind(self) -> str:
+        """unit | individual | villager: the determination's party_kind, else classified by the default rules."""
+        kind = text_value(self.attrs.get("party_kind"))
+        if kind:
+            return kind
+        return _default_rules().party_kind(self.attr("DSR"), self.attr("TBLX"))
+
+    def you(self) -> str:
+        """How the notice addresses the party: 你单位 (unit) or 你 (individual, rural villager)."""
+        return "你单位" if self.party_kind() == "unit" else "你"
+
+    def violated_text(self) -> str:
+        """Provisions violated; a record of an older determination run falls back to its legal_basis
+        without conditional parentheses such as （农村村民建住宅的，第七十八条）."""
+        return text_value(self.attrs.get("violated")) or strip_conditionals(text_value(self.attrs.get("legal_basis")))
+
+    def penalty_text(self) -> str:
+        return text_value(self.attrs.get("penalty_basis")) or strip_conditionals(
+            text_value(self.attrs.get("legal_basis")))
+
+    def competent_key(self) -> str:
+        """Key of the competent department ('' when the record predates competence: the issuer is assumed)."""
+        return text_value(self.attrs.get("competent_key"))
+
+    def disposition(self, config: dict) -> str:
+        """What the issuing authority sends for a violation: "notice", "referral" (another department is
+        competent) or "pending" (party unknown: investigated first, no numbered notice)."""
+        own = config.get("authority", {}).get("department", "natural_resources")
+        key = self.competent_key()
+        if key and key != own:
+            return REFERRAL
+        return NOTICE if self.attr("DSR") else PENDING
+
     def common_values(self) -> dict[str, Any]:
         """Placeholders shared by both documents' templates."""
         qsx, hsx = self.epoch_dates()
@@ -95,6 +146,7 @@ class DocumentInput:
         departments = [d for d in text_value(self.attrs.get("departments")).split("、") if d]
         primary = text_value(self.attrs.get("department")) or (departments[0] if departments else "")
         others = [d for d in departments if d != primary]
+        grounds = text_value(self.attrs.get("grounds"))
         return {
             "patch_id": self.patch_id,
             "location": self.location(),
@@ -118,6 +170,11 @@ class DocumentInput:
             "departments": "、".join(departments) or primary,
             "co_departments": Optional(("，" + "、".join(others) + "配合") if others else ""),
             "party": self.attr("DSR"),
+            "you": self.you(),
+            "violated": self.violated_text(),
+            "penalty_basis": self.penalty_text(),
+            "competent": text_value(self.attrs.get("competent")),
+            "grounds_clause": Optional(("，其中" + "、".join(g for g in grounds.split("；") if g)) if grounds else ""),
             "date": date_cn(self.issue_date),
             "number": self.number,
         }

@@ -63,6 +63,9 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
         court=auth.get("court", ""),
         action=_lookup(cfg.get("actions", {}), values["consequence"], values["determination_code"]) or "",
     )
+    others = [d for d in text_value(doc.attrs.get("competent_all")).split("、") if d and d != values["competent"]]
+    values["others"] = "、".join(others)
+    values["also_referred"] = Optional(fill(cfg.get("also_referred", ""), values) if others else "")
     farmland = doc.num("farmland_m2")
     values["farmland_clause"] = Optional(fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else "")
     return values
