@@ -113,19 +113,19 @@ def test_register_advance_export_statistics(target, liangwei_provider, tmp_path,
     out = run("exportledger", REGISTER=target, MONTH="2026-11", AS_OF="2026-11-12", OUTPUT=str(xlsx))
     assert out["ROWS"] == 3
     ws = load_workbook(xlsx).active
-    header = [c.value for c in ws[2]]
+    header = [c.value for c in ws[3]]     # row 1 title, row 2 统计日期/填报单位
     for h in ("序号", "监测编号", "乡镇", "村", "问题来源", "发现时间", "当事人", "违法类型/认定", "占地面积(㎡)",
               "其中耕地(㎡)", "其中永久基本农田(㎡)", "责任单位", "处置阶段", "处置方式", "拆除面积(㎡)", "是否超期",
               "是否移交纪委监委", "备注"):
         assert h in header, h
-    assert ws.freeze_panes == "C3" and ws.column_dimensions["J"].width >= 20
-    rows = {r[header.index("监测编号")]: dict(zip(header, r)) for r in ws.iter_rows(min_row=3, values_only=True)
+    assert ws.freeze_panes == "C4" and ws.column_dimensions["J"].width >= 20
+    rows = {r[header.index("监测编号")]: dict(zip(header, r)) for r in ws.iter_rows(min_row=4, values_only=True)
             if r[header.index("监测编号")] and str(r[header.index("监测编号")]).startswith("P")}
     assert set(rows) == {"P001", "P002", "P004"}
     assert rows["P002"]["占地面积(㎡)"] == 900.0 and rows["P001"]["拆除面积(㎡)"] == 350.0
     assert rows["P001"]["是否超期"] == "否" and rows["P002"]["是否超期"].startswith("是（拆除整治超期6天")
     assert "应移交" in rows["P002"]["是否移交纪委监委"] and "2026-11-21" in rows["P002"]["是否移交纪委监委"]
-    total = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[1] == "合计")
+    total = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "合计")
     assert total[header.index("占地面积(㎡)")] == 400.0 + 900.0 + 1600.0
     assert run("exportledger", REGISTER=target, MONTH="2026-10", OUTPUT=str(tmp_path / "empty.xlsx"))["ROWS"] == 0
     out_csv = tmp_path / "台账.csv"
