@@ -164,6 +164,16 @@ def inputs(qgis_app, tmp_path_factory):
     return {"recs": recs, "paths": paths}
 
 
+def notice_ids(inputs, scratch: Path) -> list[str]:
+    """Patches that get a 责令限期整改通知书 (violations of this authority with a known party)."""
+    import processing
+
+    out = processing.run("liangwei:exportnotices", {
+        "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(scratch), "WORKERS": 0,
+        "ISSUE_DATE": "2026-11-22", "NUMBER_REGISTRY": str(scratch / "scratch.sqlite")})
+    return [r["patch_id"] for r in read_csv(Path(out["INDEX"])) if r["document"] == "notice"]
+
+
 def test_batches_and_navigator_share_one_numbering(inputs, liangwei_provider, tmp_path, monkeypatch):
     """Two batches into two folders, then one notice as the patch navigator exports it (its parameters,
     output into a temporary folder): no number is issued twice, and a re-run keeps the numbers."""
@@ -172,9 +182,9 @@ def test_batches_and_navigator_share_one_numbering(inputs, liangwei_provider, tm
 
     from liangwei.gui.patch_navigator import EXPORT_ALGORITHMS, document_parameters
 
-    monkeypatch.setenv(numbering.ENV_DATA_DIR, str(tmp_path / "bureau"))   # the per-user default
-    violations = [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1]
+    violations = notice_ids(inputs, tmp_path / "scratch")
     assert len(violations) >= 4
+    monkeypatch.setenv(numbering.ENV_DATA_DIR, str(tmp_path / "bureau"))   # the per-user default
     layer = QgsVectorLayer(inputs["paths"]["determination"], "认定结果", "ogr")
     assert layer.isValid()
     QgsProject.instance().addMapLayer(layer)
@@ -186,7 +196,7 @@ def test_batches_and_navigator_share_one_numbering(inputs, liangwei_provider, tm
             out = processing.run("liangwei:exportnotices", {
                 "INPUT": layer, "SELECTED_ONLY": True, "OUTPUT_FOLDER": str(folder), "WORKERS": 0,
                 "ISSUE_DATE": "2026-11-22"})
-            return {r["patch_id"]: r["number"] for r in read_csv(Path(out["INDEX"]))}
+            return {r["patch_id"]: r["number"] for r in read_csv(Path(out["INDEX"])) if r["document"] == "notice"}
 
         first = batch(violations[:2], tmp_path / "批次1")
         second = batch(violations[2:-1], tmp_path / "批次2")
@@ -196,7 +206,7 @@ def test_batches_and_navigator_share_one_numbering(inputs, liangwei_provider, tm
         params = {**document_parameters(algorithm, layer, QgsProject.instance()),
                   "OUTPUT_FOLDER": "TEMPORARY_OUTPUT", "WORKERS": 0, "ISSUE_DATE": "2026-11-22"}
         single = processing.run(EXPORT_ALGORITHMS["notice"], params)
-        navigator = {r["patch_id"]: r["number"] for r in read_csv(Path(single["INDEX"]))}
+        navigator = {r["patch_id"]: r["number"] for r in read_csv(Path(single["INDEX"])) if r["document"] == "notice"}
         assert list(navigator) == violations[-1:]
         numbers = [*first.values(), *second.values(), *navigator.values()]
         assert numbers == [f"×自然资责改〔2026〕第{n}号" for n in range(1, len(violations) + 1)]
@@ -215,14 +225,14 @@ def test_old_output_folder_registry_keeps_its_numbers(inputs, liangwei_provider,
     issued there are not issued again elsewhere."""
     import processing
 
-    violations = [r["patch_id"] for r in inputs["recs"] if r["violation"] == 1]
+    violations = notice_ids(inputs, tmp_path / "scratch")
     folder = tmp_path / "旧批次"
     _old_registry(folder / REGISTRY_NAME, [(5, violations[0]), (6, violations[1])])
     shared = tmp_path / "share" / REGISTRY_NAME
     out = processing.run("liangwei:exportnotices", {
         "INPUT": inputs["paths"]["determination"], "OUTPUT_FOLDER": str(folder), "WORKERS": 0,
         "ISSUE_DATE": "2026-11-22", "NUMBER_REGISTRY": str(shared)})
-    rows = {r["patch_id"]: r["number"] for r in read_csv(Path(out["INDEX"]))}
+    rows = {r["patch_id"]: r["number"] for r in read_csv(Path(out["INDEX"])) if r["document"] == "notice"}
     assert rows[violations[0]] == "×自然资责改〔2026〕第5号" and rows[violations[1]] == "×自然资责改〔2026〕第6号"
     others = sorted(int(v[len("×自然资责改〔2026〕第"):-1]) for k, v in rows.items() if k not in violations[:2])
     assert others == list(range(7, 7 + len(violations) - 2))

@@ -182,8 +182,8 @@
       <translation>One-map project</translation>
     </message>
     <message>
-      <source>一次完成：监测图斑与三调地类图斑、各保护区图层叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 每个图斑一份规划认定意见书、每个违法图斑一份责令限期整改通知书。输出文件夹中有 reports/、notices/、两份合并 PDF、叠加分析结果（overlay.gpkg、overlay_detail.gpkg）、认定结果（determination.gpkg）和索引表 index.csv（patch_id, document, number, file, pages）。再次运行同一输出文件夹时已完成的文书保留、编号不变。</source>
-      <translation>Runs the whole review in one go: overlay of the monitoring patches with the third national land survey parcels and each protected area layer (liangwei:overlaycheck) → planning determination (liangwei:determine) → one planning opinion report per patch and one rectification notice per illegal patch. The output folder receives reports/, notices/, the two merged PDFs, the overlay results (overlay.gpkg, overlay_detail.gpkg), the determination results (determination.gpkg) and the index table index.csv (patch_id, document, number, file, pages). Running again into the same output folder keeps the documents already produced and their numbers.</translation>
+      <source>一次完成：监测图斑与三调地类图斑、各保护区图层叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 每个图斑一份规划认定意见书、每个违法图斑一份责令限期整改通知书。输出文件夹中有 reports/、notices/、两份合并 PDF、叠加分析结果（overlay.gpkg、overlay_detail.gpkg）、认定结果（determination.gpkg）和索引表 index.csv（patch_id, document, number, file, pages）。再次运行同一输出文件夹时已完成的文书保留、编号不变；文书编号取自本局共用的编号登记库（NUMBER_REGISTRY，默认见该参数说明），各批次编号不重复。</source>
+      <translation>Runs the whole review in one go: overlay of the monitoring patches with the third national land survey parcels and each protected area layer (liangwei:overlaycheck) → planning determination (liangwei:determine) → one planning opinion report per patch and one rectification notice per illegal patch. The output folder receives reports/, notices/, the two merged PDFs, the overlay results (overlay.gpkg, overlay_detail.gpkg), the determination results (determination.gpkg) and the index table index.csv (patch_id, document, number, file, pages). Running again into the same output folder keeps the documents already produced and their numbers; document numbers come from the bureau's shared number registry (NUMBER_REGISTRY, default as described there), so no two batches issue the same number.</translation>
     </message>
     <message>
       <source>三调地类图斑</source>
@@ -195,7 +195,7 @@
     </message>
     <message>
       <source>不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。</source>
-      <translation type="unfinished" />
+      <translation>When empty, in this order: [numbering] registry of the document configuration; the folder of the case register (GeoPackage); liangwei/文书编号登记.sqlite in the QGIS user profile folder. Every batch and the patch navigator share one number sequence.</translation>
     </message>
     <message>
       <source>不属于违法</source>
@@ -1145,7 +1145,7 @@ The input is the output of planning determination (liangwei:determine). With a t
     </message>
     <message>
       <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
-      <translation type="unfinished" />
+      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
     </message>
     <message>
       <source>文书输出</source>
