@@ -77,12 +77,14 @@ def deployed(tmp_path_factory) -> Path:
 
 
 def _documents(out: Path) -> dict[str, list[tuple[str, Path]]]:
-    """document kind ('report' / 'notice') -> [(patch id, PDF)], from batchreview's index.csv."""
+    """document kind ('report' / 'notice' / 'referral') -> [(patch id, PDF)], from batchreview's index.csv."""
     docs: dict[str, list[tuple[str, Path]]] = {"report": [], "notice": []}
     with open(out / "batchreview" / "index.csv", newline="", encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
             pid = row["patch_id"].strip('="')  # written as ="…" so that Excel keeps the digits
-            docs[row["document"]].append((pid, out / "batchreview" / row["file"]))
+            if row["document"] == "pending":  # 待查明清单 rows (issue 10): a CSV, no document
+                continue
+            docs.setdefault(row["document"], []).append((pid, out / "batchreview" / row["file"]))
     return docs
 
 

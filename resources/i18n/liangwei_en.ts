@@ -226,8 +226,8 @@
       <translation>Liangwei case statistics</translation>
     </message>
     <message>
-      <source>为每个违法图斑（violation = 1）输出一份责令限期整改通知书（PDF，含存根页）：文书编号（按配置的序列编号，永不重号，续跑时同一图斑保持原编号）、当事人、违法事实、违反的规定、整改要求和期限（按认定结果计算）、接受处理的地点和时间、行政复议（60日）和行政诉讼（6个月）权利；限期拆除的附听证告知（5日内提出）。另输出合并 PDF 和索引表 index.csv。</source>
-      <translation>Exports one rectification notice (责令限期整改通知书, PDF with counterfoil page) for each illegal patch (violation = 1): document number (from the configured sequence, never reused; a resumed run keeps the number already given to a patch), party, facts of the violation, provisions violated, required rectification and deadline (derived from the determination), where and when to report, and the rights to administrative reconsideration (60 days) and administrative litigation (6 months). Demolition orders include a hearing notice (request within 5 days). Also writes a merged PDF and the index table index.csv.</translation>
+      <source>为每个违法图斑（violation = 1）输出一份责令限期整改通知书（PDF，含存根页）：文书编号（按配置的序列编号，永不重号，续跑时同一图斑保持原编号）、当事人、违法事实、违反的规定、整改要求和期限（按认定结果计算）、接受处理的地点和时间、行政复议（60日）和行政诉讼（6个月）权利；限期拆除的附听证告知（5日内提出）。另输出合并 PDF 和索引表 index.csv。只为本机关有权处理（认定结果 competent_key 与文书配置 [authority] department 相同）且当事人已知的图斑出具通知书：其他部门职责的图斑出具移送函（referrals/ 子文件夹），当事人未查明的图斑列入待查明清单.csv，不编号。</source>
+      <translation>One rectification notice (PDF with counterfoil page) per violation (violation = 1): document number (from the configured sequence, never reused, kept by a patch on a re-run), party, facts, provisions violated, what must be done and by when (from the determination), where and when to report, the rights to administrative reconsideration (60 days) and to sue (6 months); a hearing notice (within 5 days) for demolitions. Also a merged PDF and the index index.csv. Notices go only to cases this authority is competent for (the determination's competent_key equals [authority] department of the document configuration) and whose party is known: cases of other departments get a referral letter (subfolder referrals/), cases with an unknown party are listed in 待查明清单.csv and take no number.</translation>
     </message>
     <message>
       <source>为规划认定结果中的每个图斑输出一份规划认定意见书（PDF）：图斑编号与坐落、中心点坐标、前后时相影像对比图（红线为图斑范围）、位置示意图（规划分区与保护区）、叠加分析面积表（平方米和亩）、认定意见、适用规则与法律依据、责任部门、落款和盖章位置。另输出合并 PDF 和索引表 index.csv（patch_id, document, number, file, pages）。文书措辞、机关名称、编号格式在 resources/documents.toml 中配置。再次运行时已完成的文书保留（续跑）。</source>
@@ -706,6 +706,14 @@
       <translation>Located in</translation>
     </message>
     <message>
+      <source>填报人（可空）</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>增量</source>
       <translation>New</translation>
     </message>
@@ -780,6 +788,10 @@
     <message>
       <source>审查分析</source>
       <translation>Review and Analysis</translation>
+    </message>
+    <message>
+      <source>审核人（可空）</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>导出新增违法违规问题台账</source>
@@ -1046,6 +1058,14 @@
       <translation>Cases reported</translation>
     </message>
     <message>
+      <source>报送日期</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>报送日期（yyyy-mm-dd，可空）</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>拆除</source>
       <translation>Demolition</translation>
     </message>
@@ -1092,8 +1112,8 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Builds a one-map QGIS project (.qgz) from a data catalogue (TOML; [[layer]] entries with role, path, name, code_field, date). Layer groups from top to bottom: case register, monitoring patches, protected areas, planning zones, current land use, imagery epochs. Imagery is ordered by date with the latest two epochs visible; current land use uses the third national land survey colours, and the three control lines, protected areas, monitoring patches and cases use the standard styles. The project uses relative paths, so it can be moved together with its data folder, and it opens in QGIS without this plugin.</translation>
     </message>
     <message>
-      <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。输出 .xlsx（中文表头、冻结表头、列宽）或 .csv（UTF-8）。</source>
-      <translation>Exports the monthly register of new violations (《新增违法违规问题台账》, submitted to the discipline commission): serial number, case/monitoring number, township, village, case source, discovery date, party, violation type/determination, occupied area with cultivated land and permanent basic farmland, responsible unit, disposal stage and deadline, disposal method, demolished area, overdue, performance accountability, referral to the discipline commission, remarks. An empty month exports all illegal cases. Output is .xlsx (Chinese headers, frozen header row, column widths) or .csv (UTF-8).</translation>
+      <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。面积同时列㎡和亩（1亩=10000/15㎡，两位小数）；认定意见书、整改通知书文号取自文书编号登记（文书编号登记.sqlite，空为文书配置或默认位置的登记，没有则文号列为空）。超过7日处置期限仍未处置的新增案件（任何阶段，含快速认定）按 workflow.toml 的 [[referral.rule]] 标为应移交纪委监委。输出 .xlsx（A3横向、按页宽缩放、每页重复表头、全表框线、填报单位/填报人/审核人/报送日期落款，另附“乡镇汇总”表：案件数、面积㎡/亩、违法占耕比）或 .csv（UTF-8）。</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>推进案件 {case}</source>
@@ -1146,6 +1166,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
       <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
+    </message>
+    <message>
+      <source>文书编号登记（文书编号登记.sqlite，可空）</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>文书输出</source>
