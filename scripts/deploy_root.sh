@@ -21,7 +21,9 @@ DEPLOY_ROOTS="${LIANGWEI_ROOTS:-/var/cache/liangwei/roots}"
 # the plugin reads and writes through; python3-qgis does not pull it in on Debian).
 DEPLOY_PACKAGES=(qgis python3-qgis qgis-providers python3-gdal
                  python3-shapely python3-geopandas python3-pyogrio python3-pandas python3-pyproj python3-numpy
-                 fonts-wqy-microhei)
+                 fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai)
+# (the fonts: the same TrueType faces as the development machine, so that the documents can be compared
+# word for word; a Windows QGIS finds SimSun/FangSong/Microsoft YaHei instead)
 # What the ZIP has to bring itself (vendored) or do without: must not be in the root.
 DEPLOY_FORBIDDEN=(python3-reportlab python3-openpyxl python3-pypdf python3-tomli python3-psutil)
 DEPLOY_RECIPE_VERSION=1

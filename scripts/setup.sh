@@ -47,7 +47,7 @@ QGIS_PACKAGES=(qgis python3-qgis qgis-providers)  # QGIS 3.40 LTR and its Python
 APT_PACKAGES=(
   "${NATIVE_DEB[@]}"
   python3-venv proj-bin gdal-bin           # venv; PROJ data lookup for pyproj; ogr tools
-  fonts-wqy-microhei fonts-arphic-uming    # TrueType CJK fonts reportlab can embed
+  fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai  # TrueType CJK faces reportlab can embed
   poppler-utils                            # pdftotext/pdffonts/pdftoppm for PDF checks
   xvfb xauth imagemagick x11-utils xdotool # desktop QGIS test under Xvfb + screenshots
   qttools5-dev-tools                       # lrelease for the translations

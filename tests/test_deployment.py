@@ -128,8 +128,8 @@ def test_pdfs_embed_the_cjk_font(deployed):
         fonts = _fonts(pdf)
         assert fonts, f"{pdf.name}: no fonts"
         assert all(f["emb"] == "yes" for f in fonts), (pdf.name, fonts)
-        # the root has one CJK font, fonts-wqy-microhei
-        assert any("WenQuanYi" in f["name"] for f in fonts), (pdf.name, fonts)
+        # the root's CJK faces: WenQuanYi Micro Hei, AR PL UMing and UKai (GB/T 9704-like title and body)
+        assert any(face in f["name"] for f in fonts for face in ("WenQuanYi", "UMing", "UKai")), (pdf.name, fonts)
 
 
 def test_pdfs_hold_the_chinese_text(deployed):
