@@ -49,6 +49,7 @@ APT_PACKAGES=(
   python3-venv proj-bin gdal-bin           # venv; PROJ data lookup for pyproj; ogr tools
   fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai  # TrueType CJK faces reportlab can embed
   poppler-utils                            # pdftotext/pdffonts/pdftoppm for PDF checks
+  libreoffice-calc                         # the XLSX ledger printed to PDF, as a user prints it
   xvfb xauth imagemagick x11-utils xdotool # desktop QGIS test under Xvfb + screenshots
   qttools5-dev-tools                       # lrelease for the translations
   "postgresql-$PG-postgis-3"               # shared case register tests

@@ -707,11 +707,11 @@
     </message>
     <message>
       <source>填报人（可空）</source>
-      <translation type="unfinished" />
+      <translation>Reported by (optional)</translation>
     </message>
     <message>
       <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
-      <translation type="unfinished" />
+      <translation>Reporting unit (empty: the issuing authority of the document settings, or left blank to fill in by hand)</translation>
     </message>
     <message>
       <source>增量</source>
@@ -791,7 +791,7 @@
     </message>
     <message>
       <source>审核人（可空）</source>
-      <translation type="unfinished" />
+      <translation>Reviewed by (optional)</translation>
     </message>
     <message>
       <source>导出新增违法违规问题台账</source>
@@ -1059,11 +1059,11 @@
     </message>
     <message>
       <source>报送日期</source>
-      <translation type="unfinished" />
+      <translation>Date of submission</translation>
     </message>
     <message>
       <source>报送日期（yyyy-mm-dd，可空）</source>
-      <translation type="unfinished" />
+      <translation>Date of submission (yyyy-mm-dd, optional)</translation>
     </message>
     <message>
       <source>拆除</source>
@@ -1113,7 +1113,7 @@ The input is the output of planning determination (liangwei:determine). With a t
     </message>
     <message>
       <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。面积同时列㎡和亩（1亩=10000/15㎡，两位小数）；认定意见书、整改通知书文号取自文书编号登记（文书编号登记.sqlite，空为文书配置或默认位置的登记，没有则文号列为空）。超过7日处置期限仍未处置的新增案件（任何阶段，含快速认定）按 workflow.toml 的 [[referral.rule]] 标为应移交纪委监委。输出 .xlsx（A3横向、按页宽缩放、每页重复表头、全表框线、填报单位/填报人/审核人/报送日期落款，另附“乡镇汇总”表：案件数、面积㎡/亩、违法占耕比）或 .csv（UTF-8）。</source>
-      <translation type="unfinished" />
+      <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
     </message>
     <message>
       <source>推进案件 {case}</source>
@@ -1169,7 +1169,7 @@ The input is the output of planning determination (liangwei:determine). With a t
     </message>
     <message>
       <source>文书编号登记（文书编号登记.sqlite，可空）</source>
-      <translation type="unfinished" />
+      <translation>Document number registry (文书编号登记.sqlite, optional)</translation>
     </message>
     <message>
       <source>文书输出</source>
