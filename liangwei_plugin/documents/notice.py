@@ -5,11 +5,11 @@ import datetime as _dt
 from typing import BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, TableStyle
 
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import PT, P, SignatureBlock, grid_table, masthead
+from .parts import PT, NewSheet, P, SignatureBlock, grid_table, masthead
 from .values import MISSING, Optional, date_cn, fill, text_value
 
 DEMOLITION = "限期拆除"
@@ -100,7 +100,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
 
     # 存根: kept by the bureau; the delivery rows are filled in by hand.
     cf = config.get("counterfoil", {})
-    story += [PageBreak(), *masthead(authority, cf.get("title", "存根"), doc.number, st)]
+    # on a sheet of its own (duplex printing): the counterfoil is torn off and kept by the bureau
+    story += [NewSheet([P("（此页无正文）", st.caption)]),
+              *masthead(authority, cf.get("title", "存根"), doc.number, st)]
     facts = fill("{location}，占地{area_m2}平方米（合{area_mu}亩），{determination}", v)
     known = {
         "文书编号": doc.number, "当事人": v["party"], "监测编号": doc.patch_id, "违法地点": v["location"],
