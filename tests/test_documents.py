@@ -200,8 +200,8 @@ def test_notices_deadlines_rights_hearing_counterfoil(batch_inputs, tmp_path):
         text = re.sub(r"\s+", "", pdftext(pdf))
         rec = by_id[row.patch_id]
         days = {"限期拆除并恢复原状": 15, "没收": 30, "补办手续": 30}[rec["consequence"]]
-        deadline = ISSUE + dt.timedelta(days=days)
-        assert f"{deadline.year}年{deadline.month}月{deadline.day}日前整改完毕" in text
+        # deadlines run from service, not from the issue date (no service date in these records)
+        assert f"自送达之日起{days}日内整改完毕" in text and "自送达之日起7日内" in text
         assert "60日内" in text and "6个月内" in text and "行政复议" in text and "行政诉讼" in text
         assert ("听证" in text) == ("限期拆除" in rec["consequence"])
         if "限期拆除" in rec["consequence"]:

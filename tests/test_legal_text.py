@@ -176,3 +176,24 @@ def test_render_notice_and_referral(notices, artifacts_dir):
         subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1",
                         str(notices.folder / _row(notices, pid).file), str(out / name)], check=True)
     assert len(list(out.glob("*.png"))) >= 2
+
+
+# -- deadlines run from service (issue 10) -------------------------------------------------------------
+def test_deadlines_from_service_and_report_after_hearing_window(records):
+    from liangwei.liangwei_plugin.documents.notice import check_deadlines
+
+    config = load_config()
+    rec = records["unit-farmland"]
+    v = notice_values(DocumentInput(rec.patch_id, rec.attrs, issue_date=ISSUE), config)
+    assert v["deadline"].startswith("自送达之日起") and v["report_deadline"].startswith("自送达之日起")
+    assert v["report_days"] > v["hearing_days"]
+    # a known service date (SDRQ) gives dates counted from it, not from the issue date
+    served = DocumentInput(rec.patch_id, {**rec.attrs, "SDRQ": "2026-11-25"}, issue_date=ISSUE)
+    sv = notice_values(served, config)
+    end = dt.date(2026, 11, 25) + dt.timedelta(days=sv["days"])
+    assert sv["deadline"] == f"{end.year}年{end.month}月{end.day}日前"
+    assert sv["report_deadline"] == "2026年12月2日前"
+    bad = load_config()
+    bad["deadlines"]["report_within_days"] = 5
+    with pytest.raises(ValueError, match="report_within_days"):
+        check_deadlines(bad)

@@ -10,7 +10,7 @@ from reportlab.platypus import KeepTogether, Spacer, TableStyle
 from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
 from .parts import PT, NewSheet, P, SignatureBlock, grid_table, masthead
-from .values import MISSING, Optional, date_cn, fill, text_value
+from .values import MISSING, Optional, date_cn, fill, parse_date, text_value
 
 DEMOLITION = "限期拆除"
 
@@ -29,8 +29,40 @@ def deadline_days(doc: DocumentInput, config: dict) -> int:
     return int(days if days is not None else 30)
 
 
-def deadline(doc: DocumentInput, config: dict) -> _dt.date:
-    return doc.issue_date + _dt.timedelta(days=deadline_days(doc, config))
+SERVICE_DATE_FIELDS = ("SDRQ", "送达日期", "service_date")
+
+
+def check_deadlines(config: dict) -> None:
+    """The party reports after the hearing window has closed: report_within_days > hearing_request_days."""
+    dl = config.get("deadlines", {})
+    report, hearing = int(dl.get("report_within_days", 7)), int(dl.get("hearing_request_days", 5))
+    if hearing < 1 or report <= hearing:
+        raise ValueError(f"文书配置 [deadlines]：report_within_days（{report}）须大于 "
+                         f"hearing_request_days（{hearing}），报告期限不得落在听证申请期限内")
+
+
+def service_date(doc: DocumentInput, config: dict | None = None) -> _dt.date | None:
+    """The date the document was served (送达日期), when the record has one (e.g. SDRQ)."""
+    fields = (config or {}).get("deadlines", {}).get("service_date_fields", SERVICE_DATE_FIELDS)
+    for name in fields:
+        d = parse_date(doc.attrs.get(name))
+        if d:
+            return d
+    return None
+
+
+def deadline(doc: DocumentInput, config: dict) -> _dt.date | None:
+    """The rectification deadline: ``days`` from service; None while the service date is not known."""
+    served = service_date(doc, config)
+    return served + _dt.timedelta(days=deadline_days(doc, config)) if served else None
+
+
+def period_text(doc: DocumentInput, config: dict, days: int, after: str = "前") -> str:
+    """"2026年12月7日前" when served on a known date, else "自送达之日起15日内" (deadlines run from service)."""
+    served = service_date(doc, config)
+    if served:
+        return date_cn(served + _dt.timedelta(days=days)) + after
+    return fill(config.get("deadlines", {}).get("period", "自送达之日起{days}日内"), {"days": days})
 
 
 def needs_hearing(doc: DocumentInput) -> bool:
@@ -46,13 +78,16 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
     auth = config["authority"]
     dl = config.get("deadlines", {})
     place = config.get("report_place", {})
+    check_deadlines(config)
     days = deadline_days(doc, config)
+    report_days = int(dl.get("report_within_days", 7))
     values.update(
         authority=auth["name"],
         party=values["party"] or cfg.get("party_unknown", "当事人"),
         days=days,
-        deadline=date_cn(deadline(doc, config)),
-        report_deadline=date_cn(doc.issue_date + _dt.timedelta(days=int(dl.get("report_within_days", 3)))),
+        deadline=period_text(doc, config, days),
+        report_days=report_days,
+        report_deadline=period_text(doc, config, report_days),
         report_place=place.get("name", ""),
         report_address=place.get("address", ""),
         report_phone=place.get("phone", ""),
@@ -106,7 +141,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     facts = fill("{location}，占地{area_m2}平方米（合{area_mu}亩），{determination}", v)
     known = {
         "文书编号": doc.number, "当事人": v["party"], "监测编号": doc.patch_id, "违法地点": v["location"],
-        "违法事实": facts, "整改要求": v["action"], "整改期限": f"{v['deadline']}前（{v['days']}日）",
+        "违法事实": facts, "整改要求": v["action"], "整改期限": f"{v['deadline']}（{v['days']}日）",
         "签发人": "", "承办人": "",
     }
     rows = []
