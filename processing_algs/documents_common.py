@@ -130,7 +130,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..liangwei_plugin.documents.batch import export_batch
-        from ..liangwei_plugin.documents.config import load_config
+        from ..liangwei_plugin.documents.config import DocumentConfigError, load_config
         from ..liangwei_plugin.documents.fonts import FontMissing, register_cjk_font
         from ..liangwei_plugin.documents.maps import MapExcerptRenderer, epochs_from_paths
         from ..liangwei_plugin.documents.sources import details_from_layer, records_from_layer
@@ -145,7 +145,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
             config = load_config(config_path)
             font = config.get("font", {})
             register_cjk_font(font.get("path") or None, font.get("subfont_index", 0))
-        except FontMissing as exc:
+        except (FontMissing, DocumentConfigError) as exc:  # documents.toml refused: file, key and what is wrong
             raise QgsProcessingException(str(exc)) from exc
         except (OSError, ValueError) as exc:
             raise QgsProcessingException(str(exc)) from exc

@@ -190,15 +190,20 @@ def _by_layer(rows: list[dict]) -> list[tuple[str, list[dict]]]:
     return out
 
 
+def report_values(doc: DocumentInput, config: dict) -> dict:
+    """The placeholders of the report's templates (approval ones: ``approval_values``)."""
+    values = doc.common_values()
+    values["authority"] = config["authority"]["name"]
+    values["consequence_text"] = values["consequence"] or ("依法处理" if doc.violation else "")
+    return values
+
+
 def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
     """Write the report PDF to ``target`` (path or binary file); returns its page count."""
     st = make_styles(config)
     cfg = config["report"]
     authority = config["authority"]["name"]
-    values = doc.common_values()
-    values["authority"] = authority
-    consequence = values["consequence"]
-    values["consequence_text"] = consequence or ("依法处理" if doc.violation else "")
+    values = report_values(doc, config)
 
     title = " ".join(x for x in (cfg["title"], doc.number, doc.patch_id) if x)
     subject = f"监测图斑 {doc.patch_id} 的规划认定意见"
