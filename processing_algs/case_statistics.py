@@ -66,7 +66,7 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
         fields.append(QgsField("dimension", QMetaType.Type.QString))
         fields.append(QgsField("group_name", QMetaType.Type.QString))
         for key, _label in METRICS:
-            is_int = key in ("cases", "violations", "overdue", "closed", "closed_7d")
+            is_int = key in ("cases", "violations", "overdue", "referral_due", "closed", "closed_7d")
             fields.append(QgsField(key, QMetaType.Type.Int if is_int else QMetaType.Type.Double))
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, Qgis.WkbType.NoGeometry,
                                           QgsCoordinateReferenceSystem())

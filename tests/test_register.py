@@ -256,10 +256,13 @@ def test_overdue_accountability_and_referrals(reg):
     assert ca["referral_required"] == 1 and ca["referral_due"] == "2026-11-24"
     assert "未按时限整改到位" in ca["referral_reason"]
     cb = reg.get_case(b)
-    assert cb["accountability"] == 1 and "认定人员" in cb["accountability_note"] and cb["referral_required"] == 0
-    # c: party is a public official, penalty decided 11-20 → referral within 30 days: 12-20
+    assert cb["accountability"] == 1 and "认定人员" in cb["accountability_note"]
+    # b, c: still at 快速认定 after the 7-day target 11-09 → workflow.toml [[referral.rule]] (seed 001 第8条): 11-24
+    assert cb["referral_required"] == 1 and cb["referral_due"] == "2026-11-24"
+    # c: party is a public official, penalty decided 11-20 → referral within 30 days: 12-20 (rule: 11-24, earlier)
+    assert reg.workflow.referral_due("days_after_penalty_official", dt.date(2026, 11, 20)) == dt.date(2026, 12, 20)
     cc = reg.update_case(c, {"party_official": 1, "penalty_date": "2026-11-20"}, "执法队", "行政处罚决定")
-    assert cc["referral_due"] == "2026-12-20" and "公职人员" in cc["referral_reason"]
+    assert cc["referral_due"] == "2026-11-24" and "公职人员" in cc["referral_reason"]
     # b: found late (未及时发现) → 11-02 + 15 = 11-17
     cb = reg.update_case(b, {"found_late": 1}, "纪检", "卫片发现，巡查未报告")
     assert cb["referral_due"] == "2026-11-17"

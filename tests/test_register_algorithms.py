@@ -247,3 +247,39 @@ def test_flag_overdue_and_grid_checkins(target, liangwei_provider):
     missed = run("missedgridreports", REGISTER=target, START="2026-11-02", END="2026-11-04", OUTPUT="memory:")
     assert missed["MISSED"] == 3
     assert set(features(missed)) == {"G022026-11-03", "G012026-11-04", "G022026-11-04"}
+
+
+def test_referral_rule_same_in_flagoverdue_statistics_and_ledger(target, liangwei_provider):
+    """workflow.toml [[referral.rule]] (seed 001 第8条): a new case still at 快速认定 after its 7-day target is
+    due for referral — flagoverdue, casestatistics, the dock's status and the ledger say the same."""
+    from qgis.core import QgsProcessingContext, QgsProcessingUtils
+
+    from liangwei.liangwei_plugin.register import Register
+    from liangwei.liangwei_plugin.register.ledger import ledger_rows
+
+    def layer_of(out):
+        layer = out["OUTPUT"]
+        return QgsProcessingUtils.mapLayerFromString(layer, QgsProcessingContext()) if isinstance(layer, str) else layer
+
+    run("registercases", INPUT=determined_layer(), REGISTER=target, DATE="2026-11-02")   # 7-day target 11-09
+    run("advancecases", REGISTER=target, CASE_IDS="P001", TARGET_STAGE=2, DATE="2026-11-03", ACTOR="国土所")
+    day = "2026-11-12"
+    out = run("flagoverdue", REGISTER=target, AS_OF=day, OUTPUT="memory:")
+    feats = {f["patch_id"]: f for f in layer_of(out).getFeatures()}
+    for pid in ("P002", "P004"):                 # still at 快速认定 after 11-09 → refer within 15 days: 11-24
+        assert feats[pid]["stage"] == "快速认定"
+        assert "未按时限整改到位" in feats[pid]["referral_reason"] and feats[pid]["referral_due"] == "2026-11-24"
+    assert feats["P001"]["referral_due"] == "2026-11-21"          # 拆除整治 due 11-06 → 11-21, the earlier
+    st = run("casestatistics", REGISTER=target, PERIOD="", AS_OF=day, OUTPUT="memory:")
+    total = next(f for f in layer_of(st).getFeatures() if f["dimension"] == "全部")
+    with Register(target) as reg:
+        ledger = [str(r[-2]) for r in ledger_rows(reg, None, day)]
+        status = reg.status(reg.get_case("P002"), day)
+    assert sum(x.startswith("应移交") for x in ledger) == total["referral_due"] == 3
+    assert status.referral_required and status.referral_due.isoformat() == "2026-11-24"
+    # recorded on the case by a RECORD run, as the rule says
+    run("flagoverdue", REGISTER=target, AS_OF=day, RECORD=True, ACTOR="效能办", OUTPUT="memory:")
+    with Register(target) as reg:
+        case = reg.get_case("P004")
+    assert case["referral_required"] == 1 and "未按时限整改到位" in case["referral_reason"]
+    assert case["referral_due"] == "2026-11-24"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..csv_out import write_csv
 from ..feedback import Feedback, check_canceled, ensure_feedback
-from .model import evaluate
+from .model import evaluate, rule_referrals  # noqa: F401 - rule_referrals re-exported
 from .storage import Register, month_range
 from .workflow import Workflow, WorkflowError, parse_date
 
@@ -148,56 +148,13 @@ def default_unit() -> str:
     return "" if "×" in name or "XX" in name.upper() else name
 
 
-def rule_referrals(case: dict, today: dt.date, wf: Workflow) -> list[tuple[str, dt.date]]:
-    """Referral reasons from the workflow's ``[[referral.rule]]`` entries that apply to ``case`` on ``today``."""
-    out = []
-    rules = wf.referral.get("rule") or []
-    if isinstance(rules, dict):
-        rules = [rules]
-    new_violation = case.get("stock_kind") != "存量" and bool(case.get("violation", 1))
-    stage = case.get("stage") or ""
-    is_open = stage != wf.final_stage
-    for rule in rules:
-        if rule.get("cases", "new_violation") == "new_violation" and not new_violation:
-            continue
-        column = rule.get("deadline", "dispose_due")
-        deadline = parse_date(case.get(column))
-        if deadline is None and column == "dispose_due" and case.get("found_date"):
-            deadline = wf.disposal_due(parse_date(case["found_date"]))
-        if deadline is None:
-            continue
-        stages = rule.get("stages", "*")
-        in_stage = stages == "*" or stage in stages
-        closed = parse_date(case.get("closed_date"))
-        late = (is_open and in_stage and today > deadline) or (
-            not is_open and bool(rule.get("closed_late", False)) and closed is not None and closed > deadline)
-        if not late:
-            continue
-        days = rule.get("days", "days_not_rectified")
-        if isinstance(days, str):
-            due = wf.referral_due(days, deadline)
-        else:
-            due = wf.add_days(deadline, int(days), wf.referral.get("day_count", "calendar"))
-        out.append((str(rule.get("reason", "未按时限整改到位")), due))
-    return out
-
-
 def referral_status(case: dict, today: dt.date, wf: Workflow, st=None) -> tuple[str, str, dt.date | None]:
-    """(state, reasons, due): state "referred" | "required" | "" — the register's reasons plus the workflow rules."""
+    """(state, reasons, due): state "referred" | "required" | "" — from ``model.evaluate``, which applies
+    the register's reasons and the workflow's ``[[referral.rule]]`` entries (``model.rule_referrals``)."""
     st = st or evaluate(case, today, wf)
-    reasons: dict[str, dt.date | None] = {}
-    if st.referral_required:
-        for r in st.referral_reason.split("；"):
-            if r:
-                reasons[r] = st.referral_due
-    for r, due in rule_referrals(case, today, wf):
-        old = reasons.get(r)
-        reasons[r] = due if old is None else min(old, due)
-    dues = [d for d in reasons.values() if d is not None]
-    due = min(dues) if dues else None
     if case.get("referred_date"):
-        return "referred", "；".join(reasons), due
-    return ("required" if reasons else ""), "；".join(reasons), due
+        return "referred", st.referral_reason, st.referral_due
+    return ("required" if st.referral_required else ""), st.referral_reason, st.referral_due
 
 
 def _summary_row(township: str) -> dict:

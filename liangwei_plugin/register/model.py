@@ -76,7 +76,7 @@ DATE_COLUMNS = {c for c, t, _ in CASE_COLUMNS if t == "DATE"}
 LIST_COLUMNS = (
     "case_no", "patch_id", "source", "stock_kind", "township", "village", "department", "violation", "party",
     "area_m2", "farmland_m2", "found_date", "stage", "stage_started", "stage_due", "stage_role", "is_open",
-    "rectify_due", "closed_date", "accountability", "accountability_note", "found_late", "penalty_date",
+    "rectify_due", "dispose_due", "closed_date", "accountability", "accountability_note", "found_late", "penalty_date",
     "party_official", "referral_required", "referral_reason", "referral_due", "referred_date", "version",
 )
 
@@ -120,37 +120,85 @@ class CaseStatus:
     referral_due: dt.date | None
 
 
+def rule_referrals(case: dict, today: dt.date, wf: Workflow) -> list[tuple[str, dt.date]]:
+    """Referral reasons from the workflow's ``[[referral.rule]]`` entries (workflow.toml) that apply to
+    ``case`` on ``today``: (reason, due date).  Seed 001 第8条: a new case still open after its 7-day
+    disposal target (dispose_due), in any stage, 快速认定 included, is due for referral to 纪委监委."""
+    out = []
+    rules = wf.referral.get("rule") or []
+    if isinstance(rules, dict):
+        rules = [rules]
+    new_violation = case.get("stock_kind") != "存量" and bool(case.get("violation", 1))
+    stage = case.get("stage") or ""
+    is_open = stage != wf.final_stage
+    for rule in rules:
+        if rule.get("cases", "new_violation") == "new_violation" and not new_violation:
+            continue
+        column = rule.get("deadline", "dispose_due")
+        deadline = parse_date(case.get(column))
+        if deadline is None and column == "dispose_due" and case.get("found_date"):
+            deadline = wf.disposal_due(parse_date(case["found_date"]))
+        if deadline is None:
+            continue
+        stages = rule.get("stages", "*")
+        in_stage = stages == "*" or stage in stages
+        closed = parse_date(case.get("closed_date"))
+        late = (is_open and in_stage and today > deadline) or (
+            not is_open and bool(rule.get("closed_late", False)) and closed is not None and closed > deadline)
+        if not late:
+            continue
+        days = rule.get("days", "days_not_rectified")
+        if isinstance(days, str):
+            due = wf.referral_due(days, deadline)
+        else:
+            due = wf.add_days(deadline, int(days), wf.referral.get("day_count", "calendar"))
+        out.append((str(rule.get("reason", "未按时限整改到位")), due))
+    return out
+
+
 def evaluate(case: dict, today: dt.date, workflow: Workflow) -> CaseStatus:
-    """Derive overdue/accountability/referral status of ``case`` (a row dict) on ``today``."""
+    """Derive overdue/accountability/referral status of ``case`` (a row dict) on ``today``.
+
+    The one place the register decides 是否应移交纪委监委: the built-in reasons (未及时发现, 拆除整治
+    超期, 党员干部/公职人员), the ``[[referral.rule]]`` entries of workflow.toml (``rule_referrals``) and
+    the reasons already recorded on the case.  The dock, liangwei:flagoverdue, casestatistics and the
+    ledger all read it from here."""
     due = parse_date(case.get("stage_due"))
     is_open = case.get("stage") != workflow.final_stage
     overdue = bool(is_open and due is not None and today > due)
     role = workflow.stage(case["stage"]).role if overdue else ""
-    reasons: list[tuple[str, dt.date]] = []
+    found: dict[str, dt.date | None] = {}
+
+    def add(reason: str, when: dt.date | None) -> None:
+        old = found.get(reason)
+        found[reason] = when if old is None else (old if when is None else min(old, when))
+
     rectify_due = parse_date(case.get("rectify_due"))
     new_case = case.get("stock_kind", "增量") != "存量" and bool(case.get("violation", 1))
     if new_case and case.get("found_late"):
-        found = parse_date(case.get("found_date")) or today
-        reasons.append(("未及时发现", workflow.referral_due("days_not_found_in_time", found)))
+        found_date = parse_date(case.get("found_date")) or today
+        add("未及时发现", workflow.referral_due("days_not_found_in_time", found_date))
     if new_case and rectify_due is not None:
         rectified_late = (case.get("stage") == "拆除整治" and today > rectify_due)
         if rectified_late:
-            reasons.append(("未按时限整改到位", workflow.referral_due("days_not_rectified", rectify_due)))
+            add("未按时限整改到位", workflow.referral_due("days_not_rectified", rectify_due))
     penalty = parse_date(case.get("penalty_date"))
     if case.get("party_official") and penalty is not None:
-        reasons.append(("当事人为党员干部/公职人员", workflow.referral_due("days_after_penalty_official", penalty)))
+        add("当事人为党员干部/公职人员", workflow.referral_due("days_after_penalty_official", penalty))
+    for reason, when in rule_referrals(case, today, workflow):
+        add(reason, when)
     if case.get("referral_required") and case.get("referral_reason"):
         stored_due = parse_date(case.get("referral_due"))
         for r in str(case["referral_reason"]).split("；"):
-            if r and r not in {x for x, _ in reasons}:
-                reasons.append((r, stored_due))
-    dues = [d for _, d in reasons if d is not None]
+            if r and r not in found:
+                found[r] = stored_due
+    dues = [d for d in found.values() if d is not None]
     return CaseStatus(
         overdue=overdue,
         overdue_days=(today - due).days if overdue else 0,
         overdue_role=role,
         accountability=overdue or bool(case.get("accountability")),
-        referral_required=bool(reasons),
-        referral_reason="；".join(r for r, _ in reasons),
+        referral_required=bool(found),
+        referral_reason="；".join(found),
         referral_due=min(dues) if dues else None,
     )

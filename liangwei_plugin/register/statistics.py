@@ -23,7 +23,8 @@ FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 METRICS: list[tuple[str, str]] = [
     ("cases", "案件数"), ("violations", "违法案件数"), ("area_m2", "违法占地面积(㎡)"), ("farmland_m2", "其中耕地(㎡)"),
     ("basic_farmland_m2", "其中永久基本农田(㎡)"), ("demolished_m2", "拆除面积(㎡)"), ("overdue", "超期案件数"),
-    ("closed", "办结数"), ("closed_7d", "7日内办结数"), ("new_farmland_m2", "新增建设占用耕地(㎡)"),
+    ("referral_due", "应移交纪委监委数"), ("closed", "办结数"), ("closed_7d", "7日内办结数"),
+    ("new_farmland_m2", "新增建设占用耕地(㎡)"),
     ("illegal_farmland_m2", "违法占用耕地(㎡)"), ("illegal_farmland_ratio", "违法占耕比(%)"),
 ]
 
@@ -87,6 +88,8 @@ def case_statistics(register: Register, period: str | None = None, as_of=None,
             g["basic_farmland_m2"] += float(c.get("basic_farmland_m2") or 0.0)
             g["demolished_m2"] += float(c.get("demolished_m2") or 0.0)
             g["overdue"] += int(st.overdue)
+            # as the ledger (ledger.referral_status): required by model.evaluate and not yet referred
+            g["referral_due"] += int(st.referral_required and not c.get("referred_date"))
             if closed:
                 g["closed"] += 1
                 if found and parse_date(closed) <= wf.disposal_due(found):

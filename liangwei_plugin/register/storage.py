@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
 from .dialect import Dialect, GpkgDialect, RegisterOpenError, dialect_for, ident
-from .model import CASE_COLUMNS, COLUMN_NAMES, DATE_COLUMNS, EDITABLE, HISTORY_COLUMNS, ConflictError, evaluate
+from .model import (
+    CASE_COLUMNS,
+    COLUMN_NAMES,
+    DATE_COLUMNS,
+    EDITABLE,
+    HISTORY_COLUMNS,
+    ConflictError,
+    evaluate,
+    rule_referrals,
+)
 from .workflow import Workflow, WorkflowError, default_workflow, parse_date
 
 # SQL here binds every value (``?``).  The only names formatted into SQL are these tables and the
@@ -737,6 +746,8 @@ class Register:
                 changes = {"accountability": 1, "accountability_note": _join(case.get("accountability_note"), entry)}
                 if case["stage"] == "拆除整治" and case.get("stock_kind") != "存量":
                     changes.update(self._referral(case, "未按时限整改到位", wf.referral_due("days_not_rectified", due)))
+                for reason, rule_due in rule_referrals(case, day, wf):   # workflow.toml [[referral.rule]]
+                    changes.update(self._referral({**case, **changes}, reason, rule_due))
                 version = self._update(cur, case, changes, actor, case["version"])
                 self._history(cur, case, version, "flag", case["stage"], case["stage"], day, actor,
                               f"效能问责：{entry}，由{wf.accountability_role}处理", _diff(case, changes))
