@@ -3,6 +3,8 @@ does not embed the hearing paragraph, periods run from service, every served doc
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,3 +54,40 @@ def test_demolition_gets_a_hearing_notice_before_its_notice(docset):
         assert "自送达之日起" in notice and "整改完毕" in notice
     for pid in set(notices) - demolition:
         assert "听证" not in flat(res.folder / notices[pid].file)
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [re.sub(r"\s+", "", page) for page in text.split("\f")]
+
+
+def test_every_served_document_has_a_proof_of_service(docset):
+    res, _, _ = docset
+    served = [r for r in res.rows if r.document in ("hearing", "notice")]
+    assert served
+    for row in served:
+        pages = _page_texts(res.folder / row.file)
+        receipts = [i for i, p in enumerate(pages) if "送达回证" in p and "受送达人签收/日期" in p]
+        assert len(receipts) == 1, (row.file, [p[:30] for p in pages])
+        page = pages[receipts[0]]
+        assert receipts[0] % 2 == 0                    # on a sheet of its own (front side, duplex)
+        assert row.number in page
+        for label in ("文书名称及文号", "受送达人", "送达地点", "送达方式", "送达人", "受送达人签收/日期", "备注"):
+            assert label in page
+
+
+def test_render_hearing_notice_and_proof_of_service(docset, artifacts_dir):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm missing")
+    res, _, _ = docset
+    out = artifacts_dir / "legal"
+    out.mkdir(parents=True, exist_ok=True)
+    row = next(r for r in res.rows if r.document == "hearing")
+    pdf = res.folder / row.file
+    receipt = 1 + next(i for i, p in enumerate(_page_texts(pdf))
+                       if "送达回证" in p and "受送达人签收/日期" in p)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(out / "hearing")], check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(receipt), "-l", str(receipt), "-singlefile",
+                    str(pdf), str(out / "service_receipt")], check=True)
+    assert (out / "hearing.png").is_file() and (out / "service_receipt.png").is_file()

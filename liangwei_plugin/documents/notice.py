@@ -136,6 +136,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
                                                         config["authority"].get("seal_text", "（盖章）"))]),
     ]
 
+    # 送达回证 (proof of service): deadlines run from the date written on it
+    story += service_receipt(cfg["title"], doc.number, v["party"], config, st, width)
+
     # 存根: kept by the bureau; the delivery rows are filled in by hand.
     cf = config.get("counterfoil", {})
     # on a sheet of its own (duplex printing): the counterfoil is torn off and kept by the bureau
@@ -165,4 +168,20 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
 def service_receipt(title: str, number: str, party: str, config: dict, st, width: float) -> list:
     """送达回证 (proof of service) on a sheet of its own: the document's name and number and the party
     printed, every other row left blank to be filled in by hand."""
-    return []
+    cfg = config.get("service_receipt", {})
+    authority = config["authority"]["name"]
+    known = {"文书名称及文号": f"{title}\n{number}", "受送达人": party}
+    rows = []
+    for label in cfg.get("rows", ["文书名称及文号", "受送达人", "送达地点", "送达方式", "送达人",
+                                  "受送达人签收/日期", "备注"]):
+        value = known.get(label, "")
+        rows.append([P(label, st.cell_center), P(value if value != MISSING else "", st.cell)])
+    t = grid_table(rows, [40 * mm, width - 40 * mm], st, header_rows=0)
+    t.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), "#f0f0f0"),
+                           ("TOPPADDING", (0, 0), (-1, -1), int(cfg.get("row_padding", 14))),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), int(cfg.get("row_padding", 14)))]))
+    out = [NewSheet([P("（此页无正文）", st.caption)]),
+           *masthead(authority, cfg.get("title", "送达回证"), "", st), t]
+    if cfg.get("note"):
+        out += [Spacer(1, 3 * mm), P(cfg["note"], st.small)]
+    return out
