@@ -43,7 +43,7 @@ if [ "$CODENAME" = bookworm ] && ! grep -rqs '^[^#]*bookworm-backports' /etc/apt
   "${SUDO[@]}" apt-get update -qq
 fi
 
-QGIS_PACKAGES=(qgis python3-qgis qgis-providers)  # QGIS 3.40 LTR and its Python bindings
+QGIS_PACKAGES=(qgis python3-qgis qgis-providers python3-gdal)  # QGIS 3.40 LTR, its Python bindings, osgeo.ogr
 APT_PACKAGES=(
   "${NATIVE_DEB[@]}"
   python3-venv proj-bin gdal-bin           # venv; PROJ data lookup for pyproj; ogr tools
