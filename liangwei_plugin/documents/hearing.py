@@ -12,10 +12,9 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
-from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
 from .notice import notice_values, service_receipt
-from .parts import PT, P, SignatureBlock, masthead
+from .parts import PT, Letter, P, SignatureBlock
 
 
 def hearing_values(doc: DocumentInput, config: dict) -> dict:
@@ -26,15 +25,10 @@ def hearing_values(doc: DocumentInput, config: dict) -> dict:
 
 def build_hearing(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
     """Write the hearing notice PDF (plus its 送达回证 sheet) to ``target``; returns its page count."""
-    st = make_styles(config)
-    cfg = config["hearing"]
-    authority = config["authority"]["name"]
     v = hearing_values(doc, config)
-    pdf, margins = make_doc(target, config, f"{cfg['title']} {doc.number}", authority)
-    info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
-    story: list = [
-        *masthead(authority, cfg["title"], doc.number, st),
-        PT(cfg["addressee"], v, st.body),
+    letter = Letter(doc, config, "hearing", v, target)
+    st, cfg, authority, pdf, story = letter.st, letter.cfg, letter.authority, letter.pdf, letter.story
+    story += [
         PT(cfg["facts"], v, st.body_indent),
         PT(cfg["provisions"], v, st.body_indent),
         PT(cfg["intended"], v, st.body_indent),
@@ -44,5 +38,4 @@ def build_hearing(doc: DocumentInput, config: dict, target: str | BinaryIO) -> i
         KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, v["date"])]),
     ]
     story += service_receipt(cfg["title"], doc.number, v["party"], config, st, pdf.width)
-    pdf.build(story, canvasmaker=numbered_canvas_class(info))
-    return info.pages
+    return letter.finish()

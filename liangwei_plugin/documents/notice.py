@@ -7,9 +7,8 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, TableStyle
 
-from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import DocumentInput
-from .parts import PT, NewSheet, P, SignatureBlock, grid_table, masthead
+from .parts import PT, Letter, NewSheet, P, SignatureBlock, grid_table, masthead
 from .values import MISSING, Optional, date_cn, fill, parse_date, text_value
 
 DEMOLITION = "限期拆除"
@@ -110,17 +109,12 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
 
 def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
     """Write the notice PDF (notice pages + counterfoil page) to ``target``; returns its page count."""
-    st = make_styles(config)
-    cfg = config["notice"]
-    authority = config["authority"]["name"]
     v = notice_values(doc, config)
-    pdf, margins = make_doc(target, config, f"{cfg['title']} {doc.number}", authority)
-    info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
+    letter = Letter(doc, config, "notice", v, target)
+    st, cfg, authority, pdf, story = letter.st, letter.cfg, letter.authority, letter.pdf, letter.story
     width = pdf.width
 
-    story: list = [
-        *masthead(authority, cfg["title"], doc.number, st),
-        PT(cfg["addressee"], v, st.body),
+    story += [
         PT(cfg["facts"], v, st.body_indent),
         PT(cfg["provisions"], v, st.body_indent),
         PT(cfg["order"], v, st.body_indent),
@@ -161,8 +155,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     nb = "\u00a0"
     story += [t, Spacer(1, 4 * mm), P(f"存档日期：{nb * 12}年{nb * 7}月{nb * 7}日", st.sign)]
 
-    pdf.build(story, canvasmaker=numbered_canvas_class(info))
-    return info.pages
+    return letter.finish()
 
 
 def service_receipt(title: str, number: str, party: str, config: dict, st, width: float) -> list:

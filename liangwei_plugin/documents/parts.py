@@ -11,7 +11,7 @@ from reportlab.pdfbase.pdfutils import readJPEGInfo
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Table, TableStyle
 from reportlab.platypus.flowables import DocIf
 
-from .layout import Styles
+from .layout import PageInfo, Styles, make_doc, make_styles, numbered_canvas_class
 
 GRID = colors.HexColor("#555555")
 HEAD_BG = colors.HexColor("#e8e8e8")
@@ -180,3 +180,24 @@ def PT(template: str, values: dict, style) -> Paragraph:  # noqa: N802
         return escape(v) if isinstance(v, str) else v
 
     return Paragraph(fill(template, {k: esc(v) for k, v in values.items()}), style)
+
+
+class Letter:
+    """What the letter-like documents (责令 notice, 听证告知书, 移送函) share: their styles, the PDF with its
+    metadata and running header, and the opening (masthead and addressee line) in ``story``; append the
+    body to ``story`` and call :meth:`finish`."""
+
+    def __init__(self, doc, config: dict, section: str, values: dict, target):
+        self.st = make_styles(config)
+        self.cfg = config[section]
+        self.authority = config["authority"]["name"]
+        title = self.cfg["title"]
+        self.pdf, margins = make_doc(target, config, f"{title} {doc.number}", self.authority)
+        self.info = PageInfo(self.st.font, self.authority, f"{title}  {doc.number}".strip(), margins)
+        self.story: list = [*masthead(self.authority, title, doc.number, self.st),
+                            PT(self.cfg["addressee"], values, self.st.body)]
+
+    def finish(self) -> int:
+        """Build the PDF; its page count."""
+        self.pdf.build(self.story, canvasmaker=numbered_canvas_class(self.info))
+        return self.info.pages

@@ -17,9 +17,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from ..csv_out import write_csv
-from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
 from .model import NOTICE, PENDING, REFERRAL, DocumentInput
-from .parts import PT, P, SignatureBlock, grid_table, jpeg_image, masthead
+from .parts import PT, Letter, P, SignatureBlock, grid_table, jpeg_image
 from .values import Optional, fill, m2_text, mu_text, text_value
 
 PENDING_COLUMNS = ["patch_id", "location", "township", "area_m2", "determination", "rule_id", "violated",
@@ -65,16 +64,11 @@ def referral_values(doc: DocumentInput, config: dict) -> dict:
 
 def build_referral(doc: DocumentInput, config: dict, target: str | BinaryIO) -> int:
     """Write the referral letter PDF to ``target``; returns its page count."""
-    st = make_styles(config)
-    cfg = config["referral"]
-    authority = config["authority"]["name"]
     v = referral_values(doc, config)
-    pdf, margins = make_doc(target, config, f"{cfg['title']} {doc.number}", authority)
-    info = PageInfo(st.font, authority, f"{cfg['title']}  {doc.number}".strip(), margins)
+    letter = Letter(doc, config, "referral", v, target)
+    st, cfg, authority, pdf, story = letter.st, letter.cfg, letter.authority, letter.pdf, letter.story
     width = pdf.width
-    story: list = [
-        *masthead(authority, cfg["title"], doc.number, st),
-        PT(cfg["addressee"], v, st.body),
+    story += [
         PT(cfg["intro"], v, st.body_indent),
         PT(cfg["facts"], v, st.body_indent),
         PT(cfg["overlay"], v, st.body_indent),
@@ -105,8 +99,7 @@ def build_referral(doc: DocumentInput, config: dict, target: str | BinaryIO) -> 
         KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, v["date"],
                                                         config["authority"].get("seal_text", "（盖章）"))]),
     ]
-    pdf.build(story, canvasmaker=numbered_canvas_class(info))
-    return info.pages
+    return letter.finish()
 
 
 def split_violations(records: Sequence, config: dict) -> dict[str, list]:
