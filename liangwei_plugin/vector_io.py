@@ -44,11 +44,12 @@ class VectorReadError(OSError):
     """A vector file or layer that OGR cannot open (the message names it)."""
 
 
-def detect_shapefile_encoding(shp_path: str | Path) -> str | None:
+def detect_shapefile_encoding(shp_path: str | Path, ignore_cpg: bool = False) -> str | None:
     """Encoding of a shapefile's DBF when no ``.cpg`` says it: None if a .cpg exists (see
-    :func:`shapefile_encoding`), "UTF-8" if every byte decodes as UTF-8, else "GB18030"."""
+    :func:`shapefile_encoding`; ``ignore_cpg`` looks at the bytes anyway) or there is no DBF, "UTF-8" if
+    every byte decodes as UTF-8, else "GB18030"."""
     shp = Path(shp_path)
-    if _cpg_path(shp) is not None:
+    if not ignore_cpg and _cpg_path(shp) is not None:
         return None
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
@@ -103,20 +104,8 @@ def shapefile_encoding(shp_path: str | Path) -> str:
         if codec is not None:
             return codec
         logger.info("%s: .cpg names no known encoding: detecting", shp.name)
-        return _detect_ignoring_cpg(shp)
+        return detect_shapefile_encoding(shp, ignore_cpg=True) or "UTF-8"
     return detect_shapefile_encoding(shp) or "UTF-8"
-
-
-def _detect_ignoring_cpg(shp: Path) -> str:
-    # detect_shapefile_encoding stops at a .cpg; look at the bytes anyway
-    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
-    if dbf is None:
-        return "UTF-8"
-    try:
-        dbf.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return "GB18030"
-    return "UTF-8"
 
 
 def _is_shapefile(path: str) -> bool:
@@ -657,16 +646,21 @@ def _filter(gdf: gpd.GeoDataFrame, tree: shapely.STRtree) -> gpd.GeoDataFrame:
 DBF_NAME_BYTES = 10
 
 
+def _shapefile_fields(mapping_path: str | Path | None) -> dict:
+    """The table of short DBF field names (``resources/shapefile_fields.toml`` unless another is given)."""
+    from .paths import resource
+    from .toml_compat import tomllib
+
+    with open(mapping_path or resource("shapefile_fields.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
 def dbf_field_names(names: list[str], mapping_path: str | Path | None = None,
                     encoding: str = "utf-8") -> list[str]:
     """Names for ``names`` that fit a shapefile's DBF (at most 10 bytes in ``encoding``), all distinct:
     the short names of ``resources/shapefile_fields.toml`` where it has one, else the name cut at a
     character boundary (never in the middle of a Chinese character), numbered where two would meet."""
-    from .paths import resource
-    from .toml_compat import tomllib
-
-    with open(mapping_path or resource("shapefile_fields.toml"), "rb") as f:
-        table = tomllib.load(f)
+    table = _shapefile_fields(mapping_path)
     fields, layers = table.get("fields", {}), table.get("layers", {})
 
     def fits(text: str) -> bool:
@@ -700,10 +694,6 @@ def names_from_dbf(names: list[str], mapping_path: str | Path | None = None) -> 
     """``names`` of a layer read back from a shapefile, with the short DBF names of
     ``resources/shapefile_fields.toml`` turned back into the plugin's own (where that name is not present
     already), so that a chain of algorithms works through shapefiles too."""
-    from .paths import resource
-    from .toml_compat import tomllib
-
-    with open(mapping_path or resource("shapefile_fields.toml"), "rb") as f:
-        back = {short.upper(): name for name, short in tomllib.load(f).get("fields", {}).items()}
+    back = {short.upper(): name for name, short in _shapefile_fields(mapping_path).get("fields", {}).items()}
     present = set(names)
     return [back[n.upper()] if n.upper() in back and back[n.upper()] not in present else n for n in names]
