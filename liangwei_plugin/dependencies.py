@@ -129,11 +129,6 @@ def missing_requirements(features: tuple[str, ...] | None = None) -> list[Requir
     return [r for r in reqs if not _usable(_installed_version(r), r)]
 
 
-def missing_dependencies() -> list[str]:
-    """pip requirements that are absent or too old in this Python."""
-    return [r.pip for r in missing_requirements()]
-
-
 def missing_message(features: tuple[str, ...] | None = None) -> str | None:
     """One Chinese sentence naming what is missing and what it disables, or None when nothing is."""
     missing = missing_requirements(features)

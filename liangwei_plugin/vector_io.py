@@ -112,7 +112,7 @@ def _is_shapefile(path: str) -> bool:
     return path.lower().endswith((".shp", ".dbf"))
 
 
-def open_vector(path: str | Path, encoding: str | None = "auto", update: bool = False):
+def open_vector(path: str | Path, encoding: str | None = "auto"):
     """An OGR dataset of ``path`` (GDAL's own error as message when it cannot be opened).
 
     Shapefiles get their encoding as an explicit open option (module doc): ``encoding`` when given,
@@ -122,10 +122,9 @@ def open_vector(path: str | Path, encoding: str | None = "auto", update: bool = 
     if _is_shapefile(path):
         enc = encoding if encoding not in (None, "auto") else shapefile_encoding(path)
         options.append(f"ENCODING={enc}")
-    flags = gdal.OF_VECTOR | (gdal.OF_UPDATE if update else 0)
     gdal.ErrorReset()
     try:
-        ds = gdal.OpenEx(path, flags, open_options=options)
+        ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=options)
     except RuntimeError as exc:  # gdal.UseExceptions() was called by someone in this process
         raise VectorReadError(f"{path}: {exc}") from None
     if ds is None:
