@@ -1,7 +1,7 @@
 """QGIS layers <-> GeoDataFrames for the overlay (GUI-free; qgis.core only).
 
-File-backed OGR layers (GeoPackage, shapefile, …) are read directly with pyogrio from their source
-(much faster than iterating QgsFeatures, and with the encoding handling of :mod:`.vector_io`); other layers
+File-backed OGR layers (GeoPackage, shapefile, …) are read directly from their source through QGIS's own
+GDAL by :mod:`.vector_io` (much faster than iterating QgsFeatures, and with its encoding handling); other layers
 (memory, PostGIS, WFS, filtered layers) are read by iterating their features.
 """
 from __future__ import annotations
