@@ -409,7 +409,8 @@ def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
     # 16-bit (or reflectance) imagery: one scale to 0–255 so the colour rules apply
     top = float(np.percentile(flat_a[:3].mean(axis=0), 99.9))
     scale = 1.0 if top <= 255.0 else 230.0 / top
-    rad = Radiometry([_quantiles(flat_b[k]) for k in range(nb)], [_quantiles(flat_a[k]) for k in range(nb)], scale, byte)
+    rad = Radiometry([_quantiles(flat_b[k]) for k in range(nb)], [_quantiles(flat_a[k]) for k in range(nb)],
+                     scale, byte)
     mags = None
     for _ in range(int(rad_cfg["iterations"])):
         mags = []
@@ -423,7 +424,8 @@ def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
         cut = np.percentile(allm, 100 * rad_cfg["invariant_share"])
         pif_b = np.concatenate([b[:, (m <= cut)] for b, m in zip(bs, mags)], axis=1)
         pif_a = np.concatenate([a[:, (m <= cut)] for a, m in zip(as_, mags)], axis=1)
-        rad = Radiometry([_quantiles(pif_b[k]) for k in range(nb)], [_quantiles(pif_a[k]) for k in range(nb)], scale, byte)
+        rad = Radiometry([_quantiles(pif_b[k]) for k in range(nb)], [_quantiles(pif_a[k]) for k in range(nb)],
+                         scale, byte)
     mags = []
     for b, a, v in zip(bs, as_, valid):
         m = _magnitude(_smooth(rad.after(a), ch["smooth_sigma"]), _smooth(rad.before(b), ch["smooth_sigma"]))
