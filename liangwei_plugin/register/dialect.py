@@ -452,8 +452,8 @@ class PostgisDialect(Dialect):
                 cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,))
                 if cur.fetchone() is None:
                     raise RegisterOpenError(
-                        f"PostgreSQL 数据库中没有台账模式“{self.schema}”（{self.description}）：请检查连接串中的 schema；"
-                        "只读取台账的功能不会新建台账")
+                        f"PostgreSQL 数据库中没有台账模式“{self.schema}”（{self.description}）："
+                        "请检查连接串中的 schema；只读取台账的功能不会新建台账")
                 cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             else:
                 # two first opens at once: CREATE … IF NOT EXISTS alone still races in the catalogue, so the

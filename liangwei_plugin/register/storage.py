@@ -436,9 +436,12 @@ class Register:
             params.append(1 if violation else 0)
         if text:
             like = f"%{text.strip().lower()}%"
+            # the id as delivered too: a conflict case (same id, other geometry) has no patch_id of its own
+            given = " OR lower(coalesce(given_patch_id,'')) LIKE ?" if "given_patch_id" in self._columns else ""
             where.append("(lower(case_no) LIKE ? OR lower(coalesce(patch_id,'')) LIKE ? OR coalesce(party,'') LIKE ?"
-                         " OR coalesce(township,'') LIKE ? OR coalesce(village,'') LIKE ? OR coalesce(note,'') LIKE ?)")
-            params += [like] * 6
+                         " OR coalesce(township,'') LIKE ? OR coalesce(village,'') LIKE ? OR coalesce(note,'') LIKE ?"
+                         f"{given})")
+            params += [like] * (7 if given else 6)
         if fids is not None:
             ids = [int(f) for f in fids]
             if not ids:
@@ -1007,6 +1010,9 @@ class Register:
             self.x(cur, f'SELECT 1 FROM "{GRID_UNITS}" WHERE unit_code = ?', (unit_code,))  # nosec B608
             if cur.fetchone() is None:
                 raise WorkflowError(f"未登记的网格单元“{unit_code}”，请先添加网格单元")
+            if not (reporter or "").strip():
+                # 到岗到位: a daily report (零报告 included) that names nobody holds nobody to account
+                raise WorkflowError(f"网格单元 {unit_code} {day} 的日报未填写巡查人员（报告人），不能提交")
             self.x(cur, f'SELECT 1 FROM "{GRID_REPORTS}" WHERE unit_code = ? AND report_date = ?',  # nosec B608
                    (unit_code, day.isoformat()))
             if cur.fetchone() is not None:
