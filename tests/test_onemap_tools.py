@@ -251,6 +251,79 @@ def test_swipe_ends_when_an_epoch_is_removed(loaded_project, qgis_iface):
         controller.unload()
 
 
+
+def test_swipe_hands_back_the_previous_map_tool(loaded_project, qgis_iface):
+    from qgis.gui import QgsMapToolPan
+    from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+    from liangwei.gui.swipe_tool import SwipeController
+
+    canvas = qgis_iface.mapCanvas()
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)
+    controller = SwipeController(qgis_iface, QMenu(), QToolBar())
+    try:
+        controller.action.setChecked(True)
+        assert canvas.mapTool() is controller.tool
+        controller.action.setChecked(False)
+        assert canvas.mapTool() is pan  # not "no map tool at all"
+    finally:
+        controller.unload()
+        canvas.unsetMapTool(pan)
+
+
+def test_swipe_compares_vector_layers(loaded_project):
+    from qgis.core import QgsVectorLayer
+
+    from liangwei.gui.swipe_tool import overlay_layers
+
+    before = QgsVectorLayer("Polygon?crs=EPSG:4527", "2024年图斑", "memory")
+    after = QgsVectorLayer("Polygon?crs=EPSG:4527", "2025年图斑", "memory")
+    above = QgsVectorLayer("LineString?crs=EPSG:4527", "乡镇界线", "memory")
+    imagery = [n.layer() for n in loaded_project.layerTreeRoot().findLayers()
+               if n.layer().type() == n.layer().type().RasterLayer][0]
+    # a vector "after": every canvas layer stays (the imagery below too), the before layer in its place
+    assert overlay_layers([above, after, imagery], before, after) == [above, before, imagery]
+    assert overlay_layers([above, after, before, imagery], before, after) == [above, before, imagery]
+
+
+def test_swipe_horizontal_divider(loaded_project, artifacts_dir):
+    from qgis.core import QgsRectangle
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtGui import QColor, QImage, QPainter
+
+    from liangwei.gui.swipe_tool import SwipeMapTool, default_epochs
+
+    canvas = QgsMapCanvas()
+    canvas.resize(600, 400)
+    canvas.show()
+    _wait(canvas, lambda: canvas.mapSettings().outputSize().width() > 500, 5)
+    canvas.setDestinationCrs(loaded_project.crs())
+    before, after = default_epochs(loaded_project)
+    canvas.setLayers([before, after])
+    canvas.setExtent(QgsRectangle(X0 + 3000, Y0 + 1500, X0 + 3900, Y0 + 2100))
+    tool = SwipeMapTool(canvas)
+    tool.set_epochs(before, after)
+    tool.set_horizontal(True)
+    canvas.setMapTool(tool)
+    try:
+        assert _wait(tool, lambda: tool.item is not None and tool.item.image is not None and not tool.is_rendering())
+        assert tool.item.horizontal
+        tool.set_fraction(0.5)
+        target = QImage(canvas.width(), canvas.height(), QImage.Format_ARGB32)
+        target.fill(QColor(255, 255, 255))
+        painter = QPainter(target)
+        painter.translate(-tool.item.mapFromScene(canvas.mapToScene(0, 0)))
+        tool.item.paint(painter)
+        painter.end()
+        target.save(str(artifacts_dir / "swipe_headless_horizontal.png"))
+        top = target.pixelColor(canvas.width() // 3, canvas.height() // 4)
+        bottom = target.pixelColor(canvas.width() // 3, 3 * canvas.height() // 4)
+        assert top.name() != "#ffffff" and bottom.name() == "#ffffff"
+        assert tool.item.divider_y() == pytest.approx(0.5 * canvas.height())
+    finally:
+        canvas.unsetMapTool(tool)
+
 def test_menu_load_builds_into_the_open_project(onemap_qgz, qgis_iface, tmp_path):
     from qgis.core import QgsLayerTreeGroup, QgsProject
     from qgis.PyQt.QtWidgets import QMenu, QToolBar

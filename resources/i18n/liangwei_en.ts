@@ -194,6 +194,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>上下卷帘</source>
+      <translation>Top/bottom swipe</translation>
+    </message>
+    <message>
       <source>不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。</source>
       <translation>When empty, in this order: [numbering] registry of the document configuration; the folder of the case register (GeoPackage); liangwei/文书编号登记.sqlite in the QGIS user profile folder. Every batch and the patch navigator share one number sequence.</translation>
     </message>
@@ -216,6 +220,10 @@
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图：字段中文名与面积显示</source>
+      <translation>Liangwei one-map: Chinese field names and area display</translation>
     </message>
     <message>
       <source>两违案件台账：超期标红、办理中橙色、已办结灰色</source>
@@ -374,6 +382,10 @@
       <translation>Invalid geometry ({reason}); repaired with make_valid (all polygon parts kept)</translation>
     </message>
     <message>
+      <source>分割线横向：上方前时相，下方后时相（再点一次恢复左右卷帘）</source>
+      <translation>Horizontal divider: before epoch above, after epoch below (click again for left/right)</translation>
+    </message>
+    <message>
       <source>列出在统计日期仍未完成当前阶段的超期案件：所处阶段、期限、超期天数、责任角色（巡查人员/认定人员/拆除人员/监督人员）、责任单位，以及应移交纪委监委的事由和期限（新增违法未按时限整改到位：期限后15日内）。勾选“记入台账”时，同时在每件超期案件上标记效能问责并写入处置历史（每个阶段只记一次）。</source>
       <translation>Lists the cases that have not completed their current stage by the reference date: stage, deadline, days overdue, responsible role (patrol / determination / demolition / supervision staff), responsible unit, and the reason and deadline for referral to the discipline commission (new violations not rectified in time: within 15 days after the deadline). With "Record in the register" checked, each overdue case is also flagged for performance accountability and the flag is written to its disposal history (once per stage).</translation>
     </message>
@@ -382,8 +394,8 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
-      <source>前时相（左）</source>
-      <translation>Before (left)</translation>
+      <source>前时相（左/上）</source>
+      <translation>Before (left/top)</translation>
     </message>
     <message>
       <source>办理中</source>
@@ -430,8 +442,8 @@
       <translation>Swipe Compare Epochs</translation>
     </message>
     <message>
-      <source>卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）</source>
-      <translation>Swipe compare: drag the divider to compare two imagery epochs (before on the left, after on the right)</translation>
+      <source>卷帘对比：拖动分割线比较前后两期影像或两个图层（左侧或上方为前时相）</source>
+      <translation>Swipe compare: drag the divider to compare two imagery epochs or two layers (before on the left or at the top)</translation>
     </message>
     <message>
       <source>参数“{what}”：{msg}</source>
@@ -542,8 +554,8 @@
       <translation>After epoch</translation>
     </message>
     <message>
-      <source>后时相（右）</source>
-      <translation>After (right)</translation>
+      <source>后时相（右/下）</source>
+      <translation>After (right/bottom)</translation>
     </message>
     <message>
       <source>图层 {0} 没有选中的要素，不输出文书</source>
@@ -768,6 +780,10 @@
     <message>
       <source>媒体反映</source>
       <translation>Media report</translation>
+    </message>
+    <message>
+      <source>字段中文名未能写入输出文件：{error}</source>
+      <translation>The Chinese field names could not be written into the output file: {error}</translation>
     </message>
     <message>
       <source>存量</source>
