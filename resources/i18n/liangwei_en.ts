@@ -67,6 +67,10 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>地图点选</source>
+      <translation>Pick on Map</translation>
+    </message>
+    <message>
       <source>导出整改通知书</source>
       <translation>Export Rectification Notice</translation>
     </message>
@@ -75,12 +79,24 @@
       <translation>Export Opinion Report</translation>
     </message>
     <message>
+      <source>监测编号</source>
+      <translation>Monitoring no.</translation>
+    </message>
+    <message>
       <source>缩放至图斑</source>
       <translation>Zoom to Patch</translation>
     </message>
     <message>
+      <source>自动卷帘</source>
+      <translation>Auto swipe</translation>
+    </message>
+    <message>
       <source>认定结论</source>
       <translation>Determination</translation>
+    </message>
+    <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
       <source>项目</source>
@@ -386,6 +402,10 @@
       <translation>Horizontal divider: before epoch above, after epoch below (click again for left/right)</translation>
     </message>
     <message>
+      <source>切换图斑时自动打开卷帘对比，分割线位于图斑中央</source>
+      <translation>Turn on the swipe comparison when moving to a patch, with the divider through the patch</translation>
+    </message>
+    <message>
       <source>列出在统计日期仍未完成当前阶段的超期案件：所处阶段、期限、超期天数、责任角色（巡查人员/认定人员/拆除人员/监督人员）、责任单位，以及应移交纪委监委的事由和期限（新增违法未按时限整改到位：期限后15日内）。勾选“记入台账”时，同时在每件超期案件上标记效能问责并写入处置历史（每个阶段只记一次）。</source>
       <translation>Lists the cases that have not completed their current stage by the reference date: stage, deadline, days overdue, responsible role (patrol / determination / demolition / supervision staff), responsible unit, and the reason and deadline for referral to the discipline commission (new violations not rectified in time: within 15 days after the deadline). With "Record in the register" checked, each overdue case is also flagged for performance accountability and the flag is written to its disposal history (once per stage).</translation>
     </message>
@@ -516,6 +536,10 @@
     <message>
       <source>叠加结果图斑</source>
       <translation>Overlay result patches</translation>
+    </message>
+    <message>
+      <source>只有认定为违法的图斑才出具整改通知书</source>
+      <translation>Rectification notices are issued only for patches determined as violations</translation>
     </message>
     <message>
       <source>台账 Excel 导出</source>
@@ -682,6 +706,10 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>图斑尚无认定结果：请先运行规划认定</source>
+      <translation>The patch has no determination yet: run the planning determination first</translation>
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
     </message>
@@ -700,6 +728,10 @@
     <message>
       <source>图斑面积</source>
       <translation>Patch area</translation>
+    </message>
+    <message>
+      <source>在地图上点击图斑，在导航中打开它</source>
+      <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
@@ -1398,6 +1430,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>has no condition, so the rules after it can never apply; the unconditional default rule must come last</translation>
     </message>
     <message>
+      <source>没有监测编号为“{number}”的图斑</source>
+      <translation>No patch with monitoring number "{number}"</translation>
+    </message>
+    <message>
       <source>没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段</source>
       <translation>No cases chosen: enter case numbers, select features in a register layer or choose a current stage.</translation>
     </message>
@@ -1792,6 +1828,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>输入已含规划认定字段，将按当前规则重新认定并覆盖。</source>
       <translation>The input already has determination fields; they will be recalculated with the current rules and overwritten.</translation>
+    </message>
+    <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
       <source>输出文件夹</source>
