@@ -45,6 +45,19 @@ def _provider():
         registry.addProvider(_KEEP[-1])
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_provider(qgis_processing):
+    """The provider for this module's tests, removed afterwards (test_plugin_load wants none left behind)."""
+    from qgis.core import QgsApplication
+
+    registry = QgsApplication.processingRegistry()
+    added = registry.providerById("liangwei") is None
+    _provider()
+    yield
+    if added and registry.providerById("liangwei") is not None:
+        registry.removeProvider("liangwei")
+
+
 @pytest.fixture(scope="module")
 def office(sample_county, tmp_path_factory, qgis_processing):
     """Determined patches of one township, a register with their cases, and the exported package."""
