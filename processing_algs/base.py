@@ -50,6 +50,7 @@ GROUPS = {
     "documents": "文书输出",
     "register": "案件台账",
     "onemap": "一张图",
+    "fieldwork": "外业核查",
 }
 
 
