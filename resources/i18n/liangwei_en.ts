@@ -566,6 +566,10 @@
       <translation>Rectification notices are issued only for patches determined as violations</translation>
     </message>
     <message>
+      <source>台账</source>
+      <translation>Register</translation>
+    </message>
+    <message>
       <source>台账 Excel 导出</source>
       <translation>the Excel ledger export</translation>
     </message>
@@ -886,6 +890,10 @@
       <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
     </message>
     <message>
+      <source>审查</source>
+      <translation>Review</translation>
+    </message>
+    <message>
       <source>审查分析</source>
       <translation>Review and Analysis</translation>
     </message>
@@ -900,6 +908,10 @@
     <message>
       <source>导出新增违法违规问题台账</source>
       <translation>Export register of new violations</translation>
+    </message>
+    <message>
+      <source>导出新增违法违规问题台账…</source>
+      <translation>Export Ledger of New Violations…</translation>
     </message>
     <message>
       <source>尚可采取改正措施</source>
@@ -1122,6 +1134,10 @@
       <translation>The selected case has no geometry.</translation>
     </message>
     <message>
+      <source>打开两违一张图用户指南（离线帮助）</source>
+      <translation>Open the Liangwei One Map user guide (offline help)</translation>
+    </message>
+    <message>
       <source>打开或新建案件台账</source>
       <translation>Open or Create Case Register</translation>
     </message>
@@ -1270,6 +1286,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>整治期限</source>
       <translation>Remediation deadline</translation>
+    </message>
+    <message>
+      <source>文书</source>
+      <translation>Documents</translation>
     </message>
     <message>
       <source>文书份数</source>
@@ -1466,6 +1486,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case statistics</translation>
     </message>
     <message>
+      <source>案件统计…</source>
+      <translation>Case Statistics…</translation>
+    </message>
+    <message>
       <source>案件统计表</source>
       <translation>Case statistics table</translation>
     </message>
@@ -1558,6 +1582,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Canceled by the user</translation>
     </message>
     <message>
+      <source>用户指南</source>
+      <translation>User Guide</translation>
+    </message>
+    <message>
       <source>登记 → {stage}</source>
       <translation>Registered → {stage}</translation>
     </message>
@@ -1572,6 +1600,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>登记案件（入台账）</source>
       <translation>Register cases</translation>
+    </message>
+    <message>
+      <source>登记案件（入台账）…</source>
+      <translation>Register Cases…</translation>
     </message>
     <message>
       <source>监测图斑</source>
@@ -1854,6 +1886,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Recorded at</translation>
     </message>
     <message>
+      <source>设置/帮助</source>
+      <translation>Settings / Help</translation>
+    </message>
+    <message>
       <source>说明</source>
       <translation>Note</translation>
     </message>
@@ -1934,8 +1970,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Output folder</translation>
     </message>
     <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
       <source>输出规划认定意见书（PDF）</source>
       <translation>Export planning opinion reports (PDF)</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>输出责令限期整改通知书（PDF）</source>
