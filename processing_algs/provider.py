@@ -32,6 +32,8 @@ ALGORITHMS = [
     ("flag_overdue", "FlagOverdueAlgorithm"),
     ("grid_checkin", "GridCheckinAlgorithm"),
     ("missed_grid_reports", "MissedGridReportsAlgorithm"),
+    ("export_field_package", "ExportFieldPackageAlgorithm"),
+    ("import_field_package", "ImportFieldPackageAlgorithm"),
 ]
 
 
