@@ -92,7 +92,8 @@ def fixed_differencing(before: str, after: str, threshold: float, min_area: floa
     lyr = src.CreateLayer("d", None, ogr.wkbPolygon)
     lyr.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
     gdal.Polygonize(band, band, lyr, 0, ["8CONNECTED=8"])
-    return [shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb())) for f in lyr if f.GetField(0) == 1]
+    return cd._valid_polygons([shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb()))
+                               for f in lyr if f.GetField(0) == 1])
 
 
 def match(truth: np.ndarray, cands: np.ndarray):

@@ -588,7 +588,19 @@ def _polygonize(path: str, min_pixels: int) -> list:
     lyr.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
     gdal.Polygonize(mband, mband, lyr, 0, ["8CONNECTED=8"])
     wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in lyr if f.GetField(0) == 1]
-    return list(shapely.from_wkb(wkbs)) if wkbs else []
+    return _valid_polygons(shapely.from_wkb(wkbs)) if wkbs else []
+
+
+def _valid_polygons(geoms) -> list:
+    """Polygonize traces 8-connected pixels: where two touch only at a corner the ring can touch itself;
+    such rings are repaired (areas unchanged)."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad])
+        geoms[bad] = [shapely.union_all([q for q in shapely.get_parts(g) if shapely.get_type_id(q) in (3, 6)])
+                      for g in fixed]
+    return [g for g in geoms if not g.is_empty]
 
 
 def _mask_polygons(mask: np.ndarray, gt: tuple, wkt: str) -> list:
@@ -605,7 +617,8 @@ def _mask_polygons(mask: np.ndarray, gt: tuple, wkt: str) -> list:
     lyr.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
     band = mem.GetRasterBand(1)
     gdal.Polygonize(band, band, lyr, 0, ["8CONNECTED=8"])
-    return [shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb())) for f in lyr if f.GetField(0) == 1]
+    return _valid_polygons([shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb()))
+                            for f in lyr if f.GetField(0) == 1])
 
 
 def _rasterize(geom, gt: tuple, shape: tuple[int, int], wkt: str) -> np.ndarray:

