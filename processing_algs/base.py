@@ -1,6 +1,7 @@
 """Shared base of every liangwei Processing algorithm."""
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 from qgis.core import (
@@ -14,8 +15,11 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..liangwei_plugin.dependencies import missing_message
+from ..liangwei_plugin.errors import UserError, check_writable_folder, user_message
 from ..liangwei_plugin.i18n import tr as _tr
+from ..liangwei_plugin.log import logger
 from ..liangwei_plugin.paths import icon_path, resource
+from .output_guard import OutputGuard
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -24,6 +28,55 @@ GROUPS = {
     "register": "案件台账",
     "onemap": "一张图",
 }
+
+
+def _one_error_path(process):
+    """Wraps a subclass's ``processAlgorithm`` (see ``LiangweiAlgorithm.__init_subclass__``): the one error
+    path of every algorithm.
+
+    - a QgsProcessingException passes as it is (the algorithm's own Chinese message); one without Chinese
+      (QGIS's "Could not create destination layer…") gets a Chinese sentence in front;
+    - an expected failure (OSError: permissions, disk full, locks, missing files; encodings; a
+      configuration refused, see ``liangwei_plugin.errors.user_message``) becomes a QgsProcessingException
+      naming the file or key, without a traceback;
+    - anything else is logged with its traceback in the log tab 两违一张图 and shown as one sentence;
+    - file outputs (sinks) are written into a hidden folder beside the destination and moved into place
+      only when the run succeeded and every feature is in the file (``output_guard.OutputGuard``): a
+      failed, cancelled or disk-full run leaves no file that looks complete.
+    """
+    @functools.wraps(process)
+    def run(self, parameters, context, feedback):
+        guard = self._output_guard = OutputGuard(self, context)
+        try:
+            try:
+                results = process(self, parameters, context, feedback)
+                if feedback is not None and feedback.isCanceled():
+                    results = results or {}
+                return guard.commit(results, canceled=bool(feedback is not None and feedback.isCanceled()))
+            except QgsProcessingException as exc:
+                text = exc.args[0] if exc.args else ""
+                if not isinstance(text, str) or not _has_chinese(text):
+                    raise QgsProcessingException(
+                        self.tr("「{alg}」未能完成：{msg}").format(alg=self.displayName(), msg=text or "") +
+                        self.tr("（请检查输入、输出路径及磁盘空间）")) from None
+                raise
+            except Exception as exc:  # noqa: BLE001  (the one place every failure is turned into a message)
+                message = user_message(exc)
+                if message is None:
+                    logger.exception("「%s」（%s）运行出错", self.displayName(), self.ALG_ID)
+                    message = self.tr("「{alg}」运行出错（内部错误 {kind}：{msg}），未写出任何结果；详细信息已记入"
+                                      "日志面板「两违一张图」，请将其发给维护人员。").format(
+                        alg=self.displayName(), kind=type(exc).__name__, msg=str(exc)[:200])
+                raise QgsProcessingException(message) from None
+        finally:
+            guard.discard()
+            self._output_guard = None
+    run._liangwei_guarded = True
+    return run
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 class LiangweiAlgorithm(QgsProcessingAlgorithm):
@@ -40,6 +93,13 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
     #: where a package they need is missing, the algorithm is disabled with a message naming it
     REQUIRES: tuple[str, ...] = ("core",)
     _feedback = None
+    _output_guard = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        process = cls.__dict__.get("processAlgorithm")
+        if process is not None and not getattr(process, "_liangwei_guarded", False):
+            cls.processAlgorithm = _one_error_path(process)
 
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         message = missing_message(self.REQUIRES)
@@ -55,7 +115,15 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
             fields = dbf_safe_fields(fields, context.feedback() or self._feedback)
             if context.defaultEncoding() in ("", "System"):
                 context.setDefaultEncoding("UTF-8")
-        return super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+        guard = self._output_guard
+        if guard is None:  # called outside processAlgorithm (tests)
+            return super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+        parameters = guard.redirect(parameters, name, destination)
+        try:
+            sink, dest_id = super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+        except QgsProcessingException as exc:
+            raise QgsProcessingException(guard.sink_error(name, destination, exc)) from None
+        return guard.wrap(name, sink, dest_id)
 
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
         # qgis_process and processing.run do not all ask canExecute(): say it here too, before any work
@@ -63,7 +131,23 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         ok, message = self.canExecute()
         if not ok:
             raise QgsProcessingException(message)
+        self._check_output_folders(parameters, context)
         return True
+
+    def _check_output_folders(self, parameters, context) -> None:
+        """Refuse, before any work, a file output whose folder is missing or not writable (read-only disk,
+        no permission): the message names the output and the folder."""
+        from .output_guard import destination_path
+
+        for definition in self.destinationParameterDefinitions():
+            path = destination_path(parameters.get(definition.name()), context)
+            if not path:
+                continue
+            try:
+                check_writable_folder(path, folder_output=definition.type() == "folderDestination")
+            except UserError as exc:
+                raise QgsProcessingException(self.tr("输出「{what}」（参数 {name}）：{msg}").format(
+                    what=definition.description(), name=definition.name(), msg=exc)) from None
 
     def tr(self, text: str) -> str:
         return _tr(text)
