@@ -61,6 +61,12 @@ def _count_features(path: Path) -> int | None:
         ds = None
 
 
+def _replaced(text: str, moved: dict[str, str]) -> str:
+    for old, new in moved.items():
+        text = text.replace(old, new)
+    return text
+
+
 class GuardedSink:
     """A QgsFeatureSink that raises a Chinese QgsProcessingException when a feature is refused (disk full,
     a value the format cannot hold) and counts what it wrote."""
@@ -189,13 +195,10 @@ class OutputGuard:
                 os.replace(f, final.parent / f.name)
             moved[str(temp)] = str(final)
         self._rekey_layers(moved)
-        out = {}
-        for key, value in results.items():
-            if isinstance(value, str):
-                for old, new in moved.items():
-                    value = value.replace(old, new)
-            out[key] = value
-        return out
+        written = getattr(self.alg, "_written_outputs", None)
+        if written:  # postProcessAlgorithm writes the fields' aliases into the files where they now are
+            self.alg._written_outputs = [(_replaced(dest, moved), name) for dest, name in written]
+        return {key: _replaced(value, moved) if isinstance(value, str) else value for key, value in results.items()}
 
     def _rekey_layers(self, moved: dict[str, str]) -> None:
         """The layers to load when the run completes are keyed by their (now moved) source."""
