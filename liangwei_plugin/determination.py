@@ -626,8 +626,9 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     try:
         rules = parse_rules(data, str(path))
     except RuleFileError as exc:
-        message = _rule_message(exc)
-        if not any(message in p for p in problems):
+        parts = str(exc).split("：", 2)
+        where = parts[1] if len(parts) == 3 else ""
+        if not any(p.startswith(where) for p in problems):  # (the schema named this key already)
             problems.append(str(exc).split("：", 1)[-1])
         rules = None
     if problems:

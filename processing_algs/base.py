@@ -77,6 +77,8 @@ def _one_error_path(process):
         guard = self._output_guard = OutputGuard(self, context)
         try:
             try:
+                self._check_output_folders(parameters, context)  # (here, not in prepareAlgorithm:
+                # processing.run reports only messages raised in processAlgorithm)
                 results = process(self, parameters, context, feedback)
                 if feedback is not None and feedback.isCanceled():
                     results = results or {}
@@ -182,6 +184,22 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         self._written_outputs = []
         return {}
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        """QGIS's check of the parameters, its English "Incorrect parameter value for PATCHES" said in
+        Chinese, naming the parameter and the value given."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok or _has_chinese(message or ""):
+            return ok, message
+        for definition in self.parameterDefinitions():
+            if definition.name() in (message or ""):
+                value = parameters.get(definition.name())
+                value = getattr(value, "sink", value)
+                value = value.staticValue() if hasattr(value, "staticValue") else value
+                return False, self.tr("参数「{what}」（{name}）的取值无效：{value}（文件不存在、无法打开、类型不对或"
+                                      "必填项未填）").format(what=definition.description(), name=definition.name(),
+                                                           value=value if value not in (None, "") else self.tr("未填"))
+        return False, self.tr("参数取值无效：{0}").format(message)
+
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
         # qgis_process and processing.run do not all ask canExecute(): say it here too, before any work
         self._feedback = feedback  # for messages from helpers that Processing gives no feedback (sinks)
@@ -189,7 +207,6 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         ok, message = self.canExecute()
         if not ok:
             raise QgsProcessingException(message)
-        self._check_output_folders(parameters, context)
         return True
 
     def _check_output_folders(self, parameters, context) -> None:

@@ -179,7 +179,15 @@ class OutputGuard:
             if wrote is None:
                 continue  # the algorithm never opened this output (an optional one left out)
             written = Path(str(self.sinks[name].dest_id).split("|")[0])
-            found = _count_features(written if written.parent == temp.parent else temp)
+            # the file QGIS wrote: the one it named, else the destination's name (a table without geometry
+            # asked for as .shp is written as .dbf alone), else whatever the hidden folder holds
+            found = None
+            for candidate in (written, temp, temp.with_suffix(".dbf"), temp.parent):
+                if candidate.parent == temp.parent.parent or candidate.parent == temp.parent:
+                    if candidate.exists():
+                        found = _count_features(candidate)
+                        if found is not None:
+                            break
             if found is None or found != wrote:
                 raise QgsProcessingException(tr(
                     "输出「{what}」未能完整写入 {dest}：应有 {wrote} 条要素，文件中{found}{free}。多半是磁盘已满；"

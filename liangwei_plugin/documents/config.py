@@ -202,16 +202,15 @@ def validate(data: dict, override: dict | None = None, override_path: str | None
         elif value < 0:
             fail(keys, f"不能为负数（{value}）：期限会早于落款日期")
 
-    if not problems or all(braces_ok.values()):
-        try:  # the values functions need the keys checked above; a broken structure is reported already
-            allowed = _document_placeholders(data)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            if not problems:
-                raise
-            allowed = {}
-        for keys, template in _templates(data):
-            if keys[0] in allowed and braces_ok.get(keys, True):
-                check(keys, template, allowed[keys[0]])
+    try:  # the values functions need the keys checked above; a broken structure is reported already
+        allowed = _document_placeholders(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        if not problems:
+            raise
+        allowed = {}
+    for keys, template in _templates(data):
+        if keys[0] in allowed and braces_ok.get(keys, True):
+            check(keys, template, allowed[keys[0]])
 
     if len(problems) == 1:
         file, text = problems[0]
