@@ -27,7 +27,8 @@ def records():
     ("unit-farmland", f"{LAND}第三十五条、第三十七条、第四十四条", f"{LAND}第七十七条", "自然资源和规划部门"),
     ("person-farmland", f"{LAND}第三十五条、第三十七条、第四十四条", f"{LAND}第七十七条", "自然资源和规划部门"),
     ("villager-farmland", f"{LAND}第三十五条、第六十二条", f"{LAND}第七十八条", "农业农村部门"),
-    ("unit-water", f"{WATER}第六十五条、第六十六条，{LAND}第三十七条、第四十四条", f"{WATER}第九十一条", "生态环境部门"),
+    ("unit-water", f"{WATER}第六十五条、第六十六条，{LAND}第三十七条、第四十四条", f"{WATER}第九十一条",
+     "生态环境部门"),
     ("villager-homestead", f"{PLAN}第四十一条", f"{PLAN}第六十五条", "乡镇人民政府"),
 ])
 def test_report_prints_violated_and_penalty_provisions_apart(qgis_app, records, tmp_path, pid, violated, penalty,
