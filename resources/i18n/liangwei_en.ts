@@ -67,6 +67,10 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>地图点选</source>
+      <translation>Pick on Map</translation>
+    </message>
+    <message>
       <source>导出整改通知书</source>
       <translation>Export Rectification Notice</translation>
     </message>
@@ -75,12 +79,24 @@
       <translation>Export Opinion Report</translation>
     </message>
     <message>
+      <source>监测编号</source>
+      <translation>Monitoring no.</translation>
+    </message>
+    <message>
       <source>缩放至图斑</source>
       <translation>Zoom to Patch</translation>
     </message>
     <message>
+      <source>自动卷帘</source>
+      <translation>Auto swipe</translation>
+    </message>
+    <message>
       <source>认定结论</source>
       <translation>Determination</translation>
+    </message>
+    <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
       <source>项目</source>
@@ -198,6 +214,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>上下卷帘</source>
+      <translation>Top/bottom swipe</translation>
+    </message>
+    <message>
       <source>不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。</source>
       <translation>When empty, in this order: [numbering] registry of the document configuration; the folder of the case register (GeoPackage); liangwei/文书编号登记.sqlite in the QGIS user profile folder. Every batch and the patch navigator share one number sequence.</translation>
     </message>
@@ -220,6 +240,10 @@
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图：字段中文名与面积显示</source>
+      <translation>Liangwei one-map: Chinese field names and area display</translation>
     </message>
     <message>
       <source>两违案件台账：超期标红、办理中橙色、已办结灰色</source>
@@ -394,6 +418,14 @@
       <translation>Invalid geometry ({reason}); repaired with make_valid (all polygon parts kept)</translation>
     </message>
     <message>
+      <source>分割线横向：上方前时相，下方后时相（再点一次恢复左右卷帘）</source>
+      <translation>Horizontal divider: before epoch above, after epoch below (click again for left/right)</translation>
+    </message>
+    <message>
+      <source>切换图斑时自动打开卷帘对比，分割线位于图斑中央</source>
+      <translation>Turn on the swipe comparison when moving to a patch, with the divider through the patch</translation>
+    </message>
+    <message>
       <source>列出在统计日期仍未完成当前阶段的超期案件：所处阶段、期限、超期天数、责任角色（巡查人员/认定人员/拆除人员/监督人员）、责任单位，以及应移交纪委监委的事由和期限（新增违法未按时限整改到位：期限后15日内）。勾选“记入台账”时，同时在每件超期案件上标记效能问责并写入处置历史（每个阶段只记一次）。</source>
       <translation>Lists the cases that have not completed their current stage by the reference date: stage, deadline, days overdue, responsible role (patrol / determination / demolition / supervision staff), responsible unit, and the reason and deadline for referral to the discipline commission (new violations not rectified in time: within 15 days after the deadline). With "Record in the register" checked, each overdue case is also flagged for performance accountability and the flag is written to its disposal history (once per stage).</translation>
     </message>
@@ -402,8 +434,8 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
-      <source>前时相（左）</source>
-      <translation>Before (left)</translation>
+      <source>前时相（左/上）</source>
+      <translation>Before (left/top)</translation>
     </message>
     <message>
       <source>办理中</source>
@@ -450,8 +482,8 @@
       <translation>Swipe Compare Epochs</translation>
     </message>
     <message>
-      <source>卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）</source>
-      <translation>Swipe compare: drag the divider to compare two imagery epochs (before on the left, after on the right)</translation>
+      <source>卷帘对比：拖动分割线比较前后两期影像或两个图层（左侧或上方为前时相）</source>
+      <translation>Swipe compare: drag the divider to compare two imagery epochs or two layers (before on the left or at the top)</translation>
     </message>
     <message>
       <source>参数“{what}”：{msg}</source>
@@ -526,6 +558,10 @@
       <translation>Overlay result patches</translation>
     </message>
     <message>
+      <source>只有认定为违法的图斑才出具整改通知书</source>
+      <translation>Rectification notices are issued only for patches determined as violations</translation>
+    </message>
+    <message>
       <source>台账 Excel 导出</source>
       <translation>the Excel ledger export</translation>
     </message>
@@ -566,8 +602,8 @@
       <translation>After epoch</translation>
     </message>
     <message>
-      <source>后时相（右）</source>
-      <translation>After (right)</translation>
+      <source>后时相（右/下）</source>
+      <translation>After (right/bottom)</translation>
     </message>
     <message>
       <source>图层 {0} 没有选中的要素，不输出文书</source>
@@ -694,6 +730,10 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>图斑尚无认定结果：请先运行规划认定</source>
+      <translation>The patch has no determination yet: run the planning determination first</translation>
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
     </message>
@@ -712,6 +752,10 @@
     <message>
       <source>图斑面积</source>
       <translation>Patch area</translation>
+    </message>
+    <message>
+      <source>在地图上点击图斑，在导航中打开它</source>
+      <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
@@ -796,6 +840,10 @@
     <message>
       <source>媒体反映</source>
       <translation>Media report</translation>
+    </message>
+    <message>
+      <source>字段中文名未能写入输出文件：{error}</source>
+      <translation>The Chinese field names could not be written into the output file: {error}</translation>
     </message>
     <message>
       <source>存量</source>
@@ -1454,6 +1502,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>has no condition, so the rules after it can never apply; the unconditional default rule must come last</translation>
     </message>
     <message>
+      <source>没有监测编号为“{number}”的图斑</source>
+      <translation>No patch with monitoring number "{number}"</translation>
+    </message>
+    <message>
       <source>没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段</source>
       <translation>No cases chosen: enter case numbers, select features in a register layer or choose a current stage.</translation>
     </message>
@@ -1872,6 +1924,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>输入已含规划认定字段，将按当前规则重新认定并覆盖。</source>
       <translation>The input already has determination fields; they will be recalculated with the current rules and overwritten.</translation>
+    </message>
+    <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
       <source>输出文件夹</source>
