@@ -11,11 +11,38 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QDesktopServices, QIcon
 
 from ..liangwei_plugin.dependencies import missing_message
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
+
+#: the algorithms' icons (resources/icons/), by ALG_ID; others have the plugin's
+ICONS = {
+    "overlaycheck": "overlay.svg", "determine": "determine.svg", "farmlandratio": "farmland_ratio.svg",
+    "batchreview": "batch_review.svg", "exportreports": "report.svg", "exportnotices": "notice.svg",
+    "registercases": "register_add.svg", "advancecases": "register.svg", "casestatistics": "statistics.svg",
+    "exportledger": "ledger_export.svg", "buildonemap": "onemap_load.svg",
+}
+
+
+def help_file(name: str):
+    """The offline help page ``resources/help/<name>`` (Chinese HTML, opened in the browser)."""
+    return resource("help", name)
+
+
+def help_url(name: str) -> str:
+    """file:// address of an offline help page, "" when the page is not there."""
+    path = help_file(name)
+    return QUrl.fromLocalFile(str(path)).toString() if path.is_file() else ""
+
+
+def open_help(name: str) -> bool:
+    """Open an offline help page (the user guide, an algorithm's page) in the system's browser."""
+    url = help_url(name)
+    return bool(url) and QDesktopServices.openUrl(QUrl(url))
+
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -23,6 +50,7 @@ GROUPS = {
     "documents": "文书输出",
     "register": "案件台账",
     "onemap": "一张图",
+    "fieldwork": "外业核查",
 }
 
 
@@ -105,13 +133,15 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP_ID
 
     def icon(self) -> QIcon:
-        return QIcon(icon_path())
+        return QIcon(icon_path(ICONS.get(self.ALG_ID, "liangwei.svg")))
 
     def createInstance(self):  # noqa: N802
         return type(self)()
 
     def helpUrl(self) -> str:  # noqa: N802
-        return "https://github.com/liangwei-gis/liangwei#readme"
+        # the offline Chinese page of this algorithm (resources/help/<id>.html, scripts/make_help.py):
+        # the dialog's "帮助" button opens it, no internet needed
+        return help_url(f"{self.ALG_ID}.html") or "https://github.com/liangwei-gis/liangwei#readme"
 
 
 class FeedbackProgress:

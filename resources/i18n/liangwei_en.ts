@@ -138,6 +138,10 @@
       <translation>QGIS's Python lacks these packages or has them too old: {packages}; {features} are unavailable, everything else works. Install a QGIS that includes them (the Windows QGIS 3.40/3.44 installers do), or run in QGIS's Python: pip install {pip}</translation>
     </message>
     <message>
+      <source>QGIS 项目 (*.qgz *.qgs);;外业核查包文件夹 (*)</source>
+      <translation>QGIS project (*.qgz *.qgs);;Field package folder (*)</translation>
+    </message>
+    <message>
       <source>QGIS 项目 (*.qgz)</source>
       <translation>QGIS project (*.qgz)</translation>
     </message>
@@ -196,6 +200,10 @@
     <message>
       <source>一张图</source>
       <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图数据目录（TOML，取底图和影像）</source>
+      <translation>One-map catalogue (TOML; base layers and imagery)</translation>
     </message>
     <message>
       <source>一张图项目</source>
@@ -260,6 +268,14 @@
     <message>
       <source>为规划认定结果中的每个图斑输出一份规划认定意见书（PDF）：图斑编号与坐落、中心点坐标、前后时相影像对比图（红线为图斑范围）、位置示意图（规划分区与保护区）、叠加分析面积表（平方米和亩）、认定意见、适用规则与法律依据、责任部门、落款和盖章位置。另输出合并 PDF 和索引表 index.csv（patch_id, document, number, file, pages）。文书措辞、机关名称、编号格式在 resources/documents.toml 中配置。再次运行时已完成的文书保留（续跑）。</source>
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
+    </message>
+    <message>
+      <source>举证照片存放文件夹（空为台账旁）</source>
+      <translation>Evidence photo folder (empty: beside the register)</translation>
+    </message>
+    <message>
+      <source>举证照片文件夹</source>
+      <translation>Evidence photo folder</translation>
     </message>
     <message>
       <source>乡镇</source>
@@ -392,6 +408,10 @@
     <message>
       <source>其中耕地(㎡)</source>
       <translation>Of which cultivated land (m²)</translation>
+    </message>
+    <message>
+      <source>其他底图图层</source>
+      <translation>Other base layers</translation>
     </message>
     <message>
       <source>内容</source>
@@ -558,8 +578,16 @@
       <translation>Overlay result patches</translation>
     </message>
     <message>
+      <source>只导出该乡镇（名称或代码，空为全部）</source>
+      <translation>Only this township (name or code; empty: all)</translation>
+    </message>
+    <message>
       <source>只有认定为违法的图斑才出具整改通知书</source>
       <translation>Rectification notices are issued only for patches determined as violations</translation>
+    </message>
+    <message>
+      <source>台账</source>
+      <translation>Register</translation>
     </message>
     <message>
       <source>台账 Excel 导出</source>
@@ -734,6 +762,10 @@
       <translation>The patch has no determination yet: run the planning determination first</translation>
     </message>
     <message>
+      <source>图斑数</source>
+      <translation>Number of patches</translation>
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
     </message>
@@ -834,6 +866,30 @@
       <translation>Remarks</translation>
     </message>
     <message>
+      <source>外业核查</source>
+      <translation>On-site verification</translation>
+    </message>
+    <message>
+      <source>外业核查包导入</source>
+      <translation>Import field package</translation>
+    </message>
+    <message>
+      <source>外业核查包导出</source>
+      <translation>Export field package</translation>
+    </message>
+    <message>
+      <source>外业核查包文件夹</source>
+      <translation>Field package folder</translation>
+    </message>
+    <message>
+      <source>外业核查包（文件夹或 .qgz）</source>
+      <translation>Field package (folder or .qgz)</translation>
+    </message>
+    <message>
+      <source>外业核查项目（.qgz）</source>
+      <translation>Field project (.qgz)</translation>
+    </message>
+    <message>
       <source>失败份数</source>
       <translation>Documents failed</translation>
     </message>
@@ -862,6 +918,10 @@
       <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
     </message>
     <message>
+      <source>审查</source>
+      <translation>Review</translation>
+    </message>
+    <message>
       <source>审查分析</source>
       <translation>Review and Analysis</translation>
     </message>
@@ -870,8 +930,16 @@
       <translation>Reviewed by (optional)</translation>
     </message>
     <message>
+      <source>导入的照片数</source>
+      <translation>Photos taken in</translation>
+    </message>
+    <message>
       <source>导出新增违法违规问题台账</source>
       <translation>Export register of new violations</translation>
+    </message>
+    <message>
+      <source>导出新增违法违规问题台账…</source>
+      <translation>Export Ledger of New Violations…</translation>
     </message>
     <message>
       <source>尚可采取改正措施</source>
@@ -986,6 +1054,10 @@
       <translation>Case numbers found that day (empty = zero report)</translation>
     </message>
     <message>
+      <source>影像时相（取最新两期为前、后时相）</source>
+      <translation>Imagery epochs (the latest two become before/after)</translation>
+    </message>
+    <message>
       <source>影像时相（栅格）</source>
       <translation>Imagery epochs (raster)</translation>
     </message>
@@ -1098,6 +1170,10 @@
       <translation>The selected case has no geometry.</translation>
     </message>
     <message>
+      <source>打开两违一张图用户指南（离线帮助）</source>
+      <translation>Open the Liangwei One Map user guide (offline help)</translation>
+    </message>
+    <message>
       <source>打开或新建案件台账</source>
       <translation>Open or Create Case Register</translation>
     </message>
@@ -1118,8 +1194,16 @@
       <translation>Rule file {path} not found.</translation>
     </message>
     <message>
+      <source>把 QField 填好的外业核查包（文件夹或其中的 .qgz）导入案件台账：每个有核查结论的图斑在案件处置历史中记一条外业核查（处置人为核查人，日期为核查时间，含结论和描述），项目主体记为当事人，新增/存量记入案件；照片复制到台账旁的举证照片文件夹（按案件分），读取 EXIF 中的拍摄位置、时间和方向，检查是否在图斑边界设定距离内（默认 100 米）、是否晚于后时相影像日期；未通过的照片保留并标明原因。重复导入同一个包不会重复记录。来自其他台账的包整包拒绝，不写入任何内容。</source>
+      <translation>Imports a field package filled in QField (the folder or its .qgz) into the case register: every patch with a conclusion gets an on-site verification entry in its case history (actor = inspector, date = verification time, with conclusion and description); the project owner becomes the party and new/stock is recorded on the case. Photos are copied into the evidence folder beside the register (one folder per case); their EXIF position, time and direction are read and checked: within the set distance of the patch boundary (default 100 m) and taken after the later imagery date. Photos failing a check are kept and flagged with the reason. Importing the same package again records nothing twice. A package from another register is refused as a whole, nothing is written.</translation>
+    </message>
+    <message>
       <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
       <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch, de-duplicated by patch number (patch_id / monitoring number), so running again never registers a patch twice. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
+    </message>
+    <message>
+      <source>把监测图斑（或规划认定结果）导出为 QField 可直接打开的外业核查包（文件夹）：相对路径的 .qgz 项目，外业核查.gpkg（每个图斑一行的“外业核查”图层：核查结论、现场核查描述、项目名称、项目主体、建设时间、新增/存量、核查人、核查时间；“核查照片”表，照片存于 DCIM 文件夹，一个图斑可拍多张），以及裁剪到图斑周边的底图（监测图斑及其叠加分析和认定结果、永久基本农田、生态保护红线、三调地类）和前、后时相两期影像（压缩并建金字塔，适合手机）。底图和影像可取自一张图数据目录，影像也可单独指定。指定案件台账时，包中记下每个图斑的案件编号，导入时据此拒绝其他台账。依据自然资发〔2023〕258号：监测图斑只是线索，须经外业核查举证后方可认定。</source>
+      <translation>Exports monitoring patches (or determination results) as a field package (a folder) that QField opens as it is: a .qgz project with relative paths; 外业核查.gpkg with the layer 外业核查 (one row per patch: conclusion, on-site description, project name, project owner, build time, new/stock, inspector, verification time) and the table 核查照片 (photos stored in the DCIM folder, several per patch); base layers clipped to the patches' surroundings (the patches with their overlay figures and determination, permanent basic farmland, ecological red line, land use) and the before/after imagery epochs (compressed, with overviews, small enough for a phone). Base layers and imagery can come from a one-map catalogue; imagery can also be given separately. With a case register the package records each patch's case number, and the import refuses any other register. Per 自然资发〔2023〕258号 a monitoring patch is only a lead: an on-site check with evidence must come before a determination.</translation>
     </message>
     <message>
       <source>把选定的案件转到目标处置阶段（发现报告→快速认定→拆除整治→监督检查→办结；不属于违法的在快速认定阶段办结；监督检查未拆除到位的可退回拆除整治），每次转换记录日期、处置人和说明，写入只增不改的处置历史。案件可按编号（案件编号或监测编号，逗号/空格/换行分隔）、台账图层中的选中要素，或按当前阶段和乡镇筛选。不合法的转换逐件拒绝并说明原因；超过阶段期限的转换自动标记效能问责。“整批提交”时所有转换在一个事务中完成，中途出错或中断则全部不生效。</source>
@@ -1244,6 +1328,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Remediation deadline</translation>
     </message>
     <message>
+      <source>文书</source>
+      <translation>Documents</translation>
+    </message>
+    <message>
       <source>文书份数</source>
       <translation>Documents produced</translation>
     </message>
@@ -1294,6 +1382,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>新登记案件数</source>
       <translation>New cases registered</translation>
+    </message>
+    <message>
+      <source>新记录的外业核查数</source>
+      <translation>New verification entries</translation>
     </message>
     <message>
       <source>无法写出图斑 {id}：{error}</source>
@@ -1348,6 +1440,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Period ends</translation>
     </message>
     <message>
+      <source>有核查结论的图斑数</source>
+      <translation>Patches with a conclusion</translation>
+    </message>
+    <message>
       <source>未利用地</source>
       <translation>Unused land</translation>
     </message>
@@ -1390,6 +1486,14 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未立案</source>
       <translation>No case opened</translation>
+    </message>
+    <message>
+      <source>未能导入的行或照片数</source>
+      <translation>Rows or photos not taken in</translation>
+    </message>
+    <message>
+      <source>未通过检查的照片数</source>
+      <translation>Photos failing a check</translation>
     </message>
     <message>
       <source>本次新标记的案件数</source>
@@ -1448,6 +1552,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件统计</source>
       <translation>Case statistics</translation>
+    </message>
+    <message>
+      <source>案件统计…</source>
+      <translation>Case Statistics…</translation>
     </message>
     <message>
       <source>案件统计表</source>
@@ -1518,6 +1626,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Missed report list</translation>
     </message>
     <message>
+      <source>照片距图斑边界的最大距离（米）</source>
+      <translation>Maximum distance of a photo from the patch boundary (m)</translation>
+    </message>
+    <message>
       <source>版本</source>
       <translation>Version</translation>
     </message>
@@ -1542,6 +1654,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Canceled by the user</translation>
     </message>
     <message>
+      <source>用户指南</source>
+      <translation>User Guide</translation>
+    </message>
+    <message>
       <source>登记 → {stage}</source>
       <translation>Registered → {stage}</translation>
     </message>
@@ -1562,6 +1678,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Register cases</translation>
     </message>
     <message>
+      <source>登记案件（入台账）…</source>
+      <translation>Register Cases…</translation>
+    </message>
+    <message>
       <source>监测图斑</source>
       <translation>Monitoring patches</translation>
     </message>
@@ -1570,8 +1690,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测图斑（或规划认定结果）</source>
+      <translation>Monitoring patches (or determination results)</translation>
+    </message>
+    <message>
       <source>监测编号</source>
       <translation>Monitoring number</translation>
+    </message>
+    <message>
+      <source>监测编号字段</source>
+      <translation>Patch number field</translation>
     </message>
     <message>
       <source>监测面积</source>
@@ -1846,6 +1974,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Recorded at</translation>
     </message>
     <message>
+      <source>设置/帮助</source>
+      <translation>Settings / Help</translation>
+    </message>
+    <message>
       <source>说明</source>
       <translation>Note</translation>
     </message>
@@ -1934,8 +2066,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Output folder</translation>
     </message>
     <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
       <source>输出规划认定意见书（PDF）</source>
       <translation>Export planning opinion reports (PDF)</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>输出责令限期整改通知书（PDF）</source>
