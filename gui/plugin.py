@@ -18,6 +18,7 @@ TOOLBAR_OBJECT_NAME = "mLiangweiToolBar"
 
 # Menu entries that open a Processing algorithm's dialog: (algorithm id, label, on toolbar).
 ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
+    ("liangwei:reviewmap", "审查本图…", True),
     ("liangwei:overlaycheck", "图斑叠加分析…", True),
     ("liangwei:determine", "规划认定…", False),
     ("liangwei:farmlandratio", "违法占耕比统计…", False),
@@ -30,6 +31,7 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool]] = [
 COMPONENTS: list[tuple[str, str]] = [
     ("onemap_component", "OneMapComponent"),
     ("case_register_dock", "CaseRegisterComponent"),
+    ("settings_dialog", "SettingsComponent"),
 ]
 
 
@@ -113,11 +115,11 @@ class LiangweiPlugin:
             self.toolbar.addAction(action)
         self.actions.append(action)
 
-    @staticmethod
-    def _run_algorithm_dialog(alg_id: str) -> None:
-        import processing
+    def _run_algorithm_dialog(self, alg_id: str):
+        """The algorithm's dialog, pre-filled from the one map's layer roles and the settings."""
+        from .algorithm_launcher import open_algorithm_dialog
 
-        processing.execAlgorithmDialog(alg_id)
+        return open_algorithm_dialog(self.iface, alg_id)
 
     def unload(self) -> None:
         for component in self.components:

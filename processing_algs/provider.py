@@ -31,6 +31,7 @@ ALGORITHMS = [
     ("flag_overdue", "FlagOverdueAlgorithm"),
     ("grid_checkin", "GridCheckinAlgorithm"),
     ("missed_grid_reports", "MissedGridReportsAlgorithm"),
+    ("review_map", "ReviewMapAlgorithm"),
 ]
 
 
