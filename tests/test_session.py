@@ -269,3 +269,4 @@ def test_settings_dialog_round_trip(clean_settings, qgis_iface, tmp_path):
     assert session.lookup("authority", None)[0] == "××县城市管理局"
     project.clear()
     assert session.lookup("authority", project)[1] == session.DEFAULT   # profile left alone
+
