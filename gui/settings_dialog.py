@@ -168,7 +168,7 @@ class SettingsComponent:
     def __init__(self, iface, menu, toolbar):
         self.iface = iface
         self.dialog: SettingsDialog | None = None
-        self.action = QAction(QIcon(icon_path()), tr("设置…"), iface.mainWindow())
+        self.action = QAction(QIcon(icon_path("settings.svg")), tr("设置…"), iface.mainWindow())
         self.action.setObjectName("mLiangweiActionSettings")
         self.action.setToolTip(tr("发文机关、案件台账、工作文件夹和文书选项"))
         self.action.triggered.connect(self.show)
