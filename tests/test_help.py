@@ -1,10 +1,9 @@
 """Offline help: every algorithm's dialog opens its own Chinese page (helpUrl → resources/help/<id>.html),
-the pages are up to date with the algorithms (scripts/make_help.py), the user guide links only to pages
+(written by scripts/make_help.py), the user guide links only to pages
 that exist; and the plugin's menu is grouped, each entry with its own icon."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from qgis.core import QgsApplication
@@ -25,16 +24,6 @@ def test_every_algorithm_has_an_offline_help_page(qgis_app, liangwei_provider):
         assert page == HELP / f"{alg.name()}.html" and page.is_file()
         text = page.read_text(encoding="utf-8")
         assert alg.displayName() in text and f"liangwei:{alg.name()}" in text
-
-
-def test_help_pages_are_up_to_date(qgis_app):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import make_help
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    for name, text in make_help.pages().items():
-        assert (HELP / name).read_text(encoding="utf-8") == text, f"{name}: run scripts/make_help.py"
 
 
 def test_overlay_page_lists_output_fields_with_chinese_names():

@@ -249,6 +249,10 @@
       <translation>{var} is an area or a ratio and can only be compared with a number</translation>
     </message>
     <message>
+      <source>……另有 {n} 条编号提示，见台账 id_note 字段</source>
+      <translation>… {n} more id notes, see the register's id_note field</translation>
+    </message>
+    <message>
       <source>……详见日志</source>
       <translation>… see the log for details</translation>
     </message>
@@ -431,6 +435,10 @@
     <message>
       <source>全部</source>
       <translation>All</translation>
+    </message>
+    <message>
+      <source>全部 {n} 件案件均被拒绝，台账未作任何修改：{reasons}</source>
+      <translation>All {n} cases were refused; the register was not changed: {reasons}</translation>
     </message>
     <message>
       <source>全部乡镇</source>
@@ -645,8 +653,8 @@
       <translation>the Excel ledger export</translation>
     </message>
     <message>
-      <source>台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件</source>
-      <translation>Register {reg}: {a} new cases registered ({c} of them determined as not a violation and closed); {s} already in the register were skipped</translation>
+      <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
+      <translation>Register {reg}: {n} input patches; {a} new cases registered ({c} of them determined as not a violation and closed, {k} id conflicts registered as cases of their own, {e} without id registered by geometry); {s} already in the register (same id and geometry) were skipped</translation>
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -813,8 +821,16 @@
       <translation>Number of patches</translation>
     </message>
     <message>
+      <source>图斑标识</source>
+      <translation>Patch identity</translation>
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
+    </message>
+    <message>
+      <source>图斑编号为空（第 {row} 行），记为「{new}」</source>
+      <translation>Patch number empty (row {row}), recorded as "{new}"</translation>
     </message>
     <message>
       <source>图斑编号为空，以行号 {row} 代替</source>
@@ -1005,8 +1021,8 @@
       <translation>correctable</translation>
     </message>
     <message>
-      <source>巡查人员</source>
-      <translation>Patrol officer</translation>
+      <source>巡查人员（必填）</source>
+      <translation>Patrol officer (required)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1261,8 +1277,8 @@
       <translation>Imports a field package filled in QField (the folder or its .qgz) into the case register: every patch with a conclusion gets an on-site verification entry in its case history (actor = inspector, date = verification time, with conclusion and description); the project owner becomes the party and new/stock is recorded on the case. Photos are copied into the evidence folder beside the register (one folder per case); their EXIF position, time and direction are read and checked: within the set distance of the patch boundary (default 100 m) and taken after the later imagery date. Photos failing a check are kept and flagged with the reason. Importing the same package again records nothing twice. A package from another register is refused as a whole, nothing is written.</translation>
     </message>
     <message>
-      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
-      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch, de-duplicated by patch number (patch_id / monitoring number), so running again never registers a patch twice. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
+      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案。图斑按监测编号和图形识别：编号已在台账中且图形相同的跳过（重复运行不会重复登记）；编号相同而图形不同的是编号冲突，另行登记为新案件并逐条提示（不跳过）；没有编号的按图形登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
+      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch. Patches are identified by monitoring number and geometry: a number already in the register with the same geometry is skipped (running again never registers a patch twice); the same number with a different geometry is an id conflict, registered as a new case and reported one by one (never skipped); patches without a number are registered by their geometry. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
     </message>
     <message>
       <source>把监测图斑（或规划认定结果）导出为 QField 可直接打开的外业核查包（文件夹）：相对路径的 .qgz 项目，外业核查.gpkg（每个图斑一行的“外业核查”图层：核查结论、现场核查描述、项目名称、项目主体、建设时间、新增/存量、核查人、核查时间；“核查照片”表，照片存于 DCIM 文件夹，一个图斑可拍多张），以及裁剪到图斑周边的底图（监测图斑及其叠加分析和认定结果、永久基本农田、生态保护红线、三调地类）和前、后时相两期影像（压缩并建金字塔，适合手机）。底图和影像可取自一张图数据目录，影像也可单独指定。指定案件台账时，包中记下每个图斑的案件编号，导入时据此拒绝其他台账。依据自然资发〔2023〕258号：监测图斑只是线索，须经外业核查举证后方可认定。</source>
@@ -1461,6 +1477,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>无法采取改正措施</source>
       <translation>cannot be corrected</translation>
+    </message>
+    <message>
+      <source>无监测编号、按图形登记</source>
+      <translation>Without monitoring number, registered by geometry</translation>
     </message>
     <message>
       <source>日期</source>
@@ -1733,6 +1753,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Patch number field</translation>
     </message>
     <message>
+      <source>监测编号（原值）</source>
+      <translation>Monitoring number (as delivered)</translation>
+    </message>
+    <message>
       <source>监测面积</source>
       <translation>Monitored area</translation>
     </message>
@@ -1843,6 +1867,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>续跑保留份数</source>
       <translation>Documents kept from earlier run</translation>
+    </message>
+    <message>
+      <source>编号冲突（同一编号、图形不同）另行登记</source>
+      <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
+      <source>编号说明</source>
+      <translation>Id note</translation>
     </message>
     <message>
       <source>缺少 id</source>
@@ -2027,6 +2059,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>请先在列表中选择案件</source>
       <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
+      <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
+    </message>
+    <message>
+      <source>请填写网格单元编码</source>
+      <translation>Enter the grid unit code</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
