@@ -537,7 +537,7 @@ class CaseRegisterComponent:
     def __init__(self, iface, menu, toolbar):
         self.iface = iface
         self.dock: CaseRegisterDock | None = None
-        self.action = QAction(QIcon(icon_path()), tr("案件台账"), iface.mainWindow())
+        self.action = QAction(QIcon(icon_path("register.svg")), tr("案件台账"), iface.mainWindow())
         self.action.setObjectName("mLiangweiActionCaseRegister")
         self.action.setCheckable(True)
         self.action.setToolTip(tr("打开案件台账：筛选、查看处置历史、推进阶段、超期标红"))

@@ -1,5 +1,6 @@
-"""Patch navigator dock (图斑导航): step through the patches, zoom to each, see its figures and
-case stage, export its documents."""
+"""Patch navigator dock (图斑导航): step through the patches, find one by its 监测编号 or by clicking it on
+the map, zoom to each, see its figures and case stage, export its documents.  The current patch is
+outlined (no fill: the imagery inside stays visible); the swipe can follow it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,13 +9,15 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsFeatureRequest,
+    QgsFillSymbol,
     QgsProcessingFeatureSourceDefinition,
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.gui import QgsDockWidget
+from qgis.gui import QgsDockWidget, QgsMapToolIdentifyFeature
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QAction
 from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
 
 from ..liangwei_plugin.i18n import tr
@@ -22,7 +25,10 @@ from ..liangwei_plugin.log import logger
 from ..liangwei_plugin.onemap.navigator import (
     ALL,
     PROP_ROLE,
+    default_patch_layer,
+    document_actions,
     filter_values,
+    find_patch,
     patch_fields,
     patch_ids,
     patch_summary,
@@ -34,6 +40,33 @@ FORM_CLASS, _ = uic.loadUiType(str(Path(__file__).resolve().parent.parent / "for
 DOCK_OBJECT_NAME = "mLiangweiPatchNavigatorDock"
 EXPORT_ALGORITHMS = {"report": "liangwei:exportreports", "notice": "liangwei:exportnotices"}
 MIN_SCALE = 1000.0  # never zoom closer than 1:1000 on a tiny patch
+SWIPE_ACTION_NAME = "mLiangweiActionSwipe"  # gui/swipe_tool.py (found by name: the dock needs no reference)
+#: the current patch: a thick yellow outline over a thin dark one, no fill (the imagery stays visible)
+HIGHLIGHT_COLOUR = "#ffff00"
+
+
+def outline_selection(layer: QgsVectorLayer) -> None:
+    """Draw the layer's selection as an outline only (QGIS's default fills it and hides the imagery)."""
+    props = layer.selectionProperties() if hasattr(layer, "selectionProperties") else None
+    if props is None or layer.geometryType() != Qgis.GeometryType.Polygon:
+        return
+    symbol = QgsFillSymbol.createSimple({"style": "no", "outline_color": HIGHLIGHT_COLOUR, "outline_width": "1.0",
+                                         "outline_width_unit": "MM"})
+    props.setSelectionSymbol(symbol)
+    props.setSelectionRenderingMode(Qgis.SelectionRenderingMode.CustomSymbol)
+    layer.triggerRepaint()
+
+
+class PatchPickTool(QgsMapToolIdentifyFeature):
+    """Click a patch on the map: the navigator opens it (the tool stays on for the next click)."""
+
+    def __init__(self, canvas, dock: PatchNavigatorDock):
+        super().__init__(canvas)
+        self.dock = dock
+        self.featureIdentified.connect(self._identified)
+
+    def _identified(self, feature) -> None:
+        self.dock.open_feature(feature.id())
 
 
 class PatchNavigatorWidget(QWidget, FORM_CLASS):
@@ -65,16 +98,26 @@ class PatchNavigatorDock(QgsDockWidget):
         ui.zoomButton.clicked.connect(self.zoom_to_current)
         ui.reportButton.clicked.connect(lambda: self.export_documents("report"))
         ui.noticeButton.clicked.connect(lambda: self.export_documents("notice"))
+        ui.searchEdit.returnPressed.connect(lambda: self.search(ui.searchEdit.text()))
+        ui.pickButton.toggled.connect(self._pick_toggled)
+        ui.autoSwipeCheck.toggled.connect(lambda on: self._follow_with_swipe() if on else None)
+        self.pick_tool = PatchPickTool(iface.mapCanvas(), self)
+        self.pick_tool.setButton(ui.pickButton)  # the button goes up when the user takes another tool
+        self._previous_tool = None
         self._pick_default_layer()
 
     def _retranslate(self) -> None:
         ui = self.ui
         for widget, text in ((ui.layerLabel, "图斑图层"), (ui.determinationLabel, "认定结论"),
-                             (ui.townshipLabel, "乡镇"),
+                             (ui.townshipLabel, "乡镇"), (ui.searchLabel, "监测编号"),
                              (ui.previousButton, "◀ 上一个"), (ui.nextButton, "下一个 ▶"),
                              (ui.zoomButton, "缩放至图斑"), (ui.reportButton, "导出认定意见书"),
-                             (ui.noticeButton, "导出整改通知书")):
+                             (ui.noticeButton, "导出整改通知书"), (ui.pickButton, "地图点选"),
+                             (ui.autoSwipeCheck, "自动卷帘")):
             widget.setText(tr(text))
+        ui.searchEdit.setPlaceholderText(tr("输入监测编号（或其末几位）后回车"))
+        ui.pickButton.setToolTip(tr("在地图上点击图斑，在导航中打开它"))
+        ui.autoSwipeCheck.setToolTip(tr("切换图斑时自动打开卷帘对比，分割线位于图斑中央"))
         ui.infoTable.setHorizontalHeaderLabels([tr("项目"), tr("内容")])
 
     # -- layer and filters --------------------------------------------------------------------------
@@ -83,11 +126,11 @@ class PatchNavigatorDock(QgsDockWidget):
         return layer if isinstance(layer, QgsVectorLayer) and layer.isValid() else None
 
     def _pick_default_layer(self) -> None:
-        """Prefer the one map's patch layer (role "patches"), else keep the combo's choice."""
-        for layer in QgsProject.instance().mapLayers().values():
-            if layer.customProperty(PROP_ROLE) == "patches":
-                self.ui.layerCombo.setLayer(layer)
-                break
+        """Prefer the one map's patch layer (:func:`.navigator.default_patch_layer`), else keep the combo's
+        choice."""
+        layer = default_patch_layer(QgsProject.instance())
+        if layer is not None:
+            self.ui.layerCombo.setLayer(layer)
         self._layer_changed(self.ui.layerCombo.currentLayer())
 
     def set_layer(self, layer: QgsVectorLayer | None) -> None:
@@ -96,6 +139,10 @@ class PatchNavigatorDock(QgsDockWidget):
 
     def _layer_changed(self, _layer=None) -> None:
         layer = self.layer()
+        if layer is not None:
+            outline_selection(layer)
+        if layer is not None:
+            self.pick_tool.setLayer(layer)
         fields = patch_fields(layer) if layer else None
         for combo, field in ((self.ui.determinationCombo, fields.determination_field if fields else None),
                              (self.ui.townshipCombo, fields.township if fields else None)):
@@ -147,13 +194,79 @@ class PatchNavigatorDock(QgsDockWidget):
             self.position = max(0, min(position, len(self.ids) - 1))
             self._show()
 
+    def search(self, text: str) -> bool:
+        """Open the patch with 监测编号 ``text`` (or the first containing it); say so when there is none."""
+        layer = self.layer()
+        position = find_patch(layer, self.ids, text) if layer is not None else None
+        if position is None and layer is not None and (self.ui.determinationCombo.currentIndex() > 0
+                                                       or self.ui.townshipCombo.currentIndex() > 0):
+            self.set_filters()  # not among the filtered ones: look in all
+            position = find_patch(layer, self.ids, text)
+        if position is None:
+            if text.strip():
+                self.iface.messageBar().pushMessage(tr("图斑导航"), tr("没有监测编号为“{number}”的图斑").format(
+                    number=text.strip()), Qgis.MessageLevel.Info, 5)
+            return False
+        self.go_to(position)
+        return True
+
+    def open_feature(self, fid: int) -> bool:
+        """Open the patch with feature id ``fid`` (clicked on the map), clearing the filters if they hide it."""
+        if fid not in self.ids:
+            self.set_filters()
+        if fid not in self.ids:
+            return False
+        self.go_to(self.ids.index(fid))
+        return True
+
+    # -- map tools --------------------------------------------------------------------------------
+    def _pick_toggled(self, on: bool) -> None:
+        canvas = self.iface.mapCanvas()
+        if on:
+            if canvas.mapTool() is not self.pick_tool:
+                self._previous_tool = canvas.mapTool()
+            if self.layer() is not None:
+                self.pick_tool.setLayer(self.layer())
+            canvas.setMapTool(self.pick_tool)
+        elif canvas.mapTool() is self.pick_tool:
+            previous, self._previous_tool = self._previous_tool, None
+            canvas.unsetMapTool(self.pick_tool)
+            try:
+                if previous is not None:
+                    canvas.setMapTool(previous)
+            except RuntimeError:  # that tool was deleted meanwhile
+                pass
+
+    def _swipe_action(self):
+        return self.iface.mainWindow().findChild(QAction, SWIPE_ACTION_NAME)
+
+    def _follow_with_swipe(self) -> None:
+        """Automatic swipe: turn the swipe on, its divider through the current patch (the view's centre)."""
+        if not self.ui.autoSwipeCheck.isChecked() or self.current_feature() is None:
+            return
+        action = self._swipe_action()
+        if action is None:
+            return
+        if not action.isChecked():
+            action.setChecked(True)
+        tool = self.iface.mapCanvas().mapTool()
+        if hasattr(tool, "set_fraction"):
+            tool.set_fraction(0.5)
+
     def _show(self, zoom: bool = True) -> None:
         ui = self.ui
         total = len(self.ids)
         ui.positionLabel.setText(f"{self.position + 1 if total else 0} / {total}")
-        for button in (ui.previousButton, ui.nextButton, ui.zoomButton, ui.reportButton, ui.noticeButton):
-            button.setEnabled(total > 0)
+        for button in (ui.previousButton, ui.nextButton):
+            button.setEnabled(total > 1)
         feature = self.current_feature()
+        ui.zoomButton.setEnabled(feature is not None and feature.hasGeometry())
+        # only what makes sense for this patch: no 整改通知书 for a lawful one, no documents before a determination
+        actions = document_actions(feature)
+        ui.reportButton.setEnabled(actions["report"])
+        ui.noticeButton.setEnabled(actions["notice"])
+        ui.reportButton.setToolTip("" if actions["report"] else tr("图斑尚无认定结果：请先运行规划认定"))
+        ui.noticeButton.setToolTip("" if actions["notice"] else tr("只有认定为违法的图斑才出具整改通知书"))
         rows = patch_summary(feature, QgsProject.instance()) if feature is not None else []
         ui.titleLabel.setText(rows[0][1] if rows else tr("（没有图斑）"))
         ui.infoTable.setRowCount(len(rows))
@@ -168,6 +281,7 @@ class PatchNavigatorDock(QgsDockWidget):
             self.layer().selectByIds([feature.id()])
             if zoom:
                 self.zoom_to_current()
+                self._follow_with_swipe()
 
     def summary_rows(self) -> list[tuple[str, str]]:
         table = self.ui.infoTable
@@ -271,6 +385,9 @@ class PatchNavigatorController:
 
     def unload(self) -> None:
         if self.dock is not None:
+            canvas = self.iface.mapCanvas()
+            if canvas.mapTool() is self.dock.pick_tool:
+                canvas.unsetMapTool(self.dock.pick_tool)
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None

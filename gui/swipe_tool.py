@@ -1,11 +1,13 @@
 """Swipe comparison of two imagery epochs (卷帘对比 / 拉帘式对比).
 
 The map canvas shows the "after" epoch (后时相) as usual; a canvas item renders the same map with the
-"before" epoch (前时相) in its place and draws it over the canvas left of a vertical divider that the
-inspector drags with the mouse.  Layers drawn above the after epoch (patches, planning lines …) are
-drawn above the before epoch too, so both sides carry the same overlays.  Any two raster layers can
-be compared; the epoch pickers default to the newest two by date (the ``liangwei/date`` property set
-by the one-map builder, else a date in the layer name or file name, else layer-tree order).
+"before" epoch (前时相) in its place and draws it over the canvas left of a vertical divider (or above a
+horizontal one) that the inspector drags with the mouse.  Layers drawn above the after epoch (patches,
+planning lines …) are drawn above the before epoch too, so both sides carry the same overlays.  Any two
+layers can be compared, rasters or vectors (two years of patches, two planning editions); the epoch
+pickers default to the newest two rasters by date (the ``liangwei/date`` property set by the one-map
+builder, else a date in the layer name or file name, else layer-tree order).  Turning the swipe off
+hands the canvas back to the map tool that was active before.
 """
 from __future__ import annotations
 
@@ -65,8 +67,12 @@ def default_epochs(project: QgsProject) -> tuple[QgsRasterLayer | None, QgsRaste
 
 
 def overlay_layers(canvas_layers: list, before, after) -> list:
-    """Layers of the "before" side: whatever the canvas draws above the after epoch, then before."""
+    """Layers of the "before" side: whatever the canvas draws above the after epoch, then before (a raster
+    hides what lies below it); for a vector "after", every layer of the canvas with before in its place."""
     ids = [lyr.id() for lyr in canvas_layers]
+    if after is not None and after.id() in ids and not isinstance(after, QgsRasterLayer):
+        return [before if lyr.id() == after.id() else lyr for lyr in canvas_layers
+                if before is None or lyr.id() != before.id()]
     if after is not None and after.id() in ids:
         above = canvas_layers[: ids.index(after.id())]
     else:
@@ -81,11 +87,15 @@ class SwipeCanvasItem(QgsMapCanvasItem):
         super().__init__(canvas)
         self.canvas = canvas
         self.fraction = 0.5
+        self.horizontal = False  # False: vertical divider, before on the left; True: before above
         self.image: QImage | None = None
         self.setZValue(90)  # above the map, below rubber bands and vertex markers
 
     def divider_x(self) -> float:
         return self.fraction * self.canvas.width()
+
+    def divider_y(self) -> float:
+        return self.fraction * self.canvas.height()
 
     def set_image(self, image: QImage | None, extent: QgsRectangle | None) -> None:
         self.image = image
@@ -100,16 +110,23 @@ class SwipeCanvasItem(QgsMapCanvasItem):
     def paint(self, painter: QPainter, option=None, widget=None) -> None:
         origin = self.mapFromScene(self.canvas.mapToScene(0, 0))  # canvas (0, 0) in item coordinates
         x = origin.x() + self.divider_x()
-        height = self.canvas.height()
+        y = origin.y() + self.divider_y()
+        width, height = self.canvas.width(), self.canvas.height()
         if self.image is not None and not self.image.isNull():
             # the image covers the map rectangle given to setRect(): item (0, 0) to its size in pixels
             # (QgsMapCanvasItem's bounding rect adds a 1 px border on each side)
             frame = super().boundingRect()
             target = QRectF(0, 0, frame.width() - 2, frame.height() - 2)
             painter.save()
-            painter.setClipRect(QRectF(origin.x() - 1, origin.y() - 1, x - origin.x() + 1, height + 2))
+            if self.horizontal:
+                painter.setClipRect(QRectF(origin.x() - 1, origin.y() - 1, width + 2, y - origin.y() + 1))
+            else:
+                painter.setClipRect(QRectF(origin.x() - 1, origin.y() - 1, x - origin.x() + 1, height + 2))
             painter.drawImage(target, self.image, QRectF(self.image.rect()))
             painter.restore()
+        if self.horizontal:
+            self._paint_horizontal_divider(painter, origin, y, width)
+            return
         pen = QPen(QColor(255, 255, 255), 3)
         painter.setPen(pen)
         painter.drawLine(QPointF(x, origin.y()), QPointF(x, origin.y() + height))
@@ -122,6 +139,19 @@ class SwipeCanvasItem(QgsMapCanvasItem):
         painter.setBrush(QBrush(QColor(40, 40, 40)))
         painter.drawPolygon(QPolygonF([QPointF(x - 3, cy - 5), QPointF(x - 8, cy), QPointF(x - 3, cy + 5)]))
         painter.drawPolygon(QPolygonF([QPointF(x + 3, cy - 5), QPointF(x + 8, cy), QPointF(x + 3, cy + 5)]))
+
+    @staticmethod
+    def _paint_horizontal_divider(painter: QPainter, origin: QPointF, y: float, width: float) -> None:
+        painter.setPen(QPen(QColor(255, 255, 255), 3))
+        painter.drawLine(QPointF(origin.x(), y), QPointF(origin.x() + width, y))
+        painter.setPen(QPen(QColor(40, 40, 40), 1))
+        painter.drawLine(QPointF(origin.x(), y), QPointF(origin.x() + width, y))
+        cx = origin.x() + width / 2
+        painter.setBrush(QBrush(QColor(255, 255, 255, 230)))
+        painter.drawEllipse(QPointF(cx, y), 11, 11)
+        painter.setBrush(QBrush(QColor(40, 40, 40)))
+        painter.drawPolygon(QPolygonF([QPointF(cx - 5, y - 3), QPointF(cx, y - 8), QPointF(cx + 5, y - 3)]))
+        painter.drawPolygon(QPolygonF([QPointF(cx - 5, y + 3), QPointF(cx, y + 8), QPointF(cx + 5, y + 3)]))
 
 
 class SwipeMapTool(QgsMapTool):
@@ -141,7 +171,26 @@ class SwipeMapTool(QgsMapTool):
         self._dragging = False
         self._hidden: list = []      # tree nodes of rasters above "after" hidden while swiping
         self._fraction = 0.5
+        self._horizontal = False
         self.setCursor(QCursor(Qt.CursorShape.SplitHCursor))
+
+    # -- divider orientation ----------------------------------------------------------------------
+    @property
+    def horizontal(self) -> bool:
+        """True: a horizontal divider, the before epoch above it; False: vertical, before on the left."""
+        return self._horizontal
+
+    def set_horizontal(self, horizontal: bool) -> None:
+        self._horizontal = bool(horizontal)
+        self.setCursor(QCursor(Qt.CursorShape.SplitVCursor if horizontal else Qt.CursorShape.SplitHCursor))
+        if self.item is not None:
+            self.item.horizontal = self._horizontal
+            self.item.update()
+
+    def _fraction_at(self, pos) -> float:
+        if self._horizontal:
+            return pos.y() / max(1, self.canvas_.height())
+        return pos.x() / max(1, self.canvas_.width())
 
     # -- epochs -----------------------------------------------------------------------------------
     def set_epochs(self, before: QgsRasterLayer | None, after: QgsRasterLayer | None) -> None:
@@ -163,6 +212,12 @@ class SwipeMapTool(QgsMapTool):
         if not node.isVisible():
             self._hidden.append((node, node.itemVisibilityChecked()))
             node.setItemVisibilityCheckedParentRecursive(True)
+        # a vector (or any layer) shown on the canvas as "before" would show on both sides: hide it there
+        before_node = root.findLayer(self.before.id()) if self.before is not None else None
+        if before_node is not None and before_node is not node and before_node.itemVisibilityChecked() and \
+                not isinstance(self.before, QgsRasterLayer):
+            self._hidden.append((before_node, True))
+            before_node.setItemVisibilityChecked(False)
         for other in root.findLayers():
             if other is node:
                 break
@@ -192,20 +247,20 @@ class SwipeMapTool(QgsMapTool):
     def canvasPressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
             self._dragging = True
-            self.set_fraction(event.pos().x() / max(1, self.canvas_.width()))
+            self.set_fraction(self._fraction_at(event.pos()))
 
     def canvasMoveEvent(self, event) -> None:  # noqa: N802
         if self._dragging:
-            self.set_fraction(event.pos().x() / max(1, self.canvas_.width()))
+            self.set_fraction(self._fraction_at(event.pos()))
 
     def canvasReleaseEvent(self, event) -> None:  # noqa: N802
         self._dragging = False
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         step = 0.1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 0.02
-        if event.key() == Qt.Key.Key_Left:
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Up):
             self.set_fraction(self._fraction - step)
-        elif event.key() == Qt.Key.Key_Right:
+        elif event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Down):
             self.set_fraction(self._fraction + step)
         else:
             event.ignore()
@@ -217,6 +272,7 @@ class SwipeMapTool(QgsMapTool):
             self.before, self.after = default_epochs(QgsProject.instance())
         self.item = SwipeCanvasItem(self.canvas_)
         self.item.fraction = self._fraction
+        self.item.horizontal = self._horizontal
         self._show_after()
         self.canvas_.extentsChanged.connect(self.request_render)
         self.canvas_.mapCanvasRefreshed.connect(self._canvas_refreshed)
@@ -293,11 +349,12 @@ class SwipeController:
         canvas = iface.mapCanvas()
         main = iface.mainWindow()
         self._choice: tuple[str, str] | None = None   # (before id, after id) picked by the user
+        self._previous_tool = None  # the map tool active before the swipe, handed back when it ends
         self.tool = SwipeMapTool(canvas)
         self.action = QAction(QIcon(icon_path("swipe.svg")), tr("卷帘对比"), main)
         self.action.setObjectName(SWIPE_ACTION_NAME)
         self.action.setCheckable(True)
-        self.action.setToolTip(tr("卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）"))
+        self.action.setToolTip(tr("卷帘对比：拖动分割线比较前后两期影像或两个图层（左侧或上方为前时相）"))
         self.action.toggled.connect(self._toggled)
         self.tool.setAction(self.action)
         menu.addAction(self.action)
@@ -310,13 +367,19 @@ class SwipeController:
         self.pickers.setObjectName(SWIPE_TOOLBAR_NAME)
         self.before_combo = QgsMapLayerComboBox(self.pickers)
         self.after_combo = QgsMapLayerComboBox(self.pickers)
-        for combo, label in ((self.before_combo, tr("前时相（左）")), (self.after_combo, tr("后时相（右）"))):
-            combo.setFilters(Qgis.LayerFilter.RasterLayer)
+        for combo, label in ((self.before_combo, tr("前时相（左/上）")), (self.after_combo, tr("后时相（右/下）"))):
+            # any layer: two imagery epochs, or two vector layers (patches of two years, planning editions)
+            combo.setFilters(Qgis.LayerFilter.RasterLayer | Qgis.LayerFilter.VectorLayer)
             combo.setMinimumContentsLength(16)
             self.pickers.addWidget(QLabel(" " + label + " "))
             self.pickers.addWidget(combo)
         swap = self.pickers.addAction(tr("互换"))
         swap.triggered.connect(self.swap)
+        self.orientation_action = self.pickers.addAction(tr("上下卷帘"))
+        self.orientation_action.setObjectName("mLiangweiActionSwipeHorizontal")
+        self.orientation_action.setCheckable(True)
+        self.orientation_action.setToolTip(tr("分割线横向：上方前时相，下方后时相（再点一次恢复左右卷帘）"))
+        self.orientation_action.toggled.connect(self.tool.set_horizontal)
         iface.addToolBar(self.pickers)
         self.pickers.setVisible(False)
         self.before_combo.layerChanged.connect(self._combo_changed)
@@ -350,11 +413,28 @@ class SwipeController:
             self._set_combos(before, after)
             self.tool.set_epochs(before, after)
             self.pickers.setVisible(True)
+            current = canvas.mapTool()
+            if current is not self.tool:
+                self._previous_tool = current
             canvas.setMapTool(self.tool)
         else:
             self.pickers.setVisible(False)
             if canvas.mapTool() is self.tool:
-                canvas.unsetMapTool(self.tool)
+                self._hand_back(canvas)
+
+    def _hand_back(self, canvas) -> None:
+        """Give the canvas back the map tool the swipe replaced (QGIS's pan tool when it is gone)."""
+        previous, self._previous_tool = self._previous_tool, None
+        canvas.unsetMapTool(self.tool)
+        try:
+            if previous is not None and previous is not self.tool:
+                canvas.setMapTool(previous)
+                return
+        except RuntimeError:  # the tool's C++ object was deleted meanwhile
+            pass
+        pan = getattr(self.iface, "actionPan", None)
+        if pan is not None and pan() is not None:
+            pan().trigger()
 
     def _set_combos(self, before, after) -> None:
         for combo, layer in ((self.before_combo, before), (self.after_combo, after)):

@@ -16,10 +16,12 @@ import pandas as pd
 import shapely
 from qgis.core import (
     Qgis,
+    QgsEditorWidgetSetup,
     QgsFeatureRequest,
     QgsField,
     QgsFields,
     QgsGeometry,
+    QgsMapLayer,
     QgsProviderRegistry,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -28,7 +30,15 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QMetaType, QTime, QVariant
 
 from .feedback import Feedback, check_canceled, ensure_feedback
 from .i18n import tr
-from .vector_io import CJK_ENCODINGS, dbf_field_names, read_vector
+from .vector_io import (
+    CJK_ENCODINGS,
+    dbf_field_names,
+    field_aliases,
+    field_decimals,
+    layer_info,
+    read_vector,
+    write_field_aliases,
+)
 
 
 class LayerInputError(ValueError):
@@ -219,3 +229,60 @@ def dbf_safe_fields(fields, feedback=None):
         feedback.pushInfo(tr("Shapefile 字段名最长 10 个字节，以下字段已改名：{names}").format(
             names="，".join(renamed)))
     return out
+
+
+# -- readable outputs: Chinese aliases and number display (resources/field_aliases.toml) -----------------
+
+#: the name of the default style an output GeoPackage carries (aliases and number display only)
+DISPLAY_STYLE_NAME = "liangwei"
+_DOUBLE_TYPES = (QMetaType.Type.Double,)
+
+
+def fields_with_aliases(fields: QgsFields, algorithm: str | None = None, output: str | None = None) -> QgsFields:
+    """A copy of ``fields`` whose fields carry their Chinese alias (:func:`.vector_io.field_aliases`)."""
+    aliases = field_aliases([f.name() for f in fields], algorithm, output)
+    out = QgsFields()
+    for field in fields:
+        copy = QgsField(field)
+        if field.name() in aliases and not field.alias():
+            copy.setAlias(aliases[field.name()])
+        out.append(copy)
+    return out
+
+
+def apply_field_display(layer: QgsVectorLayer, algorithm: str | None = None, output: str | None = None) -> None:
+    """Give the layer's fields their Chinese alias and show areas (and ratios) with a fixed number of
+    decimals and thousands separators (QGIS's "Range" field formatter with a precision; the values stay
+    exact)."""
+    names = [f.name() for f in layer.fields()]
+    for name, alias in field_aliases(names, algorithm, output).items():
+        layer.setFieldAlias(layer.fields().indexOf(name), alias)
+    for name, decimals in field_decimals(names).items():
+        i = layer.fields().indexOf(name)
+        if layer.fields().at(i).type() not in _DOUBLE_TYPES:
+            continue
+        config = {"Precision": decimals, "Style": "SpinBox", "AllowNull": True, "Min": -1e15, "Max": 1e15,
+                  "Step": 1.0}
+        layer.setEditorWidgetSetup(i, QgsEditorWidgetSetup("Range", config))
+
+
+def store_field_display(destination: str, algorithm: str | None = None, output: str | None = None) -> bool:
+    """Write the Chinese aliases and the number display into an output GeoPackage, so that any QGIS (and
+    GDAL ≥ 3.7, ArcGIS) shows them without this plugin: the aliases in ``gpkg_data_columns``, both in a
+    default style (``layer_styles``, the "fields" and "forms" parts only, so the layer keeps QGIS's or the
+    plugin's symbology).  ``destination`` is a Processing output (``path.gpkg|layername=…``); other
+    formats are left alone.  True when written."""
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", destination or "")
+    path = parts.get("path") or ""
+    if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
+        return False
+    table = parts.get("layerName") or layer_info(path).layer_name
+    layer = QgsVectorLayer(f"{path}|layername={table}", table, "ogr")
+    if not layer.isValid():
+        return False
+    write_field_aliases(path, table, field_aliases([f.name() for f in layer.fields()], algorithm, output))
+    apply_field_display(layer, algorithm, output)
+    categories = QgsMapLayer.StyleCategory.Fields | QgsMapLayer.StyleCategory.Forms
+    description = tr("两违一张图：字段中文名与面积显示")
+    message = layer.saveStyleToDatabase(DISPLAY_STYLE_NAME, description, True, "", categories)
+    return not message

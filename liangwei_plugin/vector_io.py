@@ -337,10 +337,12 @@ _OGR_FIELD_TYPES = {"i": ogr.OFTInteger64, "u": ogr.OFTInteger64, "b": ogr.OFTIn
 
 
 def write_vector(gdf: pd.DataFrame, path: str | Path, layer: str | None = None, driver: str | None = None,
-                 encoding: str | None = None, layer_options: dict | None = None) -> None:
+                 encoding: str | None = None, layer_options: dict | None = None,
+                 aliases: dict[str, str] | None = None) -> None:
     """Write ``gdf`` as a layer of ``path`` through OGR (a GeoPackage gains the layer, replacing one of the
     same name; other formats are written anew); a plain DataFrame becomes a table without geometry.
-    ``encoding``: a shapefile's DBF encoding (written to its ``.cpg``), UTF-8 when not given."""
+    ``encoding``: a shapefile's DBF encoding (written to its ``.cpg``), UTF-8 when not given.
+    ``aliases``: field → Chinese name, stored in a GeoPackage (:func:`write_field_aliases`)."""
     path = str(path)
     driver = driver or ("ESRI Shapefile" if _is_shapefile(path) else "GPKG")
     layer = layer or Path(path).stem
@@ -383,6 +385,8 @@ def write_vector(gdf: pd.DataFrame, path: str | Path, layer: str | None = None, 
         if driver == "ESRI Shapefile":
             gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", None)
         ds = None
+    if aliases and driver == "GPKG":
+        write_field_aliases(path, layer, aliases)
 
 
 def _write_features(ds, layer: str, srs, gtype, options: list[str], gdf: pd.DataFrame, geoms: np.ndarray,
@@ -698,3 +702,111 @@ def names_from_dbf(names: list[str], mapping_path: str | Path | None = None) -> 
     back = {short.upper(): name for name, short in _shapefile_fields(mapping_path).get("fields", {}).items()}
     present = set(names)
     return [back[n.upper()] if n.upper() in back and back[n.upper()] not in present else n for n in names]
+
+
+# -- field aliases (Chinese names of output fields) ------------------------------------------------------
+
+def _alias_table(path: str | Path | None = None) -> dict:
+    """``resources/field_aliases.toml`` (or the table at ``path``)."""
+    from .paths import resource
+    from .toml_compat import tomllib
+
+    with open(path or resource("field_aliases.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def field_aliases(names: list[str], algorithm: str | None = None, output: str | None = None,
+                  table_path: str | Path | None = None) -> dict[str, str]:
+    """Chinese aliases of the output fields ``names`` (``resources/field_aliases.toml``): the algorithm's
+    own (and its output's) names first, then the common ones, then by suffix (``生态保护红线_m2`` →
+    ``生态保护红线面积（平方米）``); a name the table does not know has no alias."""
+    table = _alias_table(table_path)
+    own = (table.get("algorithms", {}).get((algorithm or "").split(":")[-1]) or {})
+    per_output = own.get(output) if output else None
+    layers = [per_output if isinstance(per_output, dict) else {},
+              {k: v for k, v in own.items() if isinstance(v, str)}, table.get("fields", {})]
+    out: dict[str, str] = {}
+    for name in names:
+        alias = next((t[name] for t in layers if isinstance(t.get(name), str)), None)
+        if alias is None:
+            suffix = next((s for s in table.get("suffixes", {}) if name.endswith(s) and len(name) > len(s)), None)
+            if suffix is not None:
+                alias = name[:-len(suffix)] + table["suffixes"][suffix]
+        if alias and alias != name:
+            out[name] = alias
+    return out
+
+
+def field_decimals(names: list[str], table_path: str | Path | None = None) -> dict[str, int]:
+    """How many decimals each number field of ``names`` is shown with (``[decimals]`` of the alias table)."""
+    decimals = _alias_table(table_path).get("decimals", {})
+    by_name, by_suffix = decimals.get("fields", {}), decimals.get("suffixes", {})
+    out = {}
+    for name in names:
+        n = by_name.get(name)
+        if n is None:
+            n = next((v for s, v in by_suffix.items() if name.endswith(s)), None)
+        if n is not None:
+            out[name] = int(n)
+    return out
+
+
+def write_field_aliases(path: str | Path, layer: str, aliases: dict[str, str]) -> int:
+    """Store ``aliases`` (field → Chinese name) of ``layer`` in the GeoPackage ``path`` as the fields'
+    alternative names (the ``name`` column of ``gpkg_data_columns``, GeoPackage schema extension), which
+    QGIS on GDAL ≥ 3.7, ArcGIS and GDAL itself read as the alias.  Through OGR where the bindings know
+    alternative names (GDAL ≥ 3.7), else with SQLite directly.  Returns how many were written; nothing
+    for other formats (a DBF has no room for them)."""
+    path = str(path)
+    if not aliases or not path.lower().endswith(".gpkg"):
+        return 0
+    if hasattr(ogr, "ALTER_ALTERNATIVE_NAME_FLAG"):
+        ds = ogr.Open(path, 1)
+        lyr = ds.GetLayerByName(layer) if ds is not None else None
+        if lyr is None:
+            return 0
+        defn = lyr.GetLayerDefn()
+        n = 0
+        for i in range(defn.GetFieldCount()):
+            fd = defn.GetFieldDefn(i)
+            alias = aliases.get(fd.GetName())
+            if alias and fd.GetAlternativeName() != alias:
+                new = ogr.FieldDefn(fd.GetName(), fd.GetType())
+                new.SetAlternativeName(alias)
+                n += lyr.AlterFieldDefn(i, new, ogr.ALTER_ALTERNATIVE_NAME_FLAG) == 0
+        ds = None
+        return n
+    con = sqlite3.connect(path)
+    try:
+        columns = {r[1] for r in con.execute(f"PRAGMA table_info({_q(layer)})")}
+        rows = [(layer, c, a) for c, a in aliases.items() if c in columns]
+        if not rows:
+            return 0
+        with con:
+            con.execute("CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT "
+                        "NOT NULL, name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, "
+                        "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name))")
+            con.execute("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+                        "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+                        "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+            for table_name in ("gpkg_data_columns", "gpkg_data_column_constraints"):
+                if not con.execute("SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND extension_name = "
+                                   "'gpkg_schema'", (table_name,)).fetchone():
+                    con.execute("INSERT INTO gpkg_extensions VALUES (?, NULL, 'gpkg_schema', "
+                                "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')", (table_name,))
+            con.execute("CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, "
+                        "constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, "
+                        "max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+                        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))")
+            n = 0
+            for row in rows:
+                try:
+                    con.execute("INSERT INTO gpkg_data_columns (table_name, column_name, name, title) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (table_name, column_name) "
+                                "DO UPDATE SET name = excluded.name, title = excluded.title", row + (row[2],))
+                    n += 1
+                except sqlite3.IntegrityError:  # an older file's UNIQUE name: the style still carries it
+                    logger.info("%s: alias %s of %s.%s not stored (name taken)", path, row[2], layer, row[1])
+        return n
+    finally:
+        con.close()

@@ -11,11 +11,38 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QDesktopServices, QIcon
 
 from ..liangwei_plugin.dependencies import missing_message
 from ..liangwei_plugin.i18n import tr as _tr
 from ..liangwei_plugin.paths import icon_path, resource
+
+#: the algorithms' icons (resources/icons/), by ALG_ID; others have the plugin's
+ICONS = {
+    "overlaycheck": "overlay.svg", "determine": "determine.svg", "farmlandratio": "farmland_ratio.svg",
+    "batchreview": "batch_review.svg", "exportreports": "report.svg", "exportnotices": "notice.svg",
+    "registercases": "register_add.svg", "advancecases": "register.svg", "casestatistics": "statistics.svg",
+    "exportledger": "ledger_export.svg", "buildonemap": "onemap_load.svg",
+}
+
+
+def help_file(name: str):
+    """The offline help page ``resources/help/<name>`` (Chinese HTML, opened in the browser)."""
+    return resource("help", name)
+
+
+def help_url(name: str) -> str:
+    """file:// address of an offline help page, "" when the page is not there."""
+    path = help_file(name)
+    return QUrl.fromLocalFile(str(path)).toString() if path.is_file() else ""
+
+
+def open_help(name: str) -> bool:
+    """Open an offline help page (the user guide, an algorithm's page) in the system's browser."""
+    url = help_url(name)
+    return bool(url) and QDesktopServices.openUrl(QUrl(url))
+
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -23,6 +50,7 @@ GROUPS = {
     "documents": "文书输出",
     "register": "案件台账",
     "onemap": "一张图",
+    "fieldwork": "外业核查",
 }
 
 
@@ -41,25 +69,52 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
     REQUIRES: tuple[str, ...] = ("core",)
     _feedback = None
 
+    def __init__(self):
+        super().__init__()
+        self._written_outputs: list[tuple[str, str]] = []  # (destination, output name) of the sinks
+
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         message = missing_message(self.REQUIRES)
         return message is None, message or ""
 
     def parameterAsSink(self, parameters, name, context, fields, *args, **kwargs):  # noqa: N802
         """The sink of output ``name``; written as a shapefile, its fields get names that fit a DBF (no
-        Chinese character cut in half, no two names alike) and its text is UTF-8 with a .cpg saying so."""
+        Chinese character cut in half, no two names alike) and its text is UTF-8 with a .cpg saying so.
+        Its fields carry their Chinese aliases (resources/field_aliases.toml): in the loaded layer and,
+        once written (:meth:`postProcessAlgorithm`), in the GeoPackage itself."""
+        from ..liangwei_plugin.qgis_io import dbf_safe_fields, fields_with_aliases  # (geopandas: not at import)
+
         destination = self.parameterAsOutputLayer(parameters, name, context) or ""
         if destination.split("|")[0].lower().endswith((".shp", ".dbf")):
-            from ..liangwei_plugin.qgis_io import dbf_safe_fields  # (geopandas: not at import time)
-
             fields = dbf_safe_fields(fields, context.feedback() or self._feedback)
             if context.defaultEncoding() in ("", "System"):
                 context.setDefaultEncoding("UTF-8")
-        return super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+        fields = fields_with_aliases(fields, self.ALG_ID, name)
+        sink, dest_id = super().parameterAsSink(parameters, name, context, fields, *args, **kwargs)
+        if sink is not None and dest_id:
+            self._written_outputs.append((dest_id, name))
+            StyleOnLoad.display[dest_id] = (self.ALG_ID, name)
+            StyleOnLoad.attach(context, dest_id, None)
+        return sink, dest_id
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+        # the sinks are closed now (processAlgorithm's references are gone): the aliases and the number
+        # display go into each GeoPackage output, where QGIS without the plugin finds them
+        from ..liangwei_plugin.qgis_io import store_field_display
+
+        for dest_id, name in self._written_outputs:
+            try:
+                store_field_display(dest_id, self.ALG_ID, name)
+            except Exception as exc:  # noqa: BLE001 - the output itself is complete; say it, lose nothing
+                if feedback is not None:
+                    feedback.pushWarning(self.tr("字段中文名未能写入输出文件：{error}").format(error=exc))
+        self._written_outputs = []
+        return {}
 
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
         # qgis_process and processing.run do not all ask canExecute(): say it here too, before any work
         self._feedback = feedback  # for messages from helpers that Processing gives no feedback (sinks)
+        self._written_outputs = []
         ok, message = self.canExecute()
         if not ok:
             raise QgsProcessingException(message)
@@ -78,13 +133,15 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP_ID
 
     def icon(self) -> QIcon:
-        return QIcon(icon_path())
+        return QIcon(icon_path(ICONS.get(self.ALG_ID, "liangwei.svg")))
 
     def createInstance(self):  # noqa: N802
         return type(self)()
 
     def helpUrl(self) -> str:  # noqa: N802
-        return "https://github.com/liangwei-gis/liangwei#readme"
+        # the offline Chinese page of this algorithm (resources/help/<id>.html, scripts/make_help.py):
+        # the dialog's "帮助" button opens it, no internet needed
+        return help_url(f"{self.ALG_ID}.html") or "https://github.com/liangwei-gis/liangwei#readme"
 
 
 class FeedbackProgress:
@@ -121,20 +178,28 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
 
     # Processing holds the post-processor by a raw pointer: keep the Python objects alive.
     _alive: deque = deque(maxlen=64)
+    #: destination → (algorithm id, output name), for the fields' Chinese aliases (set by parameterAsSink)
+    display: dict[str, tuple[str, str]] = {}
 
-    def __init__(self, qml: str):
+    def __init__(self, qml: str | None, dest_id: str = ""):
         super().__init__()
         self.qml = qml
+        self.dest_id = dest_id
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if isinstance(layer, QgsVectorLayer):
-            layer.loadNamedStyle(self.qml)
+            if self.qml:
+                layer.loadNamedStyle(self.qml)
+            from ..liangwei_plugin.qgis_io import apply_field_display
+
+            apply_field_display(layer, *self.display.pop(self.dest_id, (None, None)))
             layer.triggerRepaint()
 
     @classmethod
-    def attach(cls, context: QgsProcessingContext, dest_id: str, style: str) -> None:
-        """Style ``dest_id`` with ``resources/styles/<style>.qml`` if it is to be loaded on completion."""
+    def attach(cls, context: QgsProcessingContext, dest_id: str, style: str | None) -> None:
+        """Style ``dest_id`` with ``resources/styles/<style>.qml`` (None: only the fields' aliases and
+        number display) if it is to be loaded on completion."""
         if dest_id and context.willLoadLayerOnCompletion(dest_id):
-            processor = cls(str(resource("styles", f"{style}.qml")))
+            processor = cls(str(resource("styles", f"{style}.qml")) if style else None, dest_id)
             cls._alive.append(processor)
             context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)

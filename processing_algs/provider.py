@@ -31,6 +31,8 @@ ALGORITHMS = [
     ("flag_overdue", "FlagOverdueAlgorithm"),
     ("grid_checkin", "GridCheckinAlgorithm"),
     ("missed_grid_reports", "MissedGridReportsAlgorithm"),
+    ("export_field_package", "ExportFieldPackageAlgorithm"),
+    ("import_field_package", "ImportFieldPackageAlgorithm"),
 ]
 
 

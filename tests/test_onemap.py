@@ -322,7 +322,22 @@ def test_patches_red_outline_labelled_with_jcbh(built):
     symbol = layer.renderer().symbol()
     outline = symbol.symbolLayer(symbol.symbolLayerCount() - 1)
     assert outline.color().name() == "#ff0000"
-    assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "JCBH"
+    settings = layer.labeling().settings()
+    assert layer.labelsEnabled() and settings.isExpression and '"JCBH"' in settings.fieldName
+    # labels by scale: the full 15-digit number only when zoomed in, its last 4 digits at township
+    # scale, none beyond 1:25,000
+    from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextScope
+
+    feature = next(layer.getFeatures())
+    full = str(feature["JCBH"])
+    for scale, expected in ((2000, full), (10000, full[-4:])):
+        context = QgsExpressionContext()
+        scope = QgsExpressionContextScope()
+        scope.setVariable("map_scale", scale)
+        context.appendScope(scope)
+        context.setFeature(feature)
+        assert QgsExpression(settings.fieldName).evaluate(context) == expected, scale
+    assert settings.scaleVisibility and settings.minimumScale == 25000
     # the label font is one installed here, so QGIS does not warn about a missing font on opening
     from qgis.PyQt.QtGui import QFontDatabase
 

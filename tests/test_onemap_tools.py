@@ -251,6 +251,79 @@ def test_swipe_ends_when_an_epoch_is_removed(loaded_project, qgis_iface):
         controller.unload()
 
 
+
+def test_swipe_hands_back_the_previous_map_tool(loaded_project, qgis_iface):
+    from qgis.gui import QgsMapToolPan
+    from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+    from liangwei.gui.swipe_tool import SwipeController
+
+    canvas = qgis_iface.mapCanvas()
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)
+    controller = SwipeController(qgis_iface, QMenu(), QToolBar())
+    try:
+        controller.action.setChecked(True)
+        assert canvas.mapTool() is controller.tool
+        controller.action.setChecked(False)
+        assert canvas.mapTool() is pan  # not "no map tool at all"
+    finally:
+        controller.unload()
+        canvas.unsetMapTool(pan)
+
+
+def test_swipe_compares_vector_layers(loaded_project):
+    from qgis.core import QgsVectorLayer
+
+    from liangwei.gui.swipe_tool import overlay_layers
+
+    before = QgsVectorLayer("Polygon?crs=EPSG:4527", "2024年图斑", "memory")
+    after = QgsVectorLayer("Polygon?crs=EPSG:4527", "2025年图斑", "memory")
+    above = QgsVectorLayer("LineString?crs=EPSG:4527", "乡镇界线", "memory")
+    imagery = [n.layer() for n in loaded_project.layerTreeRoot().findLayers()
+               if n.layer().type() == n.layer().type().RasterLayer][0]
+    # a vector "after": every canvas layer stays (the imagery below too), the before layer in its place
+    assert overlay_layers([above, after, imagery], before, after) == [above, before, imagery]
+    assert overlay_layers([above, after, before, imagery], before, after) == [above, before, imagery]
+
+
+def test_swipe_horizontal_divider(loaded_project, artifacts_dir):
+    from qgis.core import QgsRectangle
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtGui import QColor, QImage, QPainter
+
+    from liangwei.gui.swipe_tool import SwipeMapTool, default_epochs
+
+    canvas = QgsMapCanvas()
+    canvas.resize(600, 400)
+    canvas.show()
+    _wait(canvas, lambda: canvas.mapSettings().outputSize().width() > 500, 5)
+    canvas.setDestinationCrs(loaded_project.crs())
+    before, after = default_epochs(loaded_project)
+    canvas.setLayers([before, after])
+    canvas.setExtent(QgsRectangle(X0 + 3000, Y0 + 1500, X0 + 3900, Y0 + 2100))
+    tool = SwipeMapTool(canvas)
+    tool.set_epochs(before, after)
+    tool.set_horizontal(True)
+    canvas.setMapTool(tool)
+    try:
+        assert _wait(tool, lambda: tool.item is not None and tool.item.image is not None and not tool.is_rendering())
+        assert tool.item.horizontal
+        tool.set_fraction(0.5)
+        target = QImage(canvas.width(), canvas.height(), QImage.Format_ARGB32)
+        target.fill(QColor(255, 255, 255))
+        painter = QPainter(target)
+        painter.translate(-tool.item.mapFromScene(canvas.mapToScene(0, 0)))
+        tool.item.paint(painter)
+        painter.end()
+        target.save(str(artifacts_dir / "swipe_headless_horizontal.png"))
+        top = target.pixelColor(canvas.width() // 3, canvas.height() // 4)
+        bottom = target.pixelColor(canvas.width() // 3, 3 * canvas.height() // 4)
+        assert top.name() != "#ffffff" and bottom.name() == "#ffffff"
+        assert tool.item.divider_y() == pytest.approx(0.5 * canvas.height())
+    finally:
+        canvas.unsetMapTool(tool)
+
 def test_menu_load_builds_into_the_open_project(onemap_qgz, qgis_iface, tmp_path):
     from qgis.core import QgsLayerTreeGroup, QgsProject
     from qgis.PyQt.QtWidgets import QMenu, QToolBar
@@ -298,3 +371,95 @@ def test_document_parameters_for_the_current_patch(patch_layers, qgis_iface, lia
     else:
         assert True in params.values()  # "selected features only" switched on
     assert [epoch.id()] in params.values()
+
+
+def test_navigator_search_pick_outline_and_actions(patch_layers, qgis_iface):
+    from qgis.core import Qgis, QgsPointXY, QgsVectorLayer
+    from qgis.gui import QgsMapMouseEvent, QgsMapToolPan
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+    from liangwei.gui.patch_navigator import PatchNavigatorDock
+    from liangwei.liangwei_plugin.onemap.navigator import document_actions
+
+    patches, _register = patch_layers
+    canvas = qgis_iface.mapCanvas()
+    canvas.resize(600, 400)
+    canvas.setDestinationCrs(patches.crs())
+    dock = PatchNavigatorDock(qgis_iface)
+    try:
+        # search by 监测编号, exact or by its last characters
+        assert dock.search("JCP2") and dict(dock.summary_rows())["监测编号"] == "JCP2"
+        assert dock.search("P3") and dict(dock.summary_rows())["监测编号"] == "JCP3"
+        assert not dock.search("JC999")
+        # a filter hiding the patch searched for is lifted
+        dock.set_filters(township="溪口镇")
+        assert dock.search("JCP3") and len(dock.ids) == 3
+        # the selection is drawn as an outline only: the imagery inside stays visible
+        props = patches.selectionProperties()
+        assert props.selectionRenderingMode() == Qgis.SelectionRenderingMode.CustomSymbol
+        fill = props.selectionSymbol().symbolLayer(0)
+        assert fill.brushStyle() == Qt.BrushStyle.NoBrush
+        # click on a patch on the map: it opens in the navigator; leaving hands back the previous tool
+        pan = QgsMapToolPan(canvas)
+        canvas.setMapTool(pan)
+        dock.ui.pickButton.setChecked(True)
+        assert canvas.mapTool() is dock.pick_tool
+        p1 = next(f for f in patches.getFeatures() if f["patch_id"] == "P1")
+        canvas.setExtent(p1.geometry().boundingBox().buffered(100))
+        canvas.refresh()
+        centre = canvas.getCoordinateTransform().transform(QgsPointXY(p1.geometry().centroid().asPoint()))
+        event = QgsMapMouseEvent(canvas, QEvent.Type.MouseButtonRelease, QPoint(int(centre.x()), int(centre.y())),
+                                 Qt.MouseButton.LeftButton)
+        dock.pick_tool.canvasReleaseEvent(event)
+        assert dict(dock.summary_rows())["监测编号"] == "JCP1"
+        dock.ui.pickButton.setChecked(False)
+        assert canvas.mapTool() is pan
+        canvas.unsetMapTool(pan)
+        # documents only where they make sense
+        lawful = QgsVectorLayer("Polygon?crs=EPSG:4527&field=JCBH:string&field=violation:integer"
+                                "&field=determination_code:string", "x", "memory")
+        from qgis.core import QgsFeature
+
+        f = QgsFeature(lawful.fields())
+        f.setAttributes(["1", 0, "not_violation"])
+        assert document_actions(f) == {"report": True, "notice": False}
+        f.setAttributes(["1", 1, "correctable"])
+        assert document_actions(f) == {"report": True, "notice": True}
+        g = QgsFeature(patches.fields())
+        assert document_actions(g)["notice"] is False
+        assert dock.ui.noticeButton.isEnabled()  # P1 "correctable"
+    finally:
+        dock.deleteLater()
+
+
+def test_navigator_opens_on_the_county_patches_not_the_extract(qgis_iface):
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    from liangwei.liangwei_plugin.onemap.navigator import default_patch_layer
+
+    project = QgsProject.instance()
+
+    def layer(name, n):
+        lyr = QgsVectorLayer("Polygon?crs=EPSG:4527&field=JCBH:string", name, "memory")
+        feats = []
+        for i in range(n):
+            f = QgsFeature(lyr.fields())
+            f.setAttributes([f"{name}{i}"])
+            f.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({i} 0,{i + 1} 0,{i + 1} 1,{i} 0))"))
+            feats.append(f)
+        lyr.dataProvider().addFeatures(feats)
+        return lyr
+
+    small, county = layer("卫片图斑_4490", 8), layer("卫片图斑", 20)
+    group = project.layerTreeRoot().addGroup("监测图斑")
+    for lyr in (small, county):
+        project.addMapLayer(lyr, False)
+        group.addLayer(lyr)
+    try:
+        assert default_patch_layer(project) is county  # no role yet: the biggest layer of 监测图斑
+        small.setCustomProperty("liangwei/role", "patches")
+        county.setCustomProperty("liangwei/role", "patches")
+        assert default_patch_layer(project) is county
+    finally:
+        project.removeAllMapLayers()
+        project.layerTreeRoot().removeChildNode(group)

@@ -223,3 +223,70 @@ def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> lis
         elif register_layers(project):
             rows.append(("案件阶段", "未立案"))
     return rows
+
+
+#: the one map's group of monitoring patches (project_builder.GROUP_ORDER)
+PATCH_GROUP = "监测图斑"
+
+
+def default_patch_layer(project: QgsProject) -> QgsVectorLayer | None:
+    """The layer the navigator opens on: of the layers with role "patches" (the one map's custom property
+    ``liangwei/role``), else of the layers in the group 监测图斑, the one with most features — the county's
+    patches, not a small extract beside them (the sample's eight patches in CGCS2000 lon/lat)."""
+    layers = [lyr for lyr in project.mapLayers().values()
+              if isinstance(lyr, QgsVectorLayer) and lyr.isValid() and lyr.customProperty(PROP_ROLE) == "patches"]
+    if not layers:
+        group = project.layerTreeRoot().findGroup(PATCH_GROUP)
+        layers = [node.layer() for node in (group.findLayers() if group is not None else [])
+                  if isinstance(node.layer(), QgsVectorLayer) and node.layer().isValid()]
+    polygons = [lyr for lyr in layers if lyr.geometryType() == Qgis.GeometryType.Polygon]
+    if not polygons:
+        return None
+    return max(polygons, key=lambda lyr: lyr.featureCount())  # max keeps the first of equals (tree order)
+
+
+def find_patch(layer: QgsVectorLayer, ids: list[int], text: str) -> int | None:
+    """Position in ``ids`` of the patch whose 监测编号 (JCBH, or patch_id) is ``text``; failing that, the
+    first whose number contains it (the last digits typed from a field sheet); None when none does."""
+    text = (text or "").strip()
+    if not text or not ids:
+        return None
+    fields = patch_fields(layer)
+    keys = [f for f in (fields.jcbh, fields.patch_id) if f]
+    if not keys:
+        return None
+    request = QgsFeatureRequest().setFilterFids(ids).setFlags(Qgis.FeatureRequestFlag.NoGeometry)
+    request.setSubsetOfAttributes(keys, layer.fields())
+    numbers = {feat.id(): [_text(feat[k]) for k in keys] for feat in layer.getFeatures(request)}
+    position = {fid: i for i, fid in enumerate(ids)}
+    exact = [position[fid] for fid, values in numbers.items() if text in values]
+    if exact:
+        return min(exact)
+    partial = [position[fid] for fid, values in numbers.items() if any(text in v for v in values)]
+    return min(partial) if partial else None
+
+
+def is_violation(feature: QgsFeature) -> bool | None:
+    """Whether the determination says the patch is a violation (``violation`` 1/0, else the code); None
+    when the patch has no determination yet."""
+    lower = {n.lower(): n for n in feature.fields().names()}
+    if "violation" in lower:
+        value = _text(feature[lower["violation"]]).lower()
+        if value in ("1", "true", "t", "yes", "是"):
+            return True
+        if value in ("0", "false", "f", "no", "否"):
+            return False
+    if "determination_code" in lower:
+        code = _text(feature[lower["determination_code"]])
+        if code:
+            return code != "not_violation"
+    return None
+
+
+def document_actions(feature: QgsFeature | None) -> dict[str, bool]:
+    """Which documents make sense for a patch: the 认定意见书 once it is determined, the 整改通知书 only
+    for a violation (never for a lawful patch)."""
+    if feature is None:
+        return {"report": False, "notice": False}
+    violation = is_violation(feature)
+    return {"report": violation is not None, "notice": violation is True}

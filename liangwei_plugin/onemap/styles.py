@@ -315,10 +315,26 @@ def _style_spring(layer: QgsVectorLayer) -> None:
     layer.setRenderer(QgsSingleSymbolRenderer(_hatch_symbol("#41b6c4", 0, 0.5, spacing=3, fill_alpha=30, dots=True)))
 
 
+def patch_label_expression(field: str) -> str:
+    """The patches' label by scale (``[labels.patches]`` of onemap_styles.toml): the full 监测编号 only
+    when zoomed in, its last digits at township scale, nothing beyond (set by the label's scale range),
+    so that hundreds of 15-digit numbers do not bury the patches."""
+    cfg = load_style_config().get("labels", {}).get("patches", {})
+    full, digits = float(cfg.get("full_up_to_scale", 5000)), int(cfg.get("short_digits", 4))
+    quoted = '"' + field.replace('"', '""') + '"'
+    return f"CASE WHEN @map_scale <= {full:g} THEN {quoted} ELSE right({quoted}, {digits}) END"
+
+
 def _style_patches(layer: QgsVectorLayer) -> None:
     symbol = _fill_symbol([_outline("#ffffff", 1.2), _outline("#ff0000", 0.6)])
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    _labels(layer, "JCBH", "#d00000", 8, zoomed_out_limit=25000)
+    hide = float(load_style_config().get("labels", {}).get("patches", {}).get("hidden_beyond_scale", 25000))
+    _labels(layer, "JCBH", "#d00000", 8, zoomed_out_limit=hide)
+    labeling = layer.labeling()
+    settings = labeling.settings()
+    settings.fieldName = patch_label_expression("JCBH")
+    settings.isExpression = True
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
 
 
 def _style_register_point(layer: QgsVectorLayer) -> None:
@@ -481,7 +497,11 @@ def relabel_field(layer: QgsVectorLayer, canonical: str) -> None:
     if not actual:
         layer.setLabelsEnabled(False)
         return
-    settings.fieldName = actual
+    if settings.isExpression and f'"{canonical}"' in settings.fieldName:  # the patches' label by scale
+        settings.fieldName = patch_label_expression(actual)
+    else:
+        settings.fieldName = actual
+        settings.isExpression = False
     family = label_font_family()
     if family:
         fmt = settings.format()

@@ -67,6 +67,10 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>地图点选</source>
+      <translation>Pick on Map</translation>
+    </message>
+    <message>
       <source>导出整改通知书</source>
       <translation>Export Rectification Notice</translation>
     </message>
@@ -75,12 +79,24 @@
       <translation>Export Opinion Report</translation>
     </message>
     <message>
+      <source>监测编号</source>
+      <translation>Monitoring no.</translation>
+    </message>
+    <message>
       <source>缩放至图斑</source>
       <translation>Zoom to Patch</translation>
     </message>
     <message>
+      <source>自动卷帘</source>
+      <translation>Auto swipe</translation>
+    </message>
+    <message>
       <source>认定结论</source>
       <translation>Determination</translation>
+    </message>
+    <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
       <source>项目</source>
@@ -120,6 +136,10 @@
     <message>
       <source>QGIS 的 Python 环境缺少或版本过旧：{packages}；{features}暂不可用，其余功能正常。请安装包含这些组件的 QGIS 版本（Windows 版 QGIS 3.40/3.44 自带），或在 QGIS 的 Python 中执行：pip install {pip}</source>
       <translation>QGIS's Python lacks these packages or has them too old: {packages}; {features} are unavailable, everything else works. Install a QGIS that includes them (the Windows QGIS 3.40/3.44 installers do), or run in QGIS's Python: pip install {pip}</translation>
+    </message>
+    <message>
+      <source>QGIS 项目 (*.qgz *.qgs);;外业核查包文件夹 (*)</source>
+      <translation>QGIS project (*.qgz *.qgs);;Field package folder (*)</translation>
     </message>
     <message>
       <source>QGIS 项目 (*.qgz)</source>
@@ -194,6 +214,10 @@
       <translation>{var} is an area or a ratio and can only be compared with a number</translation>
     </message>
     <message>
+      <source>……另有 {n} 条编号提示，见台账 id_note 字段</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>……详见日志</source>
       <translation>… see the log for details</translation>
     </message>
@@ -204,6 +228,10 @@
     <message>
       <source>一张图</source>
       <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图数据目录（TOML，取底图和影像）</source>
+      <translation>One-map catalogue (TOML; base layers and imagery)</translation>
     </message>
     <message>
       <source>一张图项目</source>
@@ -220,6 +248,10 @@
     <message>
       <source>三调地类图斑图层</source>
       <translation>Land-use parcel layer (third national land survey)</translation>
+    </message>
+    <message>
+      <source>上下卷帘</source>
+      <translation>Top/bottom swipe</translation>
     </message>
     <message>
       <source>不填时依次为：文书配置 [numbering] registry；案件台账（GeoPackage）所在文件夹；QGIS 用户配置文件夹下的 liangwei/文书编号登记.sqlite。各批次、图斑导航共用同一编号序列。</source>
@@ -246,6 +278,10 @@
       <translation>Liangwei one-map review</translation>
     </message>
     <message>
+      <source>两违一张图：字段中文名与面积显示</source>
+      <translation>Liangwei one-map: Chinese field names and area display</translation>
+    </message>
+    <message>
       <source>两违案件台账：超期标红、办理中橙色、已办结灰色</source>
       <translation>Liangwei case register: overdue in red, in progress in orange, closed in grey</translation>
     </message>
@@ -260,6 +296,14 @@
     <message>
       <source>为规划认定结果中的每个图斑输出一份规划认定意见书（PDF）：图斑编号与坐落、中心点坐标、前后时相影像对比图（红线为图斑范围）、位置示意图（规划分区与保护区）、叠加分析面积表（平方米和亩）、认定意见、适用规则与法律依据、责任部门、落款和盖章位置。另输出合并 PDF 和索引表 index.csv（patch_id, document, number, file, pages）。文书措辞、机关名称、编号格式在 resources/documents.toml 中配置。再次运行时已完成的文书保留（续跑）。</source>
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
+    </message>
+    <message>
+      <source>举证照片存放文件夹（空为台账旁）</source>
+      <translation>Evidence photo folder (empty: beside the register)</translation>
+    </message>
+    <message>
+      <source>举证照片文件夹</source>
+      <translation>Evidence photo folder</translation>
     </message>
     <message>
       <source>乡镇</source>
@@ -358,6 +402,10 @@
       <translation>All</translation>
     </message>
     <message>
+      <source>全部 {n} 件案件均被拒绝，台账未作任何修改：{reasons}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>全部乡镇</source>
       <translation>All townships</translation>
     </message>
@@ -380,6 +428,10 @@
     <message>
       <source>其中耕地(㎡)</source>
       <translation>Of which cultivated land (m²)</translation>
+    </message>
+    <message>
+      <source>其他底图图层</source>
+      <translation>Other base layers</translation>
     </message>
     <message>
       <source>内容</source>
@@ -406,6 +458,14 @@
       <translation>Invalid geometry ({reason}); repaired with make_valid (all polygon parts kept)</translation>
     </message>
     <message>
+      <source>分割线横向：上方前时相，下方后时相（再点一次恢复左右卷帘）</source>
+      <translation>Horizontal divider: before epoch above, after epoch below (click again for left/right)</translation>
+    </message>
+    <message>
+      <source>切换图斑时自动打开卷帘对比，分割线位于图斑中央</source>
+      <translation>Turn on the swipe comparison when moving to a patch, with the divider through the patch</translation>
+    </message>
+    <message>
       <source>列出在统计日期仍未完成当前阶段的超期案件：所处阶段、期限、超期天数、责任角色（巡查人员/认定人员/拆除人员/监督人员）、责任单位，以及应移交纪委监委的事由和期限（新增违法未按时限整改到位：期限后15日内）。勾选“记入台账”时，同时在每件超期案件上标记效能问责并写入处置历史（每个阶段只记一次）。</source>
       <translation>Lists the cases that have not completed their current stage by the reference date: stage, deadline, days overdue, responsible role (patrol / determination / demolition / supervision staff), responsible unit, and the reason and deadline for referral to the discipline commission (new violations not rectified in time: within 15 days after the deadline). With "Record in the register" checked, each overdue case is also flagged for performance accountability and the flag is written to its disposal history (once per stage).</translation>
     </message>
@@ -414,8 +474,8 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
-      <source>前时相（左）</source>
-      <translation>Before (left)</translation>
+      <source>前时相（左/上）</source>
+      <translation>Before (left/top)</translation>
     </message>
     <message>
       <source>办理中</source>
@@ -462,8 +522,8 @@
       <translation>Swipe Compare Epochs</translation>
     </message>
     <message>
-      <source>卷帘对比：拖动分割线比较前后两期影像（左侧前时相，右侧后时相）</source>
-      <translation>Swipe compare: drag the divider to compare two imagery epochs (before on the left, after on the right)</translation>
+      <source>卷帘对比：拖动分割线比较前后两期影像或两个图层（左侧或上方为前时相）</source>
+      <translation>Swipe compare: drag the divider to compare two imagery epochs or two layers (before on the left or at the top)</translation>
     </message>
     <message>
       <source>参数“{what}”：{msg}</source>
@@ -538,12 +598,24 @@
       <translation>Overlay result patches</translation>
     </message>
     <message>
+      <source>只导出该乡镇（名称或代码，空为全部）</source>
+      <translation>Only this township (name or code; empty: all)</translation>
+    </message>
+    <message>
+      <source>只有认定为违法的图斑才出具整改通知书</source>
+      <translation>Rectification notices are issued only for patches determined as violations</translation>
+    </message>
+    <message>
+      <source>台账</source>
+      <translation>Register</translation>
+    </message>
+    <message>
       <source>台账 Excel 导出</source>
       <translation>the Excel ledger export</translation>
     </message>
     <message>
-      <source>台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件</source>
-      <translation>Register {reg}: {a} new cases registered ({c} of them determined as not a violation and closed); {s} already in the register were skipped</translation>
+      <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -574,8 +646,8 @@
       <translation>After epoch</translation>
     </message>
     <message>
-      <source>后时相（右）</source>
-      <translation>After (right)</translation>
+      <source>后时相（右/下）</source>
+      <translation>After (right/bottom)</translation>
     </message>
     <message>
       <source>图层 {0} 没有选中的要素，不输出文书</source>
@@ -746,8 +818,24 @@
       <translation>Patch Navigator</translation>
     </message>
     <message>
+      <source>图斑尚无认定结果：请先运行规划认定</source>
+      <translation>The patch has no determination yet: run the planning determination first</translation>
+    </message>
+    <message>
+      <source>图斑数</source>
+      <translation>Number of patches</translation>
+    </message>
+    <message>
+      <source>图斑标识</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
+    </message>
+    <message>
+      <source>图斑编号为空（第 {row} 行），记为「{new}」</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>图斑编号为空，以行号 {row} 代替</source>
@@ -764,6 +852,10 @@
     <message>
       <source>图斑面积</source>
       <translation>Patch area</translation>
+    </message>
+    <message>
+      <source>在地图上点击图斑，在导航中打开它</source>
+      <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
       <source>地类图层「{layer}」有地类编码表（resources/landuse_codes.toml）中没有的或为空的地类编码：{codes}。这些面积不计入耕地和三大类，记在 landuse_unknown_m2 字段和明细表中；请核对地类编码</source>
@@ -862,12 +954,40 @@
       <translation>Remarks</translation>
     </message>
     <message>
+      <source>外业核查</source>
+      <translation>On-site verification</translation>
+    </message>
+    <message>
+      <source>外业核查包导入</source>
+      <translation>Import field package</translation>
+    </message>
+    <message>
+      <source>外业核查包导出</source>
+      <translation>Export field package</translation>
+    </message>
+    <message>
+      <source>外业核查包文件夹</source>
+      <translation>Field package folder</translation>
+    </message>
+    <message>
+      <source>外业核查包（文件夹或 .qgz）</source>
+      <translation>Field package (folder or .qgz)</translation>
+    </message>
+    <message>
+      <source>外业核查项目（.qgz）</source>
+      <translation>Field project (.qgz)</translation>
+    </message>
+    <message>
       <source>失败份数</source>
       <translation>Documents failed</translation>
     </message>
     <message>
       <source>媒体反映</source>
       <translation>Media report</translation>
+    </message>
+    <message>
+      <source>字段中文名未能写入输出文件：{error}</source>
+      <translation>The Chinese field names could not be written into the output file: {error}</translation>
     </message>
     <message>
       <source>存量</source>
@@ -886,6 +1006,10 @@
       <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
     </message>
     <message>
+      <source>审查</source>
+      <translation>Review</translation>
+    </message>
+    <message>
       <source>审查分析</source>
       <translation>Review and Analysis</translation>
     </message>
@@ -894,16 +1018,24 @@
       <translation>Reviewed by (optional)</translation>
     </message>
     <message>
+      <source>导入的照片数</source>
+      <translation>Photos taken in</translation>
+    </message>
+    <message>
       <source>导出新增违法违规问题台账</source>
       <translation>Export register of new violations</translation>
+    </message>
+    <message>
+      <source>导出新增违法违规问题台账…</source>
+      <translation>Export Ledger of New Violations…</translation>
     </message>
     <message>
       <source>尚可采取改正措施</source>
       <translation>correctable</translation>
     </message>
     <message>
-      <source>巡查人员</source>
-      <translation>Patrol officer</translation>
+      <source>巡查人员（必填）</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>已办结</source>
@@ -1000,6 +1132,10 @@
     <message>
       <source>当日发现的案件编号（空 = 零报告）</source>
       <translation>Case numbers found that day (empty = zero report)</translation>
+    </message>
+    <message>
+      <source>影像时相（取最新两期为前、后时相）</source>
+      <translation>Imagery epochs (the latest two become before/after)</translation>
     </message>
     <message>
       <source>影像时相（栅格）</source>
@@ -1114,6 +1250,10 @@
       <translation>The selected case has no geometry.</translation>
     </message>
     <message>
+      <source>打开两违一张图用户指南（离线帮助）</source>
+      <translation>Open the Liangwei One Map user guide (offline help)</translation>
+    </message>
+    <message>
       <source>打开或新建案件台账</source>
       <translation>Open or Create Case Register</translation>
     </message>
@@ -1134,8 +1274,16 @@
       <translation>Rule file {path} not found.</translation>
     </message>
     <message>
-      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
-      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch, de-duplicated by patch number (patch_id / monitoring number), so running again never registers a patch twice. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
+      <source>把 QField 填好的外业核查包（文件夹或其中的 .qgz）导入案件台账：每个有核查结论的图斑在案件处置历史中记一条外业核查（处置人为核查人，日期为核查时间，含结论和描述），项目主体记为当事人，新增/存量记入案件；照片复制到台账旁的举证照片文件夹（按案件分），读取 EXIF 中的拍摄位置、时间和方向，检查是否在图斑边界设定距离内（默认 100 米）、是否晚于后时相影像日期；未通过的照片保留并标明原因。重复导入同一个包不会重复记录。来自其他台账的包整包拒绝，不写入任何内容。</source>
+      <translation>Imports a field package filled in QField (the folder or its .qgz) into the case register: every patch with a conclusion gets an on-site verification entry in its case history (actor = inspector, date = verification time, with conclusion and description); the project owner becomes the party and new/stock is recorded on the case. Photos are copied into the evidence folder beside the register (one folder per case); their EXIF position, time and direction are read and checked: within the set distance of the patch boundary (default 100 m) and taken after the later imagery date. Photos failing a check are kept and flagged with the reason. Importing the same package again records nothing twice. A package from another register is refused as a whole, nothing is written.</translation>
+    </message>
+    <message>
+      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案。图斑按监测编号和图形识别：编号已在台账中且图形相同的跳过（重复运行不会重复登记）；编号相同而图形不同的是编号冲突，另行登记为新案件并逐条提示（不跳过）；没有编号的按图形登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>把监测图斑（或规划认定结果）导出为 QField 可直接打开的外业核查包（文件夹）：相对路径的 .qgz 项目，外业核查.gpkg（每个图斑一行的“外业核查”图层：核查结论、现场核查描述、项目名称、项目主体、建设时间、新增/存量、核查人、核查时间；“核查照片”表，照片存于 DCIM 文件夹，一个图斑可拍多张），以及裁剪到图斑周边的底图（监测图斑及其叠加分析和认定结果、永久基本农田、生态保护红线、三调地类）和前、后时相两期影像（压缩并建金字塔，适合手机）。底图和影像可取自一张图数据目录，影像也可单独指定。指定案件台账时，包中记下每个图斑的案件编号，导入时据此拒绝其他台账。依据自然资发〔2023〕258号：监测图斑只是线索，须经外业核查举证后方可认定。</source>
+      <translation>Exports monitoring patches (or determination results) as a field package (a folder) that QField opens as it is: a .qgz project with relative paths; 外业核查.gpkg with the layer 外业核查 (one row per patch: conclusion, on-site description, project name, project owner, build time, new/stock, inspector, verification time) and the table 核查照片 (photos stored in the DCIM folder, several per patch); base layers clipped to the patches' surroundings (the patches with their overlay figures and determination, permanent basic farmland, ecological red line, land use) and the before/after imagery epochs (compressed, with overviews, small enough for a phone). Base layers and imagery can come from a one-map catalogue; imagery can also be given separately. With a case register the package records each patch's case number, and the import refuses any other register. Per 自然资发〔2023〕258号 a monitoring patch is only a lead: an on-site check with evidence must come before a determination.</translation>
     </message>
     <message>
       <source>把选定的案件转到目标处置阶段（发现报告→快速认定→拆除整治→监督检查→办结；不属于违法的在快速认定阶段办结；监督检查未拆除到位的可退回拆除整治），每次转换记录日期、处置人和说明，写入只增不改的处置历史。案件可按编号（案件编号或监测编号，逗号/空格/换行分隔）、台账图层中的选中要素，或按当前阶段和乡镇筛选。不合法的转换逐件拒绝并说明原因；超过阶段期限的转换自动标记效能问责。“整批提交”时所有转换在一个事务中完成，中途出错或中断则全部不生效。</source>
@@ -1264,6 +1412,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Remediation deadline</translation>
     </message>
     <message>
+      <source>文书</source>
+      <translation>Documents</translation>
+    </message>
+    <message>
       <source>文书份数</source>
       <translation>Documents produced</translation>
     </message>
@@ -1298,6 +1450,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>新登记案件数</source>
       <translation>New cases registered</translation>
+    </message>
+    <message>
+      <source>新记录的外业核查数</source>
+      <translation>New verification entries</translation>
     </message>
     <message>
       <source>无法从坐标判断其坐标参考系</source>
@@ -1336,6 +1492,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>cannot be corrected</translation>
     </message>
     <message>
+      <source>无监测编号、按图形登记</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>日期</source>
       <translation>Date</translation>
     </message>
@@ -1354,6 +1514,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>月份（yyyy-mm，空为全部）</source>
       <translation>Month (yyyy-mm, empty = all)</translation>
+    </message>
+    <message>
+      <source>有核查结论的图斑数</source>
+      <translation>Patches with a conclusion</translation>
     </message>
     <message>
       <source>未利用地</source>
@@ -1400,12 +1564,20 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>No case opened</translation>
     </message>
     <message>
+      <source>未能导入的行或照片数</source>
+      <translation>Rows or photos not taken in</translation>
+    </message>
+    <message>
       <source>未认定（无可量测面积）</source>
       <translation>not determined (no measurable area)</translation>
     </message>
     <message>
       <source>未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），请核实图斑后重新叠加分析</source>
       <translation>Not determined: the patch has no measurable area (empty or unusable geometry, or wrong coordinates); check the patch and run the overlay again</translation>
+    </message>
+    <message>
+      <source>未通过检查的照片数</source>
+      <translation>Photos failing a check</translation>
     </message>
     <message>
       <source>本次新标记的案件数</source>
@@ -1466,6 +1638,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case statistics</translation>
     </message>
     <message>
+      <source>案件统计…</source>
+      <translation>Case Statistics…</translation>
+    </message>
+    <message>
       <source>案件统计表</source>
       <translation>Case statistics table</translation>
     </message>
@@ -1522,6 +1698,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>has no condition, so the rules after it can never apply; the unconditional default rule must come last</translation>
     </message>
     <message>
+      <source>没有监测编号为“{number}”的图斑</source>
+      <translation>No patch with monitoring number "{number}"</translation>
+    </message>
+    <message>
       <source>没有选定任何案件：请填写案件编号、选择台账图层要素或指定当前阶段</source>
       <translation>No cases chosen: enter case numbers, select features in a register layer or choose a current stage.</translation>
     </message>
@@ -1532,6 +1712,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>漏报清单</source>
       <translation>Missed report list</translation>
+    </message>
+    <message>
+      <source>照片距图斑边界的最大距离（米）</source>
+      <translation>Maximum distance of a photo from the patch boundary (m)</translation>
     </message>
     <message>
       <source>版本</source>
@@ -1558,6 +1742,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Canceled by the user</translation>
     </message>
     <message>
+      <source>用户指南</source>
+      <translation>User Guide</translation>
+    </message>
+    <message>
       <source>登记 → {stage}</source>
       <translation>Registered → {stage}</translation>
     </message>
@@ -1574,6 +1762,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Register cases</translation>
     </message>
     <message>
+      <source>登记案件（入台账）…</source>
+      <translation>Register Cases…</translation>
+    </message>
+    <message>
       <source>监测图斑</source>
       <translation>Monitoring patches</translation>
     </message>
@@ -1582,8 +1774,20 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测图斑（或规划认定结果）</source>
+      <translation>Monitoring patches (or determination results)</translation>
+    </message>
+    <message>
       <source>监测编号</source>
       <translation>Monitoring number</translation>
+    </message>
+    <message>
+      <source>监测编号字段</source>
+      <translation>Patch number field</translation>
+    </message>
+    <message>
+      <source>监测编号（原值）</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>监测面积</source>
@@ -1696,6 +1900,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>续跑保留份数</source>
       <translation>Documents kept from earlier run</translation>
+    </message>
+    <message>
+      <source>编号冲突（同一编号、图形不同）另行登记</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>编号说明</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>缺少 id</source>
@@ -1858,6 +2070,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Recorded at</translation>
     </message>
     <message>
+      <source>设置/帮助</source>
+      <translation>Settings / Help</translation>
+    </message>
+    <message>
       <source>说明</source>
       <translation>Note</translation>
     </message>
@@ -1868,6 +2084,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>请先在列表中选择案件</source>
       <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>请填写网格单元编码</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
@@ -1930,12 +2154,24 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>The input already has determination fields; they will be recalculated with the current rules and overwritten.</translation>
     </message>
     <message>
+      <source>输入监测编号（或其末几位）后回车</source>
+      <translation>Type a monitoring number (or its last digits), then Enter</translation>
+    </message>
+    <message>
       <source>输出文件夹</source>
       <translation>Output folder</translation>
     </message>
     <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
       <source>输出规划认定意见书（PDF）</source>
       <translation>Export planning opinion reports (PDF)</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>输出责令限期整改通知书（PDF）</source>

@@ -159,7 +159,7 @@
   </renderer-v2>
   <labeling type="simple">
     <settings calloutType="simple">
-      <text-style textOrientation="horizontal" fontWeight="50" capitalization="0" multilineHeight="1" namedStyle="" previewBkgrdColor="255,255,255,255" textColor="208,0,0,255" useSubstitutions="0" allowHtml="0" fontWordSpacing="0" fieldName="JCBH" fontSize="8" fontKerning="1" fontStrikeout="0" legendString="Aa" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fontLetterSpacing="0" isExpression="0" fontFamily="Microsoft YaHei" textOpacity="1" fontItalic="0" blendMode="0" fontSizeUnit="Point" fontUnderline="0">
+      <text-style textOrientation="horizontal" fontWeight="50" capitalization="0" multilineHeight="1" namedStyle="" previewBkgrdColor="255,255,255,255" textColor="208,0,0,255" useSubstitutions="0" allowHtml="0" fontWordSpacing="0" fieldName="CASE WHEN @map_scale &lt;= 5000 THEN &quot;JCBH&quot; ELSE right(&quot;JCBH&quot;, 4) END" fontSize="8" fontKerning="1" fontStrikeout="0" legendString="Aa" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fontLetterSpacing="0" isExpression="1" fontFamily="Microsoft YaHei" textOpacity="1" fontItalic="0" blendMode="0" fontSizeUnit="Point" fontUnderline="0">
         <families/>
         <text-buffer bufferNoFill="1" bufferSizeMapUnitScale="3x:0,0,0,0,0,0" bufferOpacity="1" bufferBlendMode="0" bufferJoinStyle="128" bufferColor="255,255,255,255" bufferSize="0.80000000000000004" bufferSizeUnits="MM" bufferDraw="1"/>
         <text-mask maskSizeMapUnitScale="3x:0,0,0,0,0,0" maskOpacity="1" maskEnabled="0" maskType="0" maskJoinStyle="128" maskSize="1.5" maskSizeUnits="MM" maskedSymbolLayers=""/>
