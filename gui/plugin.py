@@ -152,7 +152,9 @@ class LiangweiPlugin:
 
         first_tool_group = True
         for key, heading in MENU_GROUPS:
-            in_menu = [a for a in menu_actions if group_of(a) == key]
+            # the group's docks and map tools first, then the algorithms' dialogs
+            in_menu = sorted((a for a in menu_actions if group_of(a) == key),
+                             key=lambda a: a.objectName().startswith("mLiangweiAction_"))
             if in_menu:
                 self.menu.addSection(tr(heading))
                 for action in in_menu:

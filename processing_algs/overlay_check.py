@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 from qgis.core import (
@@ -32,8 +31,10 @@ from ..liangwei_plugin.qgis_io import (
     layer_display_name,
     layer_to_gdf,
     near_reader,
-    qvariant_value,
     require_polygon_layer,
+)
+from ..liangwei_plugin.qgis_io import (
+    column_values as _column_values,
 )
 from ..liangwei_plugin.vector_io import patch_envelopes
 from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
@@ -52,23 +53,6 @@ def _layer_extent(layer) -> dict:
         return {}
     return {"extent": (ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()),
             "source_crs": layer_crs_id(layer)}
-
-
-def _column_values(values, qtype) -> list:
-    """A column as Python values for QgsFeature.setAttributes: plain numbers and strings in one go,
-    anything else (dates, NaN, numpy scalars in object columns) through qvariant_value."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f":
-        out = arr.tolist()
-        if np.isnan(arr).any():
-            out = [None if v != v else v for v in out]
-        return out
-    if arr.dtype.kind in "iub":
-        return arr.astype(np.int64).tolist()
-    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
-        null = pd.isna(arr)
-        return (np.where(null, None, arr) if null.any() else arr).tolist()
-    return [qvariant_value(v, qtype) for v in arr]
 
 
 class OverlayCheckAlgorithm(LiangweiAlgorithm):

@@ -18,6 +18,7 @@ PROVIDER_ID = "liangwei"
 ALGORITHMS = [
     ("sample_county", "SampleCountyAlgorithm"),
     ("overlay_check", "OverlayCheckAlgorithm"),
+    ("detect_changes", "DetectChangesAlgorithm"),
     ("determine", "DetermineAlgorithm"),
     ("farmland_ratio", "FarmlandRatioAlgorithm"),
     ("build_onemap", "BuildOneMapAlgorithm"),

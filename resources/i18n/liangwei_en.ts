@@ -194,6 +194,14 @@
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
     <message>
+      <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
+      <translation>The {role} image "{layer}" is not a local raster file ({src}); export it to GeoTIFF first.</translation>
+    </message>
+    <message>
+      <source>{role}影像无法打开。</source>
+      <translation>The {role} image cannot be opened.</translation>
+    </message>
+    <message>
       <source>{rule} 引用的字段 {field} 在输入图层中不存在，按规则的 if_absent 设置：{how}</source>
       <translation>{rule} uses field {field}, which the input layer does not have; as the rule's if_absent says: {how}</translation>
     </message>
@@ -215,7 +223,7 @@
     </message>
     <message>
       <source>……另有 {n} 条编号提示，见台账 id_note 字段</source>
-      <translation type="unfinished" />
+      <translation>… {n} more id notes, see the register's id_note field</translation>
     </message>
     <message>
       <source>……详见日志</source>
@@ -250,6 +258,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>三调地类图斑（可选）</source>
+      <translation>Land-use survey parcels (三调, optional)</translation>
+    </message>
+    <message>
       <source>上下卷帘</source>
       <translation>Top/bottom swipe</translation>
     </message>
@@ -268,6 +280,10 @@
     <message>
       <source>不属于违法的认定不能有处理后果</source>
       <translation>a "not a violation" determination cannot have a consequence</translation>
+    </message>
+    <message>
+      <source>两期影像变化检测（自主发现候选图斑）</source>
+      <translation>Change detection between two imagery epochs (self-found candidate patches)</translation>
     </message>
     <message>
       <source>两违一张图</source>
@@ -394,6 +410,14 @@
       <translation>Modified at</translation>
     </message>
     <message>
+      <source>候选图斑</source>
+      <translation>Candidate patches</translation>
+    </message>
+    <message>
+      <source>候选图斑 {n} 个（{types}），其中已下发 {known} 个；变化区域 {regions} 个，未作候选：{dropped}；用时 {s:.1f} 秒</source>
+      <translation>{n} candidate patches ({types}), {known} of them already delivered; {regions} changed regions, not candidates: {dropped}; {s:.1f} s</translation>
+    </message>
+    <message>
       <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
       <translation>County illegal farmland occupation ratio: {ratio} (threshold {t}%)</translation>
     </message>
@@ -403,7 +427,7 @@
     </message>
     <message>
       <source>全部 {n} 件案件均被拒绝，台账未作任何修改：{reasons}</source>
-      <translation type="unfinished" />
+      <translation>All {n} cases were refused; the register was not changed: {reasons}</translation>
     </message>
     <message>
       <source>全部乡镇</source>
@@ -472,6 +496,14 @@
     <message>
       <source>列出起止日期内（含）既未报告案件、也未提交“零报告”的网格单元和日期，用于督促巡查人员到岗到位。</source>
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
+    </message>
+    <message>
+      <source>前时相</source>
+      <translation>before-epoch</translation>
+    </message>
+    <message>
+      <source>前时相影像</source>
+      <translation>Before image (earlier epoch)</translation>
     </message>
     <message>
       <source>前时相（左/上）</source>
@@ -615,7 +647,7 @@
     </message>
     <message>
       <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
-      <translation type="unfinished" />
+      <translation>Register {reg}: {n} input patches; {a} new cases registered ({c} of them determined as not a violation and closed, {k} id conflicts registered as cases of their own, {e} without id registered by geometry); {s} already in the register (same id and geometry) were skipped</translation>
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -644,6 +676,10 @@
     <message>
       <source>后时相</source>
       <translation>After epoch</translation>
+    </message>
+    <message>
+      <source>后时相影像</source>
+      <translation>After image (later epoch)</translation>
     </message>
     <message>
       <source>后时相（右/下）</source>
@@ -827,7 +863,7 @@
     </message>
     <message>
       <source>图斑标识</source>
-      <translation type="unfinished" />
+      <translation>Patch identity</translation>
     </message>
     <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
@@ -835,7 +871,7 @@
     </message>
     <message>
       <source>图斑编号为空（第 {row} 行），记为「{new}」</source>
-      <translation type="unfinished" />
+      <translation>Patch number empty (row {row}), recorded as "{new}"</translation>
     </message>
     <message>
       <source>图斑编号为空，以行号 {row} 代替</source>
@@ -864,6 +900,10 @@
     <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」没有地类编码字段（DLBM 及其别名）；现有字段：{present}</source>
+      <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
     </message>
     <message>
       <source>地类图层「{layer}」的地类图斑相互重叠：{n} 个图斑内共 {area:.2f}㎡ 被重复覆盖，重叠部分只计一次（计入图层中靠前的地类图斑）：{where}。请检查地类图层的拓扑</source>
@@ -1035,7 +1075,11 @@
     </message>
     <message>
       <source>巡查人员（必填）</source>
-      <translation type="unfinished" />
+      <translation>Patrol officer (required)</translation>
+    </message>
+    <message>
+      <source>已下发的监测图斑（可选，用于标记已知）</source>
+      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1279,7 +1323,7 @@
     </message>
     <message>
       <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案。图斑按监测编号和图形识别：编号已在台账中且图形相同的跳过（重复运行不会重复登记）；编号相同而图形不同的是编号冲突，另行登记为新案件并逐条提示（不跳过）；没有编号的按图形登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
-      <translation type="unfinished" />
+      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch. Patches are identified by monitoring number and geometry: a number already in the register with the same geometry is skipped (running again never registers a patch twice); the same number with a different geometry is an id conflict, registered as a new case and reported one by one (never skipped); patches without a number are registered by their geometry. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
     </message>
     <message>
       <source>把监测图斑（或规划认定结果）导出为 QField 可直接打开的外业核查包（文件夹）：相对路径的 .qgz 项目，外业核查.gpkg（每个图斑一行的“外业核查”图层：核查结论、现场核查描述、项目名称、项目主体、建设时间、新增/存量、核查人、核查时间；“核查照片”表，照片存于 DCIM 文件夹，一个图斑可拍多张），以及裁剪到图斑周边的底图（监测图斑及其叠加分析和认定结果、永久基本农田、生态保护红线、三调地类）和前、后时相两期影像（压缩并建金字塔，适合手机）。底图和影像可取自一张图数据目录，影像也可单独指定。指定案件台账时，包中记下每个图斑的案件编号，导入时据此拒绝其他台账。依据自然资发〔2023〕258号：监测图斑只是线索，须经外业核查举证后方可认定。</source>
@@ -1493,7 +1537,7 @@ The input is the output of planning determination (liangwei:determine). With a t
     </message>
     <message>
       <source>无监测编号、按图形登记</source>
-      <translation type="unfinished" />
+      <translation>Without monitoring number, registered by geometry</translation>
     </message>
     <message>
       <source>日期</source>
@@ -1510,6 +1554,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>最后一条规则必须是无条件的默认规则（删去 when / when_any）</source>
       <translation>the last rule must be an unconditional default rule (remove when / when_any)</translation>
+    </message>
+    <message>
+      <source>最小面积（平方米）</source>
+      <translation>Minimum area (m²)</translation>
     </message>
     <message>
       <source>月份（yyyy-mm，空为全部）</source>
@@ -1686,6 +1734,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>cases before it were saved</translation>
     </message>
     <message>
+      <source>比较前、后两期影像（RGB 或多光谱，坐标系、分辨率、范围可以不同），提出新增建设的候选图斑（新增建筑 / 硬化地面 / 推填土），供叠加分析、规划认定和登记案件（问题来源“自主发现”）使用。候选图斑只是线索，须经外业核查。
+方法：① 两期重采样到后时相影像的格网（重叠范围，分块读取，不整幅读入内存）；② 配准：多个窗口上用相位相关（FFT）估计亚像元偏移，取中位数校正前时相；③ 辐射归一化：在伪不变像元（变化最小的一半样本像元，迭代选取）上逐波段直方图匹配；④ 变化量：高斯平滑后的变化矢量分析（CVA）幅值；⑤ 阈值：样本变化量的 Otsu 阈值，且不低于中位变化量的 min_ratio 倍（噪声下限），滞后阈值生长区域；⑥ 形态学开、闭运算，去除小斑块，矢量化；⑦ 判别：保留前时相纹理的变化（薄云、雾、阴影）和亮灰色云团剔除，变绿为植被变化、暗蓝绿为水体（淹水）剔除；西北侧新出现阴影带或蓝色彩钢顶为新增建筑，其余灰色为硬化地面、棕色为推填土；⑧ 三调地类：整块耕地图斑发生变化视为收割/季节变化，不作候选，但其中与图斑新面貌不同且有阴影的紧凑斑块仍为新增建筑；现状建设用地上的变化只保留新增建筑。
+参数：前时相影像、后时相影像；三调地类图斑（可选，DLBM 及 ZLDWDM/ZLDWMC 按字段映射识别）；已下发的监测图斑（可选，覆盖候选图斑 30% 以上时 known = 1，known_patch 为其监测编号）；最小面积（平方米，默认 200，按椭球面积）。其余参数（分块大小、平滑、阈值倍数、颜色与地类规则、编号前缀）在 resources/change_detection.toml 中。
+输出字段：JCBH（候选编号：前缀 ZZ + 县代码 + 年度 + 期数 + 序号，按乡镇、自北向南编号）、change_type（变化类型）、score（平均变化量 ÷ 阈值）、area_m2 / area_mu（椭球面积，平方米 / 亩）、landuse_before（三调地类）、landuse_after（变化后地表）、ZLDWDM / ZLDWMC（坐落单位）、known / known_patch、QSX / HSX（前、后时相日期，取自文件名）、area_method。</source>
+      <translation>Compares an earlier and a later image (RGB or multispectral; CRS, resolution and extent may differ) and proposes candidate patches of new construction (新增建筑 new building / 硬化地面 hardened ground / 推填土 earth fill) for the overlay check, the determination and the case register (source "自主发现", self-found). A candidate is only a lead and needs an on-site check.
+Method: (1) both epochs resampled onto the later image's grid (the overlap, read in tiles, never whole in memory); (2) co-registration: sub-pixel shift by phase correlation (FFT) on several windows, the median corrects the earlier epoch; (3) radiometric normalisation: per-band histogram matching on pseudo-invariant pixels (the half of a sample with the least change, selected iteratively); (4) change measure: change vector analysis (CVA) magnitude of the Gaussian-smoothed epochs; (5) threshold: Otsu on the sample magnitudes, never below min_ratio times the median magnitude (noise floor), regions grown by hysteresis; (6) morphological opening and closing, small specks removed, vectorised; (7) discrimination: changes that keep the earlier image's texture (thin cloud, haze, shadow) and bright grey cloud are dropped, greening is vegetation change and dark blue-green is water (flooding), both dropped; a new shadow band on the north-west side or a blue steel roof is a new building, otherwise grey is hardened ground and brown is earth fill; (8) land use (三调): a farmland parcel that changed as a whole is a harvest/seasonal change, not a candidate, but a compact patch inside it that differs from the parcel's new look and casts a shadow is still a new building; change on existing construction land is kept only if it is a new building.
+Parameters: earlier and later image; land-use parcels (optional; DLBM and ZLDWDM/ZLDWMC found through the field mapping); delivered monitoring patches (optional; known = 1 and known_patch = its number when one covers 30 % or more of a candidate); minimum area (m², default 200, ellipsoidal). Other parameters (tile size, smoothing, threshold factors, colour and land-use rules, numbering prefix) are in resources/change_detection.toml.
+Output fields: JCBH (candidate number: prefix ZZ + county code + year + period + sequence, by township, north to south), change_type, score (mean change ÷ threshold), area_m2 / area_mu (ellipsoidal, m² / mu), landuse_before (三调 class), landuse_after (surface after the change), ZLDWDM / ZLDWMC (village), known / known_patch, QSX / HSX (epoch dates from the file names), area_method.</translation>
+    </message>
+    <message>
       <source>没收</source>
       <translation>Confiscation</translation>
     </message>
@@ -1774,6 +1832,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测图斑图层「{layer}」没有监测编号字段（JCBH），known_patch 用要素编号</source>
+      <translation>Monitoring patch layer "{layer}" has no patch number field (JCBH); known_patch uses the feature id</translation>
+    </message>
+    <message>
       <source>监测图斑（或规划认定结果）</source>
       <translation>Monitoring patches (or determination results)</translation>
     </message>
@@ -1787,7 +1849,7 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     </message>
     <message>
       <source>监测编号（原值）</source>
-      <translation type="unfinished" />
+      <translation>Monitoring number (as delivered)</translation>
     </message>
     <message>
       <source>监测面积</source>
@@ -1903,11 +1965,11 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     </message>
     <message>
       <source>编号冲突（同一编号、图形不同）另行登记</source>
-      <translation type="unfinished" />
+      <translation>Id conflicts (same number, other geometry) registered separately</translation>
     </message>
     <message>
       <source>编号说明</source>
-      <translation type="unfinished" />
+      <translation>Id note</translation>
     </message>
     <message>
       <source>缺少 id</source>
@@ -1952,6 +2014,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>网格漏报检查</source>
       <translation>Missed grid report check</translation>
+    </message>
+    <message>
+      <source>自主发现</source>
+      <translation>Self-found (own imagery)</translation>
     </message>
     <message>
       <source>至少需要一个部门</source>
@@ -2087,11 +2153,11 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     </message>
     <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
-      <translation type="unfinished" />
+      <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
     </message>
     <message>
       <source>请填写网格单元编码</source>
-      <translation type="unfinished" />
+      <translation>Enter the grid unit code</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
