@@ -222,7 +222,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                Qgis.WkbType.MultiPolygon, sink_crs)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "patches")
+        StyleOnLoad.attach(context, dest_id, None, "overlay")  # styled by 耕地 share / protected
         # values converted column by column (not cell by cell), features added in batches
         rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
         n = len(result.summary)
@@ -254,6 +254,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                   Qgis.WkbType.NoGeometry)
         if dsink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT_DETAIL))
+        StyleOnLoad.attach(context, detail_id, None, "overlay_detail")
         d = result.detail
         drows = list(zip(*[_column_values(d[c].to_numpy(), f.type()) for c, f in zip(ov.DETAIL_FIELDS, dfields)]))
         for start in range(0, len(drows), 5000):

@@ -104,22 +104,61 @@
     </message>
   </context>
   <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>GeoPackage 文件</source>
+      <translation>GeoPackage file</translation>
+    </message>
+    <message>
+      <source>PostGIS 连接</source>
+      <translation>PostGIS connection</translation>
+    </message>
+    <message>
+      <source>不使用台账</source>
+      <translation>No case register</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
+      <source>发文机关</source>
+      <translation>Issuing authority</translation>
+    </message>
+    <message>
+      <source>同时作为本人的默认设置（新项目也使用）</source>
+      <translation>Also as my default settings (used by new projects too)</translation>
+    </message>
+    <message>
+      <source>工作文件夹</source>
+      <translation>Working folder</translation>
+    </message>
+    <message>
+      <source>文书编号登记库</source>
+      <translation>Document-number registry</translation>
+    </message>
+    <message>
+      <source>文书配置文件</source>
+      <translation>Document configuration file</translation>
+    </message>
+    <message>
+      <source>案件台账</source>
+      <translation>Case register</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的进程数</source>
+      <translation>PDF worker processes</translation>
+    </message>
+  </context>
+  <context>
     <name>liangwei</name>
     <message>
       <source>.gpkg 路径 / postgresql://… / QGIS 连接名</source>
       <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
     </message>
     <message>
-      <source>1/4 叠加分析</source>
-      <translation>1/4 Overlay analysis</translation>
-    </message>
-    <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
-    </message>
-    <message>
-      <source>2/4 规划认定</source>
-      <translation>2/4 Planning determination</translation>
     </message>
     <message>
       <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
@@ -146,6 +185,10 @@
       <translation>QGIS project (*.qgz)</translation>
     </message>
     <message>
+      <source>SQLite (*.sqlite *.db)</source>
+      <translation>SQLite (*.sqlite *.db)</translation>
+    </message>
+    <message>
       <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
       <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
@@ -158,8 +201,24 @@
       <translation>violation = {v} contradicts code = "{code}"</translation>
     </message>
     <message>
-      <source>{0}/4 输出 {1}</source>
-      <translation>{0}/4 Exporting {1}</translation>
+      <source>{0}/{1} 叠加分析</source>
+      <translation>{0}/{1} Overlay check</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件</source>
+      <translation>{0}/{1} Registering cases</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件：未指定案件台账，跳过</source>
+      <translation>{0}/{1} Registering cases: no case register set, skipped</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 规划认定</source>
+      <translation>{0}/{1} Planning determination</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 输出 {2}</source>
+      <translation>{0}/{1} Writing {2}</translation>
     </message>
     <message>
       <source>{area:.2f}㎡ 未被地类图斑覆盖</source>
@@ -238,6 +297,10 @@
       <translation>One Map</translation>
     </message>
     <message>
+      <source>一张图已更新：%d 个图层已在项目中，未重复加载</source>
+      <translation>One map updated: %d layers were already in the project and were not loaded twice</translation>
+    </message>
+    <message>
       <source>一张图数据目录（TOML，取底图和影像）</source>
       <translation>One-map catalogue (TOML; base layers and imagery)</translation>
     </message>
@@ -292,6 +355,10 @@
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
     </message>
     <message>
       <source>两违一张图：字段中文名与面积显示</source>
@@ -560,6 +627,10 @@
     <message>
       <source>参数“{what}”：{msg}</source>
       <translation>Parameter "{what}": {msg}</translation>
+    </message>
+    <message>
+      <source>发文机关、案件台账、工作文件夹和文书选项</source>
+      <translation>Issuing authority, case register, working folder and document options</translation>
     </message>
     <message>
       <source>发现/登记日期</source>
@@ -1054,8 +1125,24 @@
       <translation>Review and Analysis</translation>
     </message>
     <message>
+      <source>审查摘要</source>
+      <translation>Review summary</translation>
+    </message>
+    <message>
+      <source>审查本图</source>
+      <translation>Review this map</translation>
+    </message>
+    <message>
+      <source>审查本图…</source>
+      <translation>Review this map…</translation>
+    </message>
+    <message>
       <source>审核人（可空）</source>
       <translation>Reviewed by (optional)</translation>
+    </message>
+    <message>
+      <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
+      <translation>Reviews the current one map in one run: overlay check of the monitoring patches (liangwei:overlaycheck) → planning determination (liangwei:determine) → case registration (liangwei:registercases, when a case register is set) → planning-opinion reports and rectification notices. Opened from the menu, the layers are pre-filled from the one map's roles (monitoring patches, land-use survey parcels, every protected layer, imagery epochs), the register and document configuration come from Settings and the outputs go into the working folder; the results are placed in the one map's groups. At the end one summary is shown (patches and area, patches per determination, cases registered, documents written) and written to 审查摘要.txt in the output folder.</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -1108,6 +1195,10 @@
     <message>
       <source>已在台账中（跳过）</source>
       <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已完成：</source>
+      <translation>Done: </translation>
     </message>
     <message>
       <source>已转到“{stage}”：{n} 件</source>
@@ -1302,6 +1393,14 @@
       <translation>Open or Create Case Register</translation>
     </message>
     <message>
+      <source>打开文件</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>打开文件夹</source>
+      <translation>Open folder</translation>
+    </message>
+    <message>
       <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
       <translation>Open the case register: filter cases, view disposal history, advance stages, overdue cases in red</translation>
     </message>
@@ -1484,6 +1583,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document export algorithm not installed: </translation>
     </message>
     <message>
+      <source>文书配置 (*.toml)</source>
+      <translation>Document configuration (*.toml)</translation>
+    </message>
+    <message>
       <source>文书配置文件（documents.toml，默认为插件自带）</source>
       <translation>Document configuration file (documents.toml, the plugin default if empty)</translation>
     </message>
@@ -1582,6 +1685,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
       <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未指定输出位置的成果（叠加分析、认定结果、文书、台账导出）都写入此文件夹；空为项目文件旁的“两违成果”文件夹。</source>
+      <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
@@ -1892,12 +1999,24 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>empty</translation>
     </message>
     <message>
+      <source>空：插件自带的 documents.toml</source>
+      <translation>Empty: the plugin's own documents.toml</translation>
+    </message>
+    <message>
+      <source>空：本局共用的登记库（台账旁或用户配置文件夹）</source>
+      <translation>Empty: the bureau's shared registry (beside the case register or in the user profile folder)</translation>
+    </message>
+    <message>
       <source>第 {n} 条 [[route]]</source>
       <translation>[[route]] no. {n}</translation>
     </message>
     <message>
       <source>第 {n} 条规则</source>
       <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>算法未安装：</source>
+      <translation>Algorithm not installed: </translation>
     </message>
     <message>
       <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
@@ -2020,6 +2139,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Self-found (own imagery)</translation>
     </message>
     <message>
+      <source>自动（每个处理器核心一个）</source>
+      <translation>Automatic (one per processor core)</translation>
+    </message>
+    <message>
       <source>至少需要一个部门</source>
       <translation>at least one department is required</translation>
     </message>
@@ -2138,6 +2261,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>设置/帮助</source>
       <translation>Settings / Help</translation>
+    </message>
+    <message>
+      <source>设置…</source>
+      <translation>Settings…</translation>
     </message>
     <message>
       <source>说明</source>
@@ -2286,6 +2413,14 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>选择一张图数据目录</source>
       <translation>Choose One-Map Data Catalogue</translation>
+    </message>
+    <message>
+      <source>选择工作文件夹</source>
+      <translation>Choose the working folder</translation>
+    </message>
+    <message>
+      <source>选择本局的文书配置文件</source>
+      <translation>Choose the bureau's document configuration file</translation>
     </message>
     <message>
       <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
