@@ -456,7 +456,9 @@ class CaseRegisterDock(QgsDockWidget):
         if layer is None:
             self._message(Qgis.MessageLevel.Critical, tr("无法加载台账图层"))
             return None
-        QgsProject.instance().addMapLayer(layer)
+        from ..liangwei_plugin.onemap.results import place_output
+
+        place_output(QgsProject.instance(), layer, "register")   # inside the one map's 案件台账 group
         return layer
 
     def closeEvent(self, event):  # noqa: N802
@@ -537,7 +539,7 @@ class CaseRegisterComponent:
     def __init__(self, iface, menu, toolbar):
         self.iface = iface
         self.dock: CaseRegisterDock | None = None
-        self.action = QAction(QIcon(icon_path()), tr("案件台账"), iface.mainWindow())
+        self.action = QAction(QIcon(icon_path("register.svg")), tr("案件台账"), iface.mainWindow())
         self.action.setObjectName("mLiangweiActionCaseRegister")
         self.action.setCheckable(True)
         self.action.setToolTip(tr("打开案件台账：筛选、查看处置历史、推进阶段、超期标红"))
@@ -550,7 +552,10 @@ class CaseRegisterComponent:
             self.dock = CaseRegisterDock(self.iface)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self._visibility_changed)
-            last = QgsSettings().value(TARGET_KEY, "")
+            from ..liangwei_plugin import session
+
+            # the register of the settings (project, then profile), else the one opened last
+            last = session.value("register") or QgsSettings().value(TARGET_KEY, "")
             if last and (not last.lower().endswith(".gpkg") or Path(last).exists()):
                 self.dock.open_register(last)
         if self.dock is not None:

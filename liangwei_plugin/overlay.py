@@ -531,13 +531,20 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
     patch_ids = raw_ids.copy()
     ids = pd.Series(raw_ids)
     nth = ids.groupby(ids, sort=False).cumcount().to_numpy() + 1  # occurrence number of each id
+    # a generated id must not equal a real one of the batch (ids X, X, X#2 would give two "X#2"): count on
+    # to the next free number.  The register identifies patches by the delivered id and the geometry.
+    taken = set(raw_ids.tolist())
     for i in np.nonzero((raw_ids == "") | (nth > 1))[0]:  # few: a Python loop is fine
         pid = raw_ids[i]
+        k = i + 1 if pid == "" else int(nth[i])
+        while f"{pid}#{k}" in taken:
+            k += 1
+        patch_ids[i] = f"{pid}#{k}"
+        taken.add(patch_ids[i])
         if pid == "":
-            patch_ids[i] = f"#{i + 1}"
-            note = tr("图斑编号为空，以行号 {row} 代替").format(row=i + 1)
+            note = tr("图斑编号为空，以行号 {row} 代替").format(row=i + 1) if k == i + 1 else tr(
+                "图斑编号为空（第 {row} 行），记为「{new}」").format(row=i + 1, new=patch_ids[i])
         else:
-            patch_ids[i] = f"{pid}#{nth[i]}"
             note = tr("图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」").format(
                 id=pid, k=nth[i], new=patch_ids[i])
         notes[i] = "；".join(x for x in (notes[i], note) if x)

@@ -21,7 +21,7 @@ TS = ROOT / "resources" / "i18n" / "liangwei_en.ts"
 CODE_DIRS = ("liangwei_plugin", "processing_algs", "gui")
 # Module-level tables whose Chinese strings reach tr() through a variable (menu labels, group names,
 # choice lists, column headers), and functions whose row labels do.
-TABLES = {"GROUPS", "ALGORITHM_ACTIONS", "SOURCES", "STOCK_KINDS", "DISPOSAL_KINDS", "COLUMNS",
+TABLES = {"GROUPS", "ALGORITHM_ACTIONS", "MENU_GROUPS", "SOURCES", "STOCK_KINDS", "DISPOSAL_KINDS", "COLUMNS",
           "HISTORY_COLUMNS", "CASE_COLUMNS", "FEATURE_NAMES"}
 FUNCTIONS = {"patch_summary"}
 # Stage names come from the workflow file and are shown through tr().

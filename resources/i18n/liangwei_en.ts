@@ -104,22 +104,61 @@
     </message>
   </context>
   <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>GeoPackage 文件</source>
+      <translation>GeoPackage file</translation>
+    </message>
+    <message>
+      <source>PostGIS 连接</source>
+      <translation>PostGIS connection</translation>
+    </message>
+    <message>
+      <source>不使用台账</source>
+      <translation>No case register</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
+      <source>发文机关</source>
+      <translation>Issuing authority</translation>
+    </message>
+    <message>
+      <source>同时作为本人的默认设置（新项目也使用）</source>
+      <translation>Also as my default settings (used by new projects too)</translation>
+    </message>
+    <message>
+      <source>工作文件夹</source>
+      <translation>Working folder</translation>
+    </message>
+    <message>
+      <source>文书编号登记库</source>
+      <translation>Document-number registry</translation>
+    </message>
+    <message>
+      <source>文书配置文件</source>
+      <translation>Document configuration file</translation>
+    </message>
+    <message>
+      <source>案件台账</source>
+      <translation>Case register</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的进程数</source>
+      <translation>PDF worker processes</translation>
+    </message>
+  </context>
+  <context>
     <name>liangwei</name>
     <message>
       <source>.gpkg 路径 / postgresql://… / QGIS 连接名</source>
       <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
     </message>
     <message>
-      <source>1/4 叠加分析</source>
-      <translation>1/4 Overlay analysis</translation>
-    </message>
-    <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
-    </message>
-    <message>
-      <source>2/4 规划认定</source>
-      <translation>2/4 Planning determination</translation>
     </message>
     <message>
       <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
@@ -146,6 +185,10 @@
       <translation>QGIS project (*.qgz)</translation>
     </message>
     <message>
+      <source>SQLite (*.sqlite *.db)</source>
+      <translation>SQLite (*.sqlite *.db)</translation>
+    </message>
+    <message>
       <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
       <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
@@ -158,8 +201,24 @@
       <translation>violation = {v} contradicts code = "{code}"</translation>
     </message>
     <message>
-      <source>{0}/4 输出 {1}</source>
-      <translation>{0}/4 Exporting {1}</translation>
+      <source>{0}/{1} 叠加分析</source>
+      <translation>{0}/{1} Overlay check</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件</source>
+      <translation>{0}/{1} Registering cases</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件：未指定案件台账，跳过</source>
+      <translation>{0}/{1} Registering cases: no case register set, skipped</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 规划认定</source>
+      <translation>{0}/{1} Planning determination</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 输出 {2}</source>
+      <translation>{0}/{1} Writing {2}</translation>
     </message>
     <message>
       <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
@@ -172,6 +231,14 @@
     <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
+      <translation>The {role} image "{layer}" is not a local raster file ({src}); export it to GeoTIFF first.</translation>
+    </message>
+    <message>
+      <source>{role}影像无法打开。</source>
+      <translation>The {role} image cannot be opened.</translation>
     </message>
     <message>
       <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
@@ -190,12 +257,20 @@
       <translation>{var} is an area or a ratio and can only be compared with a number</translation>
     </message>
     <message>
+      <source>……另有 {n} 条编号提示，见台账 id_note 字段</source>
+      <translation>… {n} more id notes, see the register's id_note field</translation>
+    </message>
+    <message>
       <source>……详见日志</source>
       <translation>… see the log for details</translation>
     </message>
     <message>
       <source>一张图</source>
       <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图已更新：%d 个图层已在项目中，未重复加载</source>
+      <translation>One map updated: %d layers were already in the project and were not loaded twice</translation>
     </message>
     <message>
       <source>一张图数据目录（TOML，取底图和影像）</source>
@@ -218,6 +293,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>三调地类图斑（可选）</source>
+      <translation>Land-use survey parcels (三调, optional)</translation>
+    </message>
+    <message>
       <source>上下卷帘</source>
       <translation>Top/bottom swipe</translation>
     </message>
@@ -238,12 +317,20 @@
       <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
+      <source>两期影像变化检测（自主发现候选图斑）</source>
+      <translation>Change detection between two imagery epochs (self-found candidate patches)</translation>
+    </message>
+    <message>
       <source>两违一张图</source>
       <translation>Liangwei One Map</translation>
     </message>
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
     </message>
     <message>
       <source>两违一张图：字段中文名与面积显示</source>
@@ -358,12 +445,24 @@
       <translation>Modified at</translation>
     </message>
     <message>
+      <source>候选图斑</source>
+      <translation>Candidate patches</translation>
+    </message>
+    <message>
+      <source>候选图斑 {n} 个（{types}），其中已下发 {known} 个；变化区域 {regions} 个，未作候选：{dropped}；用时 {s:.1f} 秒</source>
+      <translation>{n} candidate patches ({types}), {known} of them already delivered; {regions} changed regions, not candidates: {dropped}; {s:.1f} s</translation>
+    </message>
+    <message>
       <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
       <translation>County illegal farmland occupation ratio: {ratio} (threshold {t}%)</translation>
     </message>
     <message>
       <source>全部</source>
       <translation>All</translation>
+    </message>
+    <message>
+      <source>全部 {n} 件案件均被拒绝，台账未作任何修改：{reasons}</source>
+      <translation>All {n} cases were refused; the register was not changed: {reasons}</translation>
     </message>
     <message>
       <source>全部乡镇</source>
@@ -434,6 +533,14 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
+      <source>前时相</source>
+      <translation>before-epoch</translation>
+    </message>
+    <message>
+      <source>前时相影像</source>
+      <translation>Before image (earlier epoch)</translation>
+    </message>
+    <message>
       <source>前时相（左/上）</source>
       <translation>Before (left/top)</translation>
     </message>
@@ -488,6 +595,10 @@
     <message>
       <source>参数“{what}”：{msg}</source>
       <translation>Parameter "{what}": {msg}</translation>
+    </message>
+    <message>
+      <source>发文机关、案件台账、工作文件夹和文书选项</source>
+      <translation>Issuing authority, case register, working folder and document options</translation>
     </message>
     <message>
       <source>发现/登记日期</source>
@@ -566,12 +677,16 @@
       <translation>Rectification notices are issued only for patches determined as violations</translation>
     </message>
     <message>
+      <source>台账</source>
+      <translation>Register</translation>
+    </message>
+    <message>
       <source>台账 Excel 导出</source>
       <translation>the Excel ledger export</translation>
     </message>
     <message>
-      <source>台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件</source>
-      <translation>Register {reg}: {a} new cases registered ({c} of them determined as not a violation and closed); {s} already in the register were skipped</translation>
+      <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
+      <translation>Register {reg}: {n} input patches; {a} new cases registered ({c} of them determined as not a violation and closed, {k} id conflicts registered as cases of their own, {e} without id registered by geometry); {s} already in the register (same id and geometry) were skipped</translation>
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -600,6 +715,10 @@
     <message>
       <source>后时相</source>
       <translation>After epoch</translation>
+    </message>
+    <message>
+      <source>后时相影像</source>
+      <translation>After image (later epoch)</translation>
     </message>
     <message>
       <source>后时相（右/下）</source>
@@ -738,8 +857,16 @@
       <translation>Number of patches</translation>
     </message>
     <message>
+      <source>图斑标识</source>
+      <translation>Patch identity</translation>
+    </message>
+    <message>
       <source>图斑编号「{id}」重复（第 {k} 次出现），明细中记为「{new}」</source>
       <translation>Duplicate patch number "{id}" (occurrence {k}); recorded as "{new}" in the details</translation>
+    </message>
+    <message>
+      <source>图斑编号为空（第 {row} 行），记为「{new}」</source>
+      <translation>Patch number empty (row {row}), recorded as "{new}"</translation>
     </message>
     <message>
       <source>图斑编号为空，以行号 {row} 代替</source>
@@ -764,6 +891,10 @@
     <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」没有地类编码字段（DLBM 及其别名）；现有字段：{present}</source>
+      <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
     </message>
     <message>
       <source>地类编码字段</source>
@@ -886,12 +1017,32 @@
       <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
     </message>
     <message>
+      <source>审查</source>
+      <translation>Review</translation>
+    </message>
+    <message>
       <source>审查分析</source>
       <translation>Review and Analysis</translation>
     </message>
     <message>
+      <source>审查摘要</source>
+      <translation>Review summary</translation>
+    </message>
+    <message>
+      <source>审查本图</source>
+      <translation>Review this map</translation>
+    </message>
+    <message>
+      <source>审查本图…</source>
+      <translation>Review this map…</translation>
+    </message>
+    <message>
       <source>审核人（可空）</source>
       <translation>Reviewed by (optional)</translation>
+    </message>
+    <message>
+      <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
+      <translation>Reviews the current one map in one run: overlay check of the monitoring patches (liangwei:overlaycheck) → planning determination (liangwei:determine) → case registration (liangwei:registercases, when a case register is set) → planning-opinion reports and rectification notices. Opened from the menu, the layers are pre-filled from the one map's roles (monitoring patches, land-use survey parcels, every protected layer, imagery epochs), the register and document configuration come from Settings and the outputs go into the working folder; the results are placed in the one map's groups. At the end one summary is shown (patches and area, patches per determination, cases registered, documents written) and written to 审查摘要.txt in the output folder.</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -902,12 +1053,20 @@
       <translation>Export register of new violations</translation>
     </message>
     <message>
+      <source>导出新增违法违规问题台账…</source>
+      <translation>Export Ledger of New Violations…</translation>
+    </message>
+    <message>
       <source>尚可采取改正措施</source>
       <translation>correctable</translation>
     </message>
     <message>
-      <source>巡查人员</source>
-      <translation>Patrol officer</translation>
+      <source>巡查人员（必填）</source>
+      <translation>Patrol officer (required)</translation>
+    </message>
+    <message>
+      <source>已下发的监测图斑（可选，用于标记已知）</source>
+      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -936,6 +1095,10 @@
     <message>
       <source>已在台账中（跳过）</source>
       <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已完成：</source>
+      <translation>Done: </translation>
     </message>
     <message>
       <source>已转到“{stage}”：{n} 件</source>
@@ -1122,8 +1285,20 @@
       <translation>The selected case has no geometry.</translation>
     </message>
     <message>
+      <source>打开两违一张图用户指南（离线帮助）</source>
+      <translation>Open the Liangwei One Map user guide (offline help)</translation>
+    </message>
+    <message>
       <source>打开或新建案件台账</source>
       <translation>Open or Create Case Register</translation>
+    </message>
+    <message>
+      <source>打开文件</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>打开文件夹</source>
+      <translation>Open folder</translation>
     </message>
     <message>
       <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
@@ -1146,8 +1321,8 @@
       <translation>Imports a field package filled in QField (the folder or its .qgz) into the case register: every patch with a conclusion gets an on-site verification entry in its case history (actor = inspector, date = verification time, with conclusion and description); the project owner becomes the party and new/stock is recorded on the case. Photos are copied into the evidence folder beside the register (one folder per case); their EXIF position, time and direction are read and checked: within the set distance of the patch boundary (default 100 m) and taken after the later imagery date. Photos failing a check are kept and flagged with the reason. Importing the same package again records nothing twice. A package from another register is refused as a whole, nothing is written.</translation>
     </message>
     <message>
-      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
-      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch, de-duplicated by patch number (patch_id / monitoring number), so running again never registers a patch twice. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
+      <source>把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案。图斑按监测编号和图形识别：编号已在台账中且图形相同的跳过（重复运行不会重复登记）；编号相同而图形不同的是编号冲突，另行登记为新案件并逐条提示（不跳过）；没有编号的按图形登记。新案件进入“快速认定”阶段，期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。</source>
+      <translation>Registers the patches from "Planning determination" (liangwei:determine) as cases in the case register: one case per patch. Patches are identified by monitoring number and geometry: a number already in the register with the same geometry is skipped (running again never registers a patch twice); the same number with a different geometry is an id conflict, registered as a new case and reported one by one (never skipped); patches without a number are registered by their geometry. New cases enter the "quick determination" stage with deadlines from the workflow configuration (resources/workflow.toml); patches determined as not a violation are registered too and closed at the determination stage (they count in the denominator of the illegal farmland occupation ratio). The register can be a GeoPackage file (created if missing) or a PostgreSQL/PostGIS database.</translation>
     </message>
     <message>
       <source>把监测图斑（或规划认定结果）导出为 QField 可直接打开的外业核查包（文件夹）：相对路径的 .qgz 项目，外业核查.gpkg（每个图斑一行的“外业核查”图层：核查结论、现场核查描述、项目名称、项目主体、建设时间、新增/存量、核查人、核查时间；“核查照片”表，照片存于 DCIM 文件夹，一个图斑可拍多张），以及裁剪到图斑周边的底图（监测图斑及其叠加分析和认定结果、永久基本农田、生态保护红线、三调地类）和前、后时相两期影像（压缩并建金字塔，适合手机）。底图和影像可取自一张图数据目录，影像也可单独指定。指定案件台账时，包中记下每个图斑的案件编号，导入时据此拒绝其他台账。依据自然资发〔2023〕258号：监测图斑只是线索，须经外业核查举证后方可认定。</source>
@@ -1272,6 +1447,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Remediation deadline</translation>
     </message>
     <message>
+      <source>文书</source>
+      <translation>Documents</translation>
+    </message>
+    <message>
       <source>文书份数</source>
       <translation>Documents produced</translation>
     </message>
@@ -1294,6 +1473,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>文书输出算法未安装：</source>
       <translation>Document export algorithm not installed: </translation>
+    </message>
+    <message>
+      <source>文书配置 (*.toml)</source>
+      <translation>Document configuration (*.toml)</translation>
     </message>
     <message>
       <source>文书配置文件（documents.toml，默认为插件自带）</source>
@@ -1340,6 +1523,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>cannot be corrected</translation>
     </message>
     <message>
+      <source>无监测编号、按图形登记</source>
+      <translation>Without monitoring number, registered by geometry</translation>
+    </message>
+    <message>
       <source>日期</source>
       <translation>Date</translation>
     </message>
@@ -1354,6 +1541,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>最后一条规则必须是无条件的默认规则（删去 when / when_any）</source>
       <translation>the last rule must be an unconditional default rule (remove when / when_any)</translation>
+    </message>
+    <message>
+      <source>最小面积（平方米）</source>
+      <translation>Minimum area (m²)</translation>
     </message>
     <message>
       <source>月份（yyyy-mm，空为全部）</source>
@@ -1378,6 +1569,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
       <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未指定输出位置的成果（叠加分析、认定结果、文书、台账导出）都写入此文件夹；空为项目文件旁的“两违成果”文件夹。</source>
+      <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
@@ -1466,6 +1661,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case statistics</translation>
     </message>
     <message>
+      <source>案件统计…</source>
+      <translation>Case Statistics…</translation>
+    </message>
+    <message>
       <source>案件统计表</source>
       <translation>Case statistics table</translation>
     </message>
@@ -1500,6 +1699,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>此前的案件已保存</source>
       <translation>cases before it were saved</translation>
+    </message>
+    <message>
+      <source>比较前、后两期影像（RGB 或多光谱，坐标系、分辨率、范围可以不同），提出新增建设的候选图斑（新增建筑 / 硬化地面 / 推填土），供叠加分析、规划认定和登记案件（问题来源“自主发现”）使用。候选图斑只是线索，须经外业核查。
+方法：① 两期重采样到后时相影像的格网（重叠范围，分块读取，不整幅读入内存）；② 配准：多个窗口上用相位相关（FFT）估计亚像元偏移，取中位数校正前时相；③ 辐射归一化：在伪不变像元（变化最小的一半样本像元，迭代选取）上逐波段直方图匹配；④ 变化量：高斯平滑后的变化矢量分析（CVA）幅值；⑤ 阈值：样本变化量的 Otsu 阈值，且不低于中位变化量的 min_ratio 倍（噪声下限），滞后阈值生长区域；⑥ 形态学开、闭运算，去除小斑块，矢量化；⑦ 判别：保留前时相纹理的变化（薄云、雾、阴影）和亮灰色云团剔除，变绿为植被变化、暗蓝绿为水体（淹水）剔除；西北侧新出现阴影带或蓝色彩钢顶为新增建筑，其余灰色为硬化地面、棕色为推填土；⑧ 三调地类：整块耕地图斑发生变化视为收割/季节变化，不作候选，但其中与图斑新面貌不同且有阴影的紧凑斑块仍为新增建筑；现状建设用地上的变化只保留新增建筑。
+参数：前时相影像、后时相影像；三调地类图斑（可选，DLBM 及 ZLDWDM/ZLDWMC 按字段映射识别）；已下发的监测图斑（可选，覆盖候选图斑 30% 以上时 known = 1，known_patch 为其监测编号）；最小面积（平方米，默认 200，按椭球面积）。其余参数（分块大小、平滑、阈值倍数、颜色与地类规则、编号前缀）在 resources/change_detection.toml 中。
+输出字段：JCBH（候选编号：前缀 ZZ + 县代码 + 年度 + 期数 + 序号，按乡镇、自北向南编号）、change_type（变化类型）、score（平均变化量 ÷ 阈值）、area_m2 / area_mu（椭球面积，平方米 / 亩）、landuse_before（三调地类）、landuse_after（变化后地表）、ZLDWDM / ZLDWMC（坐落单位）、known / known_patch、QSX / HSX（前、后时相日期，取自文件名）、area_method。</source>
+      <translation>Compares an earlier and a later image (RGB or multispectral; CRS, resolution and extent may differ) and proposes candidate patches of new construction (新增建筑 new building / 硬化地面 hardened ground / 推填土 earth fill) for the overlay check, the determination and the case register (source "自主发现", self-found). A candidate is only a lead and needs an on-site check.
+Method: (1) both epochs resampled onto the later image's grid (the overlap, read in tiles, never whole in memory); (2) co-registration: sub-pixel shift by phase correlation (FFT) on several windows, the median corrects the earlier epoch; (3) radiometric normalisation: per-band histogram matching on pseudo-invariant pixels (the half of a sample with the least change, selected iteratively); (4) change measure: change vector analysis (CVA) magnitude of the Gaussian-smoothed epochs; (5) threshold: Otsu on the sample magnitudes, never below min_ratio times the median magnitude (noise floor), regions grown by hysteresis; (6) morphological opening and closing, small specks removed, vectorised; (7) discrimination: changes that keep the earlier image's texture (thin cloud, haze, shadow) and bright grey cloud are dropped, greening is vegetation change and dark blue-green is water (flooding), both dropped; a new shadow band on the north-west side or a blue steel roof is a new building, otherwise grey is hardened ground and brown is earth fill; (8) land use (三调): a farmland parcel that changed as a whole is a harvest/seasonal change, not a candidate, but a compact patch inside it that differs from the parcel's new look and casts a shadow is still a new building; change on existing construction land is kept only if it is a new building.
+Parameters: earlier and later image; land-use parcels (optional; DLBM and ZLDWDM/ZLDWMC found through the field mapping); delivered monitoring patches (optional; known = 1 and known_patch = its number when one covers 30 % or more of a candidate); minimum area (m², default 200, ellipsoidal). Other parameters (tile size, smoothing, threshold factors, colour and land-use rules, numbering prefix) are in resources/change_detection.toml.
+Output fields: JCBH (candidate number: prefix ZZ + county code + year + period + sequence, by township, north to south), change_type, score (mean change ÷ threshold), area_m2 / area_mu (ellipsoidal, m² / mu), landuse_before (三调 class), landuse_after (surface after the change), ZLDWDM / ZLDWMC (village), known / known_patch, QSX / HSX (epoch dates from the file names), area_method.</translation>
     </message>
     <message>
       <source>没收</source>
@@ -1558,6 +1767,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Canceled by the user</translation>
     </message>
     <message>
+      <source>用户指南</source>
+      <translation>User Guide</translation>
+    </message>
+    <message>
       <source>登记 → {stage}</source>
       <translation>Registered → {stage}</translation>
     </message>
@@ -1574,12 +1787,20 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Register cases</translation>
     </message>
     <message>
+      <source>登记案件（入台账）…</source>
+      <translation>Register Cases…</translation>
+    </message>
+    <message>
       <source>监测图斑</source>
       <translation>Monitoring patches</translation>
     </message>
     <message>
       <source>监测图斑图层</source>
       <translation>Monitoring patch layer</translation>
+    </message>
+    <message>
+      <source>监测图斑图层「{layer}」没有监测编号字段（JCBH），known_patch 用要素编号</source>
+      <translation>Monitoring patch layer "{layer}" has no patch number field (JCBH); known_patch uses the feature id</translation>
     </message>
     <message>
       <source>监测图斑（或规划认定结果）</source>
@@ -1592,6 +1813,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>监测编号字段</source>
       <translation>Patch number field</translation>
+    </message>
+    <message>
+      <source>监测编号（原值）</source>
+      <translation>Monitoring number (as delivered)</translation>
     </message>
     <message>
       <source>监测面积</source>
@@ -1630,12 +1855,24 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Referred to the discipline commission</translation>
     </message>
     <message>
+      <source>空：插件自带的 documents.toml</source>
+      <translation>Empty: the plugin's own documents.toml</translation>
+    </message>
+    <message>
+      <source>空：本局共用的登记库（台账旁或用户配置文件夹）</source>
+      <translation>Empty: the bureau's shared registry (beside the case register or in the user profile folder)</translation>
+    </message>
+    <message>
       <source>第 {n} 条 [[route]]</source>
       <translation>[[route]] no. {n}</translation>
     </message>
     <message>
       <source>第 {n} 条规则</source>
       <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>算法未安装：</source>
+      <translation>Algorithm not installed: </translation>
     </message>
     <message>
       <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
@@ -1694,6 +1931,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Documents kept from earlier run</translation>
     </message>
     <message>
+      <source>编号冲突（同一编号、图形不同）另行登记</source>
+      <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
+      <source>编号说明</source>
+      <translation>Id note</translation>
+    </message>
+    <message>
       <source>缺少 id</source>
       <translation>missing id</translation>
     </message>
@@ -1736,6 +1981,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>网格漏报检查</source>
       <translation>Missed grid report check</translation>
+    </message>
+    <message>
+      <source>自主发现</source>
+      <translation>Self-found (own imagery)</translation>
+    </message>
+    <message>
+      <source>自动（每个处理器核心一个）</source>
+      <translation>Automatic (one per processor core)</translation>
     </message>
     <message>
       <source>至少需要一个部门</source>
@@ -1854,6 +2107,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Recorded at</translation>
     </message>
     <message>
+      <source>设置/帮助</source>
+      <translation>Settings / Help</translation>
+    </message>
+    <message>
+      <source>设置…</source>
+      <translation>Settings…</translation>
+    </message>
+    <message>
       <source>说明</source>
       <translation>Note</translation>
     </message>
@@ -1864,6 +2125,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>请先在列表中选择案件</source>
       <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
+      <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
+    </message>
+    <message>
+      <source>请填写网格单元编码</source>
+      <translation>Enter the grid unit code</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
@@ -1934,8 +2203,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Output folder</translation>
     </message>
     <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
       <source>输出规划认定意见书（PDF）</source>
       <translation>Export planning opinion reports (PDF)</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>输出责令限期整改通知书（PDF）</source>
@@ -1984,6 +2261,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>选择一张图数据目录</source>
       <translation>Choose One-Map Data Catalogue</translation>
+    </message>
+    <message>
+      <source>选择工作文件夹</source>
+      <translation>Choose the working folder</translation>
+    </message>
+    <message>
+      <source>选择本局的文书配置文件</source>
+      <translation>Choose the bureau's document configuration file</translation>
     </message>
     <message>
       <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
