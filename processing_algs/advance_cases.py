@@ -18,7 +18,7 @@ from qgis.core import (
 from ..liangwei_plugin.register.model import DISPOSAL_KINDS as _KINDS
 from ..liangwei_plugin.register.workflow import default_workflow
 from .base import FeedbackProgress, LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 DISPOSAL_KINDS = ["（不填）", *_KINDS]
 
@@ -89,7 +89,7 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..liangwei_plugin.feedback import Canceled
-        from ..liangwei_plugin.register import ConflictError, WorkflowError
+        from ..liangwei_plugin.register import ConflictError, RegisterOpenError, WorkflowError
 
         target_stage = stage_names()[self.parameterAsEnum(parameters, self.TARGET_STAGE, context)]
         day = check_date(self.parameterAsString(parameters, self.DATE, context), self.tr("处置日期"))
@@ -123,9 +123,11 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
             if parameters.get(self.FROM_STAGE) not in (None, "", []):
                 from_stage = stage_names()[self.parameterAsEnum(parameters, self.FROM_STAGE, context)]
             if from_stage or (township and not refs):
-                refs += [c["fid"] for c in reg.find_cases(stage=from_stage, township=township or None)]
+                with register_errors():
+                    refs += [c["fid"] for c in reg.find_cases(stage=from_stage, township=township or None)]
             elif township:
-                in_town = reg.find_cases(township=township)
+                with register_errors():
+                    in_town = reg.find_cases(township=township)
                 keep = {c["case_no"] for c in in_town} | {c["patch_id"] for c in in_town if c["patch_id"]}
                 refs = [r for r in refs if r in keep]
             if not refs:
@@ -135,7 +137,8 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
             fids = []
             for r in refs:
                 try:
-                    fids.append(r if isinstance(r, int) else reg.get_case(r)["fid"])
+                    with register_errors():
+                        fids.append(r if isinstance(r, int) else reg.get_case(r)["fid"])
                 except KeyError as exc:
                     raise QgsProcessingException(str(exc.args[0])) from exc
             fids = list(dict.fromkeys(fids))
@@ -149,10 +152,15 @@ class AdvanceCasesAlgorithm(LiangweiAlgorithm):
             except Canceled as exc:
                 raise QgsProcessingException(
                     self.tr("已取消") + ("，" + self.tr("整批未生效") if atomic else "")) from exc
-            except WorkflowError as exc:
+            except (WorkflowError, RegisterOpenError) as exc:
                 raise QgsProcessingException(str(exc)) from exc
         finally:
             reg.close()
+        if result.refused and not result.advanced:
+            # nothing was done: that is a failure (non-zero exit), not a success with a count of 0
+            reasons = "；".join(m for _, m in result.refused[:10]) + ("……" if len(result.refused) > 10 else "")
+            raise QgsProcessingException(self.tr("全部 {n} 件案件均被拒绝，台账未作任何修改：{reasons}").format(
+                n=len(result.refused), reasons=reasons))
         feedback.pushInfo(self.tr("已转换 {a} 件，拒绝 {r} 件").format(a=len(result.advanced), r=len(result.refused)))
         return {"ADVANCED": len(result.advanced), "REFUSED": len(result.refused),
                 "REFUSALS": "\n".join(m for _, m in result.refused)}

@@ -16,7 +16,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QMetaType
 
 from .base import FeedbackProgress, LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 
 class CaseStatisticsAlgorithm(LiangweiAlgorithm):
@@ -39,7 +39,7 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(register_parameter())
+        self.addParameter(register_parameter(readonly=True))
         self.addParameter(QgsProcessingParameterString(self.PERIOD, self.tr("统计期间（yyyy 或 yyyy-mm，空为全部）"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterString(self.AS_OF, self.tr("统计日期（判断是否超期，空为今天）"),
@@ -55,9 +55,16 @@ class CaseStatisticsAlgorithm(LiangweiAlgorithm):
 
         period = (self.parameterAsString(parameters, self.PERIOD, context) or "").strip()
         as_of = check_date(self.parameterAsString(parameters, self.AS_OF, context), self.tr("统计日期"))
-        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
+        from ..liangwei_plugin.register.statistics import period_filter
+
+        try:   # parameters first: a mistyped period is named before the register is opened
+            period_filter(period)
+        except WorkflowError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context), readonly=True)
         try:
-            rows = case_statistics(reg, period or None, as_of, FeedbackProgress(feedback))
+            with register_errors():
+                rows = case_statistics(reg, period or None, as_of, FeedbackProgress(feedback))
         except WorkflowError as exc:
             raise QgsProcessingException(str(exc)) from exc
         finally:

@@ -11,7 +11,7 @@ from qgis.core import (
 
 from ..liangwei_plugin.dependencies import missing_message
 from .base import FeedbackProgress, LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 
 class ExportLedgerAlgorithm(LiangweiAlgorithm):
@@ -44,7 +44,7 @@ class ExportLedgerAlgorithm(LiangweiAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(register_parameter())
+        self.addParameter(register_parameter(readonly=True))
         self.addParameter(QgsProcessingParameterString(self.MONTH, self.tr("月份（yyyy-mm，空为全部）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.AS_OF, self.tr("统计日期（判断是否超期，空为今天）"),
                                                        optional=True))
@@ -75,10 +75,18 @@ class ExportLedgerAlgorithm(LiangweiAlgorithm):
             output += ".xlsx"
         if output.lower().endswith(".xlsx") and missing_message(("ledger",)):
             raise QgsProcessingException(missing_message(("ledger",)) + self.tr("（可改为输出 .csv 文件。）"))
-        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
+        if month:
+            from ..liangwei_plugin.register.storage import month_range
+
+            try:   # parameters first: a mistyped month is named before the register is opened
+                month_range(month)
+            except WorkflowError as exc:
+                raise QgsProcessingException(str(exc)) from exc
+        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context), readonly=True)
         try:
-            result = export_ledger(reg, output, month or None, as_of, feedback=FeedbackProgress(feedback),
-                                   numbers_registry=registry, report_date=report_date, **footer)
+            with register_errors():
+                result = export_ledger(reg, output, month or None, as_of, feedback=FeedbackProgress(feedback),
+                                       numbers_registry=registry, report_date=report_date, **footer)
         except WorkflowError as exc:
             raise QgsProcessingException(str(exc)) from exc
         finally:

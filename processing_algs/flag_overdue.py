@@ -18,7 +18,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QMetaType
 
 from .base import LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 _TEXT, _INT = QMetaType.Type.QString, QMetaType.Type.Int
 OUTPUT_FIELDS = [("case_no", _TEXT), ("patch_id", _TEXT), ("township", _TEXT),
@@ -64,10 +64,12 @@ class FlagOverdueAlgorithm(LiangweiAlgorithm):
         day = check_date(self.parameterAsString(parameters, self.AS_OF, context), self.tr("统计日期"))
         record = self.parameterAsBoolean(parameters, self.RECORD, context)
         actor = self.parameterAsString(parameters, self.ACTOR, context) or "效能办"
-        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
+        # only "记入台账" writes: without it the register is opened read-only (a mistyped path creates nothing)
+        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context), readonly=not record)
         try:
-            flagged = reg.flag_overdue(day, actor) if record else []
-            cases = reg.find_cases(overdue_on=day, with_geometry=True, order="stage_due, case_no")
+            with register_errors():
+                flagged = reg.flag_overdue(day, actor) if record else []
+                cases = reg.find_cases(overdue_on=day, with_geometry=True, order="stage_due, case_no")
             fields = QgsFields()
             for name, kind in OUTPUT_FIELDS:
                 fields.append(QgsField(name, kind))

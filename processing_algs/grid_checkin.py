@@ -10,7 +10,7 @@ from qgis.core import (
 )
 
 from .base import LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 
 class GridCheckinAlgorithm(LiangweiAlgorithm):
@@ -43,36 +43,38 @@ class GridCheckinAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.TOWNSHIP, self.tr("所属乡镇（新单元时填写）"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterString(self.DATE, self.tr("报告日期（空为今天）"), optional=True))
-        self.addParameter(QgsProcessingParameterString(self.REPORTER, self.tr("巡查人员"), optional=True))
+        # optional in the definition so that an empty value gets the Chinese message below, not Processing's
+        self.addParameter(QgsProcessingParameterString(self.REPORTER, self.tr("巡查人员（必填）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.CASE_IDS, self.tr("当日发现的案件编号（空 = 零报告）"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterString(self.NOTE, self.tr("说明"), optional=True))
         self.addOutput(QgsProcessingOutputNumber("CASES", self.tr("报告案件数")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..liangwei_plugin.register import WorkflowError
-
         unit = (self.parameterAsString(parameters, self.UNIT, context) or "").strip()
         name = (self.parameterAsString(parameters, self.UNIT_NAME, context) or "").strip()
         town = (self.parameterAsString(parameters, self.TOWNSHIP, context) or "").strip()
         day = check_date(self.parameterAsString(parameters, self.DATE, context), self.tr("报告日期"))
-        reporter = self.parameterAsString(parameters, self.REPORTER, context) or ""
+        reporter = (self.parameterAsString(parameters, self.REPORTER, context) or "").strip()
+        if not unit:
+            raise QgsProcessingException(self.tr("请填写网格单元编码"))
+        if not reporter:
+            # the daily report is what holds the patrol to account (到岗到位): it must say who reported
+            raise QgsProcessingException(self.tr("请填写巡查人员：网格日报（含零报告）须写明报告人"))
         ids = [t for t in re.split(r"[\s,，;；、]+", self.parameterAsString(parameters, self.CASE_IDS, context) or "")
                if t]
         note = self.parameterAsString(parameters, self.NOTE, context) or ""
         reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
         try:
-            for ref in ids:
-                try:
-                    reg.get_case(ref)
-                except KeyError as exc:
-                    raise QgsProcessingException(str(exc.args[0])) from exc
-            if name and unit not in {u["unit_code"] for u in reg.grid_units(active_only=False)}:
-                reg.add_grid_unit(unit, name, town, name, reporter=reporter, active_from=day)
-            try:
+            with register_errors():
+                for ref in ids:
+                    try:
+                        reg.get_case(ref)
+                    except KeyError as exc:
+                        raise QgsProcessingException(str(exc.args[0])) from exc
+                if name and unit not in {u["unit_code"] for u in reg.grid_units(active_only=False)}:
+                    reg.add_grid_unit(unit, name, town, name, reporter=reporter, active_from=day)
                 result = reg.submit_grid_report(unit, day, reporter, ids, note)
-            except WorkflowError as exc:
-                raise QgsProcessingException(str(exc)) from exc
         finally:
             reg.close()
         feedback.pushInfo(self.tr("{unit} {day}：{what}").format(

@@ -16,7 +16,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QMetaType
 
 from .base import LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 
 class MissedGridReportsAlgorithm(LiangweiAlgorithm):
@@ -34,7 +34,7 @@ class MissedGridReportsAlgorithm(LiangweiAlgorithm):
         return self.tr("列出起止日期内（含）既未报告案件、也未提交“零报告”的网格单元和日期，用于督促巡查人员到岗到位。")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(register_parameter())
+        self.addParameter(register_parameter(readonly=True))
         self.addParameter(QgsProcessingParameterString(self.START, self.tr("开始日期（空为今天）"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.END, self.tr("结束日期（空为开始日期）"), optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("漏报清单"),
@@ -47,9 +47,10 @@ class MissedGridReportsAlgorithm(LiangweiAlgorithm):
         end = check_date(end_text, self.tr("结束日期")) if end_text else start
         if end < start:
             raise QgsProcessingException(self.tr("结束日期 {end} 早于开始日期 {start}").format(end=end, start=start))
-        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context))
+        reg = open_register(self.parameterAsString(parameters, self.REGISTER, context), readonly=True)
         try:
-            missed = reg.missed_grid_reports(start, end)
+            with register_errors():
+                missed = reg.missed_grid_reports(start, end)
         finally:
             reg.close()
         fields = QgsFields()

@@ -18,7 +18,7 @@ from qgis.core import (
 from ..liangwei_plugin.feedback import ProgressSlice
 from ..liangwei_plugin.register.model import SOURCES, STOCK_KINDS
 from .base import FeedbackProgress, LiangweiAlgorithm
-from .register_common import REGISTER, check_date, open_register, register_parameter
+from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
 
 class RegisterCasesAlgorithm(LiangweiAlgorithm):
@@ -37,8 +37,9 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802
         return self.tr(
-            "把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案，"
-            "按图斑编号（patch_id/监测编号）去重，重复运行不会重复登记。新案件进入“快速认定”阶段，"
+            "把“规划认定”（liangwei:determine）的结果图斑登记为案件台账中的案件：每个图斑一案。"
+            "图斑按监测编号和图形识别：编号已在台账中且图形相同的跳过（重复运行不会重复登记）；"
+            "编号相同而图形不同的是编号冲突，另行登记为新案件并逐条提示（不跳过）；没有编号的按图形登记。新案件进入“快速认定”阶段，"
             "期限按流程配置（resources/workflow.toml）计算；认定不属于违法的图斑同时登记并在认定阶段办结"
             "（计入违法占耕比的分母）。台账可以是 GeoPackage 文件（不存在时创建）或 PostgreSQL/PostGIS 数据库。"
         )
@@ -60,6 +61,8 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("ADDED", self.tr("新登记案件数")))
         self.addOutput(QgsProcessingOutputNumber("SKIPPED", self.tr("已在台账中（跳过）")))
         self.addOutput(QgsProcessingOutputNumber("CLOSED", self.tr("认定不属于违法并办结")))
+        self.addOutput(QgsProcessingOutputNumber("CONFLICTS", self.tr("编号冲突（同一编号、图形不同）另行登记")))
+        self.addOutput(QgsProcessingOutputNumber("NO_ID", self.tr("无监测编号、按图形登记")))
         self.addOutput(QgsProcessingOutputString("REGISTER_LAYER", self.tr("台账图层数据源")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -121,15 +124,24 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
                 feedback.setProgress(40.0 * (i + 1) / total)
             sub = ProgressSlice(FeedbackProgress(feedback), 40.0, 100.0)
             try:
-                result = reg.register_cases(records, source=origin, found_date=day, actor=actor,
-                                            close_not_violations=close_nv, feedback=sub)
-            except (WorkflowError, Canceled) as exc:
+                with register_errors():
+                    result = reg.register_cases(records, source=origin, found_date=day, actor=actor,
+                                                close_not_violations=close_nv, feedback=sub)
+            except Canceled as exc:
                 raise QgsProcessingException(str(exc)) from exc
+            for message in result.messages[:50]:
+                feedback.reportError(message, fatalError=False)
+            if len(result.messages) > 50:
+                feedback.reportError(self.tr("……另有 {n} 条编号提示，见台账 id_note 字段").format(
+                    n=len(result.messages) - 50), fatalError=False)
             feedback.pushInfo(self.tr(
-                "台账 {reg}：新登记 {a} 件（其中认定不属于违法并办结 {c} 件），已在台账中跳过 {s} 件").format(
-                reg=reg.description, a=len(result.added), c=len(result.closed), s=len(result.skipped)))
+                "台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，"
+                "无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件").format(
+                reg=reg.description, n=len(records), a=len(result.added), c=len(result.closed),
+                k=len(result.conflicts), e=len(result.no_id), s=len(result.skipped)))
             uri, _provider = reg.layer_uri()
         finally:
             reg.close()
         return {"ADDED": len(result.added), "SKIPPED": len(result.skipped), "CLOSED": len(result.closed),
+                "CONFLICTS": len(result.conflicts), "NO_ID": len(result.no_id),
                 "REGISTER_LAYER": uri, self.REGISTER: target}

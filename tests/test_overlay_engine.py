@@ -268,6 +268,19 @@ def test_duplicate_ids_kept_and_made_unique(layers):
     assert set(res.detail["patch_id"]) <= set(res.summary["patch_id"])
 
 
+def test_generated_ids_never_equal_a_real_id_of_the_batch(layers):
+    """ids X1, X1, X1#2 once gave two patches the patch_id "X1#2" (liangwei:exportnotices then refused the
+    batch); an empty id at row 5 beside a real "#5" likewise."""
+    patches, lu, _, _ = layers
+    dup = patches.copy()
+    dup["JCBH"] = ["X1", "X1", "X1#2", "#5", "", "X3", "X4"]
+    res = ov.overlay_patches(dup, ov.ReferenceLayer("三调地类图斑", lu, ov.LANDUSE, "DLBM"), workers=1)
+    ids = list(res.summary["patch_id"])
+    assert ids == ["X1", "X1#3", "X1#2", "#5", "#6", "X3", "X4"]
+    assert len(set(ids)) == len(ids) == len(dup)
+    assert "「#6」" in res.summary["repair_note"][4]
+
+
 def test_missing_id_field_message(layers):
     patches, lu, _, _ = layers
     bad = patches.rename(columns={"JCBH": "CODE"})

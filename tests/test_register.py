@@ -112,8 +112,12 @@ def test_field_plan_from_determination_output():
     assert rec["hsx"] == dt.date(2025, 5, 18) and rec["violation"] == 1
     with pytest.raises(WorkflowError, match="认定结果"):
         FieldPlan(["JCBH", "area_m2"], "认定结果")       # no determination fields: says which layer
-    with pytest.raises(WorkflowError, match="要素 7"):
-        plan.record({"patch_id": None, "violation": 1}, "7")
+    # an empty id no longer refuses the batch: the register identifies the patch by its geometry
+    assert plan.record({"patch_id": None, "violation": 1}, "7")["patch_id"] is None
+    # the overlay's "<JCBH>#2" / "#<row>" stand for the delivered id, a real id that reads "X#2" does not
+    assert plan.record({"JCBH": "X1", "patch_id": "X1#2", "violation": 1})["given_patch_id"] == "X1"
+    assert plan.record({"JCBH": None, "patch_id": "#5", "violation": 1})["given_patch_id"] is None
+    assert plan.record({"JCBH": "X1#2", "patch_id": "X1#2", "violation": 1})["given_patch_id"] == "X1#2"
 
 
 # -- registration -----------------------------------------------------------------------

@@ -241,9 +241,9 @@ def test_flag_overdue_and_grid_checkins(target, liangwei_provider):
     zero = run("gridcheckin", REGISTER=target, UNIT="G01", DATE="2026-11-03", REPORTER="网格员A")
     assert zero["CASES"] == 0
     with pytest.raises(QgsProcessingException, match="重复"):
-        run("gridcheckin", REGISTER=target, UNIT="G01", DATE="2026-11-03")
+        run("gridcheckin", REGISTER=target, UNIT="G01", DATE="2026-11-03", REPORTER="网格员A")
     with pytest.raises(QgsProcessingException, match="没有案件"):
-        run("gridcheckin", REGISTER=target, UNIT="G02", DATE="2026-11-03", CASE_IDS="NOPE")
+        run("gridcheckin", REGISTER=target, UNIT="G02", DATE="2026-11-03", CASE_IDS="NOPE", REPORTER="网格员B")
     missed = run("missedgridreports", REGISTER=target, START="2026-11-02", END="2026-11-04", OUTPUT="memory:")
     assert missed["MISSED"] == 3
     assert set(features(missed)) == {"G022026-11-03", "G012026-11-04", "G022026-11-04"}

@@ -47,7 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Every text of these sections is a template filled with the values of the section's document (its
 # *_values() function, see _document_placeholders); a text without braces (a title, party_unknown) passes.
-DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing")
+DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing", "stop_order")
 
 # Templates filled with values of their own, not the document's (report.py ClassFigures, numbering.py).
 OWN_PLACEHOLDERS: dict[tuple[str, str], frozenset[str]] = {
@@ -103,6 +103,10 @@ def _document_placeholders(config: dict) -> dict[str, frozenset[str]]:
             pass
         else:
             out["hearing"] = frozenset(hearing_values(doc, config))
+    if isinstance(config.get("stop_order"), dict):
+        from .stop import stop_values
+
+        out["stop_order"] = frozenset(stop_values(doc, config))
     return out
 
 
@@ -220,15 +224,39 @@ def validate(data: dict, override: dict | None = None, override_path: str | None
         raise DocumentConfigError(f"文书配置文件有 {len(problems)} 处错误：\n{lines}")
 
 
-@lru_cache(maxsize=8)
+def _read_override(p: Path, seen: tuple[str, ...] = ()) -> dict:
+    """A bureau's file; ``extends = "other.toml"`` (relative to it) is read first and this file merged over
+    it (the settings dialog writes such a file: the issuing authority over the bureau's configuration)."""
+    if not p.is_file():
+        raise FileNotFoundError(f"文书配置文件不存在：{p}")
+    data = read_toml(p, "文书配置文件", error=DocumentConfigError)
+    base = data.pop("extends", None)
+    if base:
+        if not isinstance(base, str):
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 应为文件路径（字符串）")
+        base_path = Path(os.path.expandvars(base)).expanduser()
+        base_path = base_path if base_path.is_absolute() else p.parent / base_path
+        if str(base_path.resolve()) in seen:
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 循环引用 {base_path}")
+        data = _merge(_read_override(base_path, seen + (str(p.resolve()),)), data)
+    return data
+
+
 def _load(path: str | None) -> dict:
+    # keyed by the file's modification time too: the settings dialog rewrites its file in place
+    stamp = os.stat(path).st_mtime_ns if path and os.path.isfile(path) else 0
+    return _load_cached(path, stamp)
+
+
+_load.cache_clear = lambda: _load_cached.cache_clear()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str | None, _stamp: int) -> dict:
     data = read_toml(DEFAULT_CONFIG, "文书配置文件", error=DocumentConfigError)
     override = None
     if path:
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"文书配置文件不存在：{p}")
-        override = read_toml(p, "文书配置文件", error=DocumentConfigError)
+        override = _read_override(Path(path))
         data = _merge(data, override)
     validate(data, override, path)
     return data

@@ -24,6 +24,29 @@ class RegisterOpenError(RuntimeError):
     """The register target cannot be opened or created (message names the target)."""
 
 
+class RegisterAccessError(RegisterOpenError):
+    """Reading or writing an open register failed (locked, read-only, damaged file, lost connection)."""
+
+
+def sqlite_message(path: str, exc: BaseException, lock_timeout: float | None = None) -> str:
+    """A Chinese sentence for a sqlite3 error on the register file ``path``."""
+    text = str(exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        wait = f"{lock_timeout:g} 秒内" if lock_timeout else ""
+        return (f"台账文件 {path} 被其他程序锁定（正在写入），{wait}未释放：请稍后重试，"
+                "或关闭正在编辑该台账的 QGIS 图层/程序")
+    if "readonly" in low or "read-only" in low or "permission" in low:
+        return f"台账文件 {path} 是只读的（文件或所在文件夹没有写权限），无法写入：请检查文件属性和权限"
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return f"{path} 不是有效的 GeoPackage/SQLite 文件（文件已损坏或并非台账）：{text}"
+    if "unable to open" in low:
+        return f"无法打开台账文件 {path}（路径不存在或没有访问权限）：{text}"
+    if "disk" in low and ("full" in low or "i/o" in low):
+        return f"写入台账文件 {path} 失败（磁盘已满或读写错误），本次操作未保存：{text}"
+    return f"访问台账文件 {path} 失败：{text}"
+
+
 # -- SQL identifiers ------------------------------------------------------------------
 # Values always go to the database as bound parameters.  Names (tables, columns, triggers, the
 # PostgreSQL schema) cannot be bound: every name formatted into SQL passes ident() first, which
@@ -122,9 +145,16 @@ class Dialect:
     types: dict[str, str] = {}
     begin_sql = "BEGIN"
     for_update = ""
+    readonly = False
 
     def sql(self, text: str) -> str:
         return text
+
+    def error_message(self, exc: BaseException) -> str | None:
+        return None
+
+    def lock_schema(self, cur) -> None:
+        pass
 
     def column_type(self, generic: str) -> str:
         return self.types[generic]
@@ -145,28 +175,60 @@ class GpkgDialect(Dialect):
     # IMMEDIATE takes the write lock at BEGIN: two writers queue instead of dead-locking on upgrade.
     begin_sql = "BEGIN IMMEDIATE"
 
-    def __init__(self, path: str | Path):
+    #: seconds a writer waits for another one's lock before giving up with a message
+    lock_timeout = 60.0
+
+    def __init__(self, path: str | Path, readonly: bool = False):
         self.path = str(path)
         self.description = self.path
+        self.readonly = readonly
 
     def connect(self):
         new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
+        if self.readonly and not os.path.isfile(self.path):
+            raise RegisterOpenError(f"台账文件不存在：{self.path}（请检查路径；只读取台账的功能不会新建台账）")
+        if self.readonly and new:
+            raise RegisterOpenError(f"{self.path} 是空文件，不是案件台账")
         if new:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RegisterOpenError(f"无法创建台账文件夹 {Path(self.path).parent}：{exc.strerror or exc}") from exc
         try:
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            if self.readonly:
+                conn = sqlite3.connect(Path(self.path).resolve().as_uri() + "?mode=ro", uri=True,
+                                       timeout=self.lock_timeout, isolation_level=None, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None,
+                                       check_same_thread=False)
         except sqlite3.Error as exc:
-            raise RegisterOpenError(f"无法打开台账文件 {self.path}：{exc}") from exc
+            raise RegisterOpenError(sqlite_message(self.path, exc)) from exc
         conn.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
         for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
             conn.create_function(name, 1, _st_bound(i), deterministic=True)
-        conn.execute("PRAGMA busy_timeout = 60000")
-        if not new:
-            app = conn.execute("PRAGMA application_id").fetchone()[0]
-            if app not in (GPKG_APPLICATION_ID, 0):
-                conn.close()
-                raise RegisterOpenError(f"{self.path} 不是 GeoPackage 文件")
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
+            if not new:
+                app = conn.execute("PRAGMA application_id").fetchone()[0]
+                if app not in (GPKG_APPLICATION_ID, 0):
+                    raise RegisterOpenError(f"{self.path} 不是 GeoPackage 文件")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # a damaged file fails here
+        except sqlite3.Error as exc:
+            conn.close()
+            raise RegisterOpenError(sqlite_message(self.path, exc, self.lock_timeout)) from exc
+        except RegisterOpenError:
+            conn.close()
+            raise
         return conn
+
+    def error_message(self, exc: BaseException) -> str | None:
+        """A Chinese sentence for a database error of this dialect, None when ``exc`` is not one."""
+        if isinstance(exc, sqlite3.Error):
+            return sqlite_message(self.path, exc, self.lock_timeout)
+        return None
+
+    def lock_schema(self, cur) -> None:
+        """Serialise schema creation/migration between processes (BEGIN IMMEDIATE already does)."""
 
     def now_value(self):
         return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
@@ -338,11 +400,38 @@ class PostgisDialect(Dialect):
     begin_sql = "BEGIN"
     for_update = " FOR UPDATE"
 
-    def __init__(self, dsn: str, schema: str = "public", params: dict | None = None):
+    def __init__(self, dsn: str, schema: str = "public", params: dict | None = None, readonly: bool = False):
         self.dsn = dsn
         self.schema = schema
         self.params = params or {}
+        self.readonly = readonly
         self.description = _redact(dsn) + (f" (schema {schema})" if schema != "public" else "")
+
+    def error_message(self, exc: BaseException) -> str | None:
+        try:
+            import psycopg2
+        except ImportError:  # pragma: no cover
+            return None
+        if not isinstance(exc, psycopg2.Error):
+            return None
+        text = (getattr(exc, "pgerror", None) or str(exc)).strip()
+        if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
+            return f"PostgreSQL 台账 {self.description} 当前只读（只读连接或只读副本），无法写入：{text}"
+        if isinstance(exc, psycopg2.errors.InsufficientPrivilege):
+            return f"当前数据库用户无权写入 PostgreSQL 台账 {self.description}：{text}"
+        if isinstance(exc, psycopg2.errors.LockNotAvailable | psycopg2.errors.DeadlockDetected):
+            return f"PostgreSQL 台账 {self.description} 被其他会话锁定，请稍后重试：{text}"
+        if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
+            return f"与 PostgreSQL 台账 {self.description} 的连接中断，本次操作未保存：{text}"
+        return f"访问 PostgreSQL 台账 {self.description} 失败：{text}"
+
+    def _lock_key(self) -> str:
+        return f"liangwei.register.{self.schema}"
+
+    def lock_schema(self, cur) -> None:
+        """Serialise schema creation/migration of one schema between sessions (transaction advisory lock):
+        the second of two first opens waits, then finds the tables made and creates nothing."""
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key(),))
 
     def connect(self):
         try:
@@ -356,18 +445,38 @@ class PostgisDialect(Dialect):
         conn.autocommit = True  # transactions are explicit (BEGIN/COMMIT) as in the GeoPackage path
         cur = conn.cursor()
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.schema):
+            conn.close()
             raise RegisterOpenError(f"PostgreSQL 模式名“{self.schema}”不合法（只允许字母、数字、下划线）")
-        cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
-        if cur.fetchone() is None:
-            try:
-                cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-            except psycopg2.Error as exc:
-                conn.close()
-                raise RegisterOpenError(
-                    f"数据库 {self.description} 未安装 PostGIS 扩展，且当前用户无权创建：{str(exc).strip()}"
-                ) from exc
-        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-        cur.execute(f'SET search_path TO "{self.schema}", public')
+        try:
+            if self.readonly:
+                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,))
+                if cur.fetchone() is None:
+                    raise RegisterOpenError(
+                        f"PostgreSQL 数据库中没有台账模式“{self.schema}”（{self.description}）："
+                        "请检查连接串中的 schema；只读取台账的功能不会新建台账")
+                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            else:
+                # two first opens at once: CREATE … IF NOT EXISTS alone still races in the catalogue, so the
+                # extension and the schema are made under one advisory lock
+                cur.execute("BEGIN")
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key(),))
+                cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+                if cur.fetchone() is None:
+                    try:
+                        cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                    except psycopg2.Error as exc:
+                        raise RegisterOpenError(
+                            f"数据库 {self.description} 未安装 PostGIS 扩展，且当前用户无权创建：{str(exc).strip()}"
+                        ) from exc
+                cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                cur.execute("COMMIT")
+            cur.execute(f'SET search_path TO "{self.schema}", public')
+        except RegisterOpenError:
+            conn.close()
+            raise
+        except psycopg2.Error as exc:
+            conn.close()
+            raise RegisterOpenError(self.error_message(exc) or str(exc)) from exc
         return conn
 
     def sql(self, text: str) -> str:
@@ -542,10 +651,11 @@ def is_postgres_target(target: str) -> bool:
             or bool(re.search(r"\bservice\s*=", t)))
 
 
-def dialect_for(target: str) -> Dialect:
+def dialect_for(target: str, readonly: bool = False) -> Dialect:
     """A dialect for a register target: a ``.gpkg`` path, a PostgreSQL URI/DSN, or a QGIS connection name.
 
     PostgreSQL URIs may carry ``?schema=NAME`` (default ``public``); DSNs ``schema=NAME``.
+    ``readonly``: open only an existing register, never create or change anything.
     """
     t = str(target).strip()
     if not t:
@@ -557,19 +667,19 @@ def dialect_for(target: str) -> Dialect:
         dsn = urlunsplit(parts._replace(query=urlencode(query)))
         params = {"host": parts.hostname or "", "port": str(parts.port or ""), "dbname": parts.path.lstrip("/"),
                   "user": parts.username or "", "password": parts.password or "", **query}
-        return PostgisDialect(dsn, schema, params)
+        return PostgisDialect(dsn, schema, params, readonly)
     if is_postgres_target(t):
         params = _parse_keyvalue(t[3:] if t.lower().startswith("pg:") else t)
         schema = params.pop("schema", "public")
         for qgis_only in ("table", "key", "srid", "type", "sql", "estimatedmetadata", "checkPrimaryKeyUnicity"):
             params.pop(qgis_only, None)
-        return PostgisDialect(_dsn_from_params(params), schema, params)
+        return PostgisDialect(_dsn_from_params(params), schema, params, readonly)
     if t.lower().endswith(".gpkg") or os.sep in t or "/" in t:
-        return GpkgDialect(t)
+        return GpkgDialect(t, readonly)
     conn = qgis_connection(t.split("?")[0])
     if conn is not None:
         schema = dict(parse_qsl(t.split("?", 1)[1])).get("schema", "public") if "?" in t else "public"
-        return PostgisDialect(_dsn_from_params(conn), schema, conn)
+        return PostgisDialect(_dsn_from_params(conn), schema, conn, readonly)
     raise RegisterOpenError(
         f"无法识别的台账“{t}”：应为 .gpkg 文件路径、postgresql:// 连接串、dbname=… 连接参数，"
         "或 QGIS 中已保存的 PostgreSQL 连接名"

@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 
 from ..fieldmap import resolve_field
-from .workflow import WorkflowError, parse_date
+from .workflow import WorkflowError, check_plausible_date, parse_date
 
+GENERATED_ID = re.compile(r".*#[0-9]+")   # overlay.py: "<id>#2" for a repeated id, "#<row>" for an empty one
 BASIC_FARMLAND = re.compile(r"永久基本农田.*_m2$|^JBNT.*_m2$|basic_farmland_m2$", re.IGNORECASE)
 
 
@@ -33,6 +34,10 @@ class FieldPlan:
         if self.patch_id is None:
             raise WorkflowError(
                 f"图层“{layer_name}”中没有图斑编号字段（patch_id 或监测编号 JCBH 及其别名），无法登记案件")
+        # the monitoring id as delivered: the overlay's patch_id makes repeated and empty ids unique inside one
+        # batch (<id>#2, #<row>); the register identifies patches by the delivered id and the geometry instead
+        given = resolve_field(names, "JCBH")
+        self.given_id = given if given is not None and given != self.patch_id else None
         self.township_code = resolve_field(names, "XZQDM")
         self.township = resolve_field(names, "XZQMC")
         self.village_code = pick("zldwdm") or resolve_field(names, "ZLDWDM")
@@ -64,9 +69,14 @@ class FieldPlan:
 
         rec: dict = {}
         pid = get(self.patch_id)
-        if pid is None:
-            raise WorkflowError(f"图层“{self.layer_name}”要素 {feature_label} 的图斑编号（{self.patch_id}）为空")
-        rec["patch_id"] = str(pid).strip()
+        # an empty id is no reason to lose the patch: the register identifies it by its geometry
+        rec["patch_id"] = _id_text(pid)
+        rec["given_patch_id"] = rec["patch_id"]
+        if self.given_id and rec["patch_id"]:
+            # the overlay wrote <JCBH>#<n> for a repeated id and #<row> for an empty one: the delivered id
+            given = _id_text(get(self.given_id)) or ""
+            if GENERATED_ID.fullmatch(rec["patch_id"]) and rec["patch_id"].rsplit("#", 1)[0] == given:
+                rec["given_patch_id"] = given or None
         for key, field in self.simple.items():
             v = get(field)
             if v is not None:
@@ -101,7 +111,17 @@ class FieldPlan:
         hsx = get(self.hsx)
         if hsx is not None:
             try:
-                rec["hsx"] = parse_date(hsx.toString("yyyy-MM-dd") if hasattr(hsx, "toString") else hsx)
-            except WorkflowError:
+                rec["hsx"] = check_plausible_date(
+                    parse_date(hsx.toString("yyyy-MM-dd") if hasattr(hsx, "toString") else hsx), "后时相")
+            except WorkflowError as exc:
+                # kept out of the date column, but not lost: the note says what was delivered
                 rec["hsx"] = None
+                rec["note"] = f"{self.hsx}：{exc}"
         return rec
+
+
+def _id_text(value) -> str | None:
+    """A monitoring id as text (7.0 → "7"), None when empty."""
+    from .storage import _id_text as text
+
+    return text(value)

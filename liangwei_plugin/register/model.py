@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .workflow import Workflow, parse_date
 
-SOURCES = ("卫片", "网格巡查", "12345热线", "信访举报", "媒体反映")
+SOURCES = ("卫片", "网格巡查", "12345热线", "信访举报", "媒体反映", "自主发现")
 STOCK_KINDS = ("增量", "存量")
 DISPOSAL_KINDS = ("拆除", "没收", "完善手续", "保留临时使用")
 
@@ -66,6 +66,11 @@ CASE_COLUMNS: list[tuple[str, str, str]] = [
     ("updated_at", "DATETIME", "修改时间"),
     ("updated_by", "TEXT", "修改人"),
     ("version", "INTEGER", "版本"),
+    # migration 4 (图斑标识): the register's own identity of the patch, the monitoring id as delivered, and
+    # why a case has no patch_id of its own (编号为空 / 编号冲突: same id as another case, other geometry)
+    ("patch_key", "TEXT", "图斑标识"),
+    ("given_patch_id", "TEXT", "监测编号（原值）"),
+    ("id_note", "TEXT", "编号说明"),
 ]
 COLUMN_NAMES = [c[0] for c in CASE_COLUMNS]
 COLUMN_TYPES = {c[0]: c[1] for c in CASE_COLUMNS}

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
-from .dialect import Dialect, GpkgDialect, RegisterOpenError, dialect_for, ident
+from .dialect import Dialect, GpkgDialect, RegisterAccessError, RegisterOpenError, dialect_for, ident
 from .model import (
     CASE_COLUMNS,
     COLUMN_NAMES,
@@ -28,7 +29,7 @@ from .model import (
     evaluate,
     rule_referrals,
 )
-from .workflow import Workflow, WorkflowError, default_workflow, parse_date
+from .workflow import Workflow, WorkflowError, check_plausible_date, default_workflow, parse_date
 
 # SQL here binds every value (``?``).  The only names formatted into SQL are these tables and the
 # columns of model.py, all checked by dialect.ident() at import (plain ASCII identifiers, so they cannot
@@ -38,6 +39,7 @@ CASES = ident("cases")
 HISTORY = ident("case_history")
 GRID_UNITS = ident("grid_units")
 GRID_REPORTS = ident("grid_reports")
+VERIFICATIONS = ident("verifications")   # created by register/evidence.py on the first 外业核查 import
 _CASE_COLUMNS = frozenset(ident(c) for c in COLUMN_NAMES)
 _ORDER_COLUMNS = _CASE_COLUMNS | {"fid"}
 _HISTORY_COLUMNS = [ident(c) for c, _ in HISTORY_COLUMNS]
@@ -84,9 +86,23 @@ def _m3_guards(reg: Register, cur) -> None:
     # edits made directly in QGIS still get a version bump and a history row; the workflow columns
     # (stage, deadlines, number) can only change through transitions; cases are never deleted
     skip = {"version", "updated_at", "updated_by"}
-    reg.dialect.case_guards(cur, CASES, HISTORY, [c for c in COLUMN_NAMES if c not in skip],
+    present = set(reg.dialect.columns(cur, CASES))   # columns of later migrations are not there yet
+    reg.dialect.case_guards(cur, CASES, HISTORY, [c for c in COLUMN_NAMES if c not in skip and c in present],
                             ["case_no", "patch_id", "stage", "stage_started", "stage_due", "is_open", "closed_date",
                              "created_at"])
+
+
+def _m4_patch_identity(reg: Register, cur) -> None:
+    # 图斑标识: patch_key is the register's own identity of a patch ("id:<监测编号>" for the first case of a
+    # monitoring id, "geom:…"/"row:…" for empty ids and conflicts), given_patch_id the id as delivered,
+    # id_note why a case has no patch_id of its own.  Additive: old rows keep patch_id and are read as
+    # key "id:<patch_id>" (no backfill, which would fire the edit-history triggers on every case).
+    present = set(reg.dialect.columns(cur, CASES))
+    for column in ("patch_key", "given_patch_id", "id_note"):
+        if column not in present:
+            reg.x(cur, f'ALTER TABLE "{CASES}" ADD COLUMN "{ident(column)}" TEXT')
+    reg.x(cur, f'CREATE UNIQUE INDEX IF NOT EXISTS uq_cases_patch_key ON "{CASES}" (patch_key)')
+    reg.x(cur, f'CREATE INDEX IF NOT EXISTS ix_cases_given_patch_id ON "{CASES}" (given_patch_id)')
 
 
 # (version, description, function(register, cursor)).  Append only; never edit a published step.
@@ -94,15 +110,58 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "案件、历史、网格表", _m1_base),
     (2, "超期查询等索引", _m2_indexes),
     (3, "GIS直接编辑留痕、禁止删除案件", _m3_guards),
+    (4, "图斑标识（编号为空、编号冲突的案件）", _m4_patch_identity),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+# Two geometries of one monitoring id closer than this (Hausdorff distance, register CRS) are the same patch:
+# a re-run or a re-delivery.  Farther apart: a conflict (two patches under one id), registered and reported.
+GEOMETRY_TOLERANCE_M = 0.1
+GEOMETRY_TOLERANCE_DEG = 1e-6
+
+
+@dataclass(eq=False)
+class _Intake:
+    """One record on its way into the register: its id as delivered, its geometry and its identity."""
+
+    rec: dict
+    given: str | None
+    geom: object
+    row: int
+    patch_id: str | None = None       # set for the first case of a monitoring id only
+    key: str | None = None            # patch_key
+    conflict_with: list = field(default_factory=list)   # case numbers (str) or indices into the batch (int)
+    index: int = -1
+    skipped: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.given or f"（无编号，第 {self.row} 个图斑）"
+
+    def others(self, numbers: list[str]) -> list[str]:
+        return [n if isinstance(n, str) else numbers[n] for n in self.conflict_with]
+
+    def note(self, numbers: list[str]) -> str:
+        batch_id = _id_text(self.rec.get("patch_id"))
+        # the overlay's batch id (<id>#2, #<row>) names the documents of this patch: keep it beside the note
+        where = f"（认定结果中的图斑编号 {batch_id}）" if batch_id and batch_id != self.given else ""
+        if self.conflict_with:
+            return (f"编号冲突：监测编号“{self.given}”已登记为案件 {'、'.join(self.others(numbers))}，"
+                    f"图形不同，本图斑另行登记为新案件，请核实编号{where}")
+        if not self.given:
+            return f"监测编号为空，按图形登记{where}"
+        return ""
+
+
 @dataclass
 class RegistrationResult:
-    added: list[str] = field(default_factory=list)       # case numbers created
-    skipped: list[str] = field(default_factory=list)     # patch ids already registered
+    added: list[str] = field(default_factory=list)       # case numbers created (conflicts and empty ids included)
+    skipped: list[str] = field(default_factory=list)     # patches already registered (same id, same geometry)
     closed: list[str] = field(default_factory=list)      # created and closed at 认定 (not a violation)
+    conflicts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (case_no, id, cases with that id)
+    no_id: list[str] = field(default_factory=list)       # case numbers registered without a monitoring id
+    messages: list[str] = field(default_factory=list)    # one sentence per conflict / id-less case
 
 
 @dataclass
@@ -116,26 +175,71 @@ class Register:
     PostgreSQL schema; use as a context manager or call ``close()``."""
 
     def __init__(self, target: str, workflow: Workflow | None = None, srid: int | None = None,
-                 create: bool = True, migrate: bool = True):
+                 create: bool = True, migrate: bool = True, readonly: bool = False):
+        """``readonly``: open an existing register only to read it (a missing file or schema, or one that is
+        not a register, is a RegisterOpenError; nothing is created, migrated or written)."""
         self.target = str(target)
         self.workflow = workflow or default_workflow()
-        self.dialect: Dialect = dialect_for(self.target)
+        self.readonly = bool(readonly)
+        self._columns: set[str] = set()
+        self.dialect: Dialect = dialect_for(self.target, readonly=self.readonly)
         if isinstance(self.dialect, GpkgDialect) and not create:
             import os
 
             if not os.path.exists(self.dialect.path):
                 raise RegisterOpenError(f"台账文件不存在：{self.dialect.path}")
         self.conn = self.dialect.connect()
-        self.srid = int(srid or DEFAULT_SRID)
-        existing = self._read_srid()
-        if existing is not None:
-            self.srid = existing
-        if migrate:
-            self.migrate()
+        try:
+            if self.readonly:
+                self._check_is_register()
+            self.srid = int(srid or DEFAULT_SRID)
+            existing = self._read_srid()
+            if existing is not None:
+                self.srid = existing
+            if migrate and not self.readonly:
+                self.migrate()
+            self._columns = self._case_columns()
+        except BaseException as exc:
+            self.close()
+            message = self.dialect.error_message(exc)
+            if message:
+                raise RegisterOpenError(message) from exc
+            raise
+        self._geographic: bool | None = None
+
+    def _check_is_register(self) -> None:
+        """Refuse a database that is not a case register (read-only opens never add tables to it)."""
+        cur = self.conn.cursor()
+        try:
+            missing = [t for t in ("schema_version", CASES, HISTORY) if not self.dialect.table_exists(cur, t)]
+        finally:
+            cur.close()
+        if missing:
+            raise RegisterOpenError(
+                f"{self.description} 不是案件台账（缺少表 {'、'.join(missing)}）：请选择由“登记案件”创建的台账；"
+                "只读取台账的功能不会在其中建表")
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise RegisterOpenError(
+                f"台账 {self.description} 的结构版本 {current} 比本插件支持的 {SCHEMA_VERSION} 新，请升级插件")
+
+    def _case_columns(self) -> set[str]:
+        cur = self.conn.cursor()
+        try:
+            return set(self.dialect.columns(cur, CASES)) if self.dialect.table_exists(cur, CASES) else set()
+        finally:
+            cur.close()
 
     # -- plumbing -------------------------------------------------------------
     def x(self, cur, sql: str, params: Iterable = ()) -> None:
-        cur.execute(self.dialect.sql(sql), tuple(params))
+        try:
+            cur.execute(self.dialect.sql(sql), tuple(params))
+        except Exception as exc:
+            # locked, read-only, damaged file, lost connection: one Chinese sentence naming the register
+            message = self.dialect.error_message(exc)
+            if message is None:
+                raise
+            raise RegisterAccessError(message) from exc
 
     def close(self) -> None:
         if self.conn is not None:
@@ -154,19 +258,35 @@ class Register:
 
     @contextmanager
     def transaction(self) -> Iterator:
-        """One database transaction; rolled back on any exception."""
+        """One database transaction; rolled back on any exception.  Database errors (a lock not released in
+        time, a read-only file or connection, a full disk at COMMIT) become RegisterAccessError."""
+        if self.readonly:
+            raise RegisterAccessError(f"台账 {self.description} 以只读方式打开，不能修改")
         cur = self.conn.cursor()
-        cur.execute(self.dialect.begin_sql)
+        self.x(cur, self.dialect.begin_sql)
         try:
             yield cur
-        except BaseException:
+        except BaseException as exc:
             try:
                 cur.execute("ROLLBACK")
             except Exception:  # noqa: BLE001 - connection already broken; the server rolls back
                 logger.exception("回滚失败")
+            message = self.dialect.error_message(exc)
+            if message is not None:
+                raise RegisterAccessError(message) from exc
             raise
         else:
-            cur.execute("COMMIT")
+            try:
+                cur.execute("COMMIT")
+            except Exception as exc:
+                message = self.dialect.error_message(exc)
+                try:
+                    cur.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - nothing to roll back any more
+                    pass
+                if message is None:
+                    raise
+                raise RegisterAccessError(message) from exc
         finally:
             cur.close()
 
@@ -199,6 +319,7 @@ class Register:
         """Apply the missing migrations (each in its own transaction); returns the schema version."""
         target_version = target_version or SCHEMA_VERSION
         with self.transaction() as cur:
+            self.dialect.lock_schema(cur)   # two first opens at once: the second waits, then creates nothing
             if not self.dialect.table_exists(cur, "schema_version"):
                 self.dialect.prepare(cur)
                 self.x(cur, f"CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT,"
@@ -213,6 +334,7 @@ class Register:
             if current < version <= target_version:
                 with self.transaction() as cur:
                     # another process may have migrated meanwhile: re-check inside the lock
+                    self.dialect.lock_schema(cur)
                     cur.execute("SELECT MAX(version) FROM schema_version")
                     if int(cur.fetchone()[0] or 0) >= version:
                         continue
@@ -229,6 +351,8 @@ class Register:
     # -- reading ----------------------------------------------------------------
     def _select(self, with_geometry: bool, columns: Iterable[str] | None = None) -> str:
         names = COLUMN_NAMES if columns is None else [c for c in COLUMN_NAMES if c in set(columns)]
+        # a register of an older schema opened read-only lacks the columns of later migrations
+        names = [c for c in names if c in self._columns] if getattr(self, "_columns", None) else names
         cols = ", ".join(["fid"] + [f'"{c}"' for c in names])
         if with_geometry:
             cols += f", {self.dialect.geom_select('geom')} AS geom"
@@ -251,8 +375,14 @@ class Register:
         names = [d[0] for d in cur.description]
         if self.dialect.name == "gpkg" and "geom" not in names:
             # SQLite hands back dates as ISO text already: nothing to normalise (fast path for big lists)
-            return [dict(zip(names, r)) for r in cur.fetchall()]
-        return [self._row(names, r) for r in cur.fetchall()]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        else:
+            rows = [self._row(names, r) for r in cur.fetchall()]
+        absent = [c for c in COLUMN_NAMES if c not in self._columns] if "stage" in names and rows else []
+        for r in rows if absent and self._columns else ():
+            for c in absent:
+                r.setdefault(c, None)
+        return rows
 
     def get_case(self, ref, with_geometry: bool = False, cur=None) -> dict:
         """A case by fid (int) or case number / patch id (str); KeyError when missing."""
@@ -307,9 +437,12 @@ class Register:
             params.append(1 if violation else 0)
         if text:
             like = f"%{text.strip().lower()}%"
+            # the id as delivered too: a conflict case (same id, other geometry) has no patch_id of its own
+            given = " OR lower(coalesce(given_patch_id,'')) LIKE ?" if "given_patch_id" in self._columns else ""
             where.append("(lower(case_no) LIKE ? OR lower(coalesce(patch_id,'')) LIKE ? OR coalesce(party,'') LIKE ?"
-                         " OR coalesce(township,'') LIKE ? OR coalesce(village,'') LIKE ? OR coalesce(note,'') LIKE ?)")
-            params += [like] * 6
+                         " OR coalesce(township,'') LIKE ? OR coalesce(village,'') LIKE ? OR coalesce(note,'') LIKE ?"
+                         f"{given})")
+            params += [like] * (7 if given else 6)
         if fids is not None:
             ids = [int(f) for f in fids]
             if not ids:
@@ -436,7 +569,13 @@ class Register:
                        feedback: Feedback | None = None, total: int | None = None) -> RegistrationResult:
         """Create one case per record (a dict of case columns plus ``geom`` as WKB) in ONE transaction.
 
-        Records whose ``patch_id`` is already in the register are skipped (re-running adds nothing).
+        Patch identity (图斑标识): the monitoring id as delivered (``given_patch_id`` when the record has it,
+        e.g. the JCBH beside the overlay's ``patch_id``, else ``patch_id``) together with the geometry.
+        A record whose id is already registered with the same geometry (within ``GEOMETRY_TOLERANCE``) is
+        skipped (re-running adds nothing); the same id with a different geometry is a conflict: registered as
+        a case of its own without ``patch_id`` (``id_note`` names the other cases) and reported — never
+        skipped.  A record without id is registered by its geometry.  ``patch_key`` never holds a string that
+        a monitoring id could equal: ``id:<id>``, ``geom:<hash>`` or ``row:<batch>:<row>``.
         ``close_not_violations``: records with ``violation = 0`` are registered (they count in the
         denominator of 违法占耕比) and closed at 快速认定 with the desk determination as the proof.
         """
@@ -447,43 +586,40 @@ class Register:
         stage = stage or wf.default_initial_stage
         if stage not in wf.initial_stages:
             raise WorkflowError(f"新案件只能从 {'、'.join(wf.initial_stages)} 阶段开始，不能从“{stage}”开始")
-        found_default = parse_date(found_date) or dt.date.today()
+        found_default = _day(found_date, "发现/登记日期")
         result = RegistrationResult()
         records = list(records)
         total = total or len(records) or 1
         insert_cols = [c for c in COLUMN_NAMES]
+        # ON CONFLICT without a target: neither patch_id nor patch_key may be inserted twice (another
+        # process registering the same batch at the same moment)
         ins_sql = (f'INSERT INTO "{CASES}" ({", ".join(chr(34) + c + chr(34) for c in insert_cols)}, geom) VALUES '
                    f'({", ".join("?" * len(insert_cols))}, {self.dialect.geom_insert(self.srid)}) '
-                   f'ON CONFLICT (patch_id) DO NOTHING RETURNING fid')  # nosec B608
+                   f'ON CONFLICT DO NOTHING RETURNING fid')  # nosec B608
         extent = None
         with self.transaction() as cur:
-            cur.execute(self.dialect.sql(f'SELECT patch_id FROM "{CASES}" WHERE patch_id IS NOT NULL'),  # nosec B608
-                        ())
-            existing = {r[0] for r in cur.fetchall()}
-            seen = set()
-            todo = []
-            for rec in records:
-                pid = rec.get("patch_id")
-                pid = str(pid).strip() if pid not in (None, "") else None
-                if pid is not None and (pid in existing or pid in seen):
-                    result.skipped.append(pid)
-                    continue
-                if pid is not None:
-                    seen.add(pid)
-                todo.append((pid, rec))
+            todo, skipped = self._identify(cur, records)
+            result.skipped.extend(skipped)
             # case numbers: one counter row per year, bumped under the transaction's lock
             seq = self._allocate(cur, found_default.year, len(todo)) if todo else 0
             prefix = wf.options.get("case_no_prefix", "LW")
             now = self.dialect.now_value()
-            for i, (pid, rec) in enumerate(todo):
+            numbers = [item.rec.get("case_no") or f"{prefix}{found_default.year}-{seq + i:06d}"
+                       for i, item in enumerate(todo)]
+            for i, item in enumerate(todo):
+                pid, rec = item.patch_id, item.rec
                 if i % 500 == 0:
                     check_canceled(fb)
                     fb.set_progress(100.0 * i / total)
-                found = parse_date(rec.get("found_date")) or found_default
+                found = check_plausible_date(parse_date(rec.get("found_date")), "发现日期") or found_default
                 case = {c: None for c in COLUMN_NAMES}
                 case.update({k: v for k, v in rec.items() if k in EDITABLE or k in ("patch_id",)})
                 case["patch_id"] = pid
-                case["case_no"] = rec.get("case_no") or f"{prefix}{found_default.year}-{seq + i:06d}"
+                case["case_no"] = numbers[i]
+                case["patch_key"] = item.key
+                case["given_patch_id"] = item.given or ""
+                note = item.note(numbers)
+                case["id_note"] = note or None
                 case["source"] = rec.get("source") or source
                 case["stock_kind"] = rec.get("stock_kind") or "增量"
                 if case["stock_kind"] not in wf.stock_kinds():
@@ -509,13 +645,20 @@ class Register:
                 self.x(cur, ins_sql, values)
                 row = cur.fetchone()
                 if row is None:   # inserted meanwhile by someone else: idempotent all the same
-                    result.skipped.append(pid)
+                    result.skipped.append(item.label)
                     continue
                 case["fid"] = int(row[0])
+                history_note = rec.get("history_note") or f"发现报告：来源 {case['source']}"
                 self._history(cur, case, 1, "create", None, stage, found, actor,
-                              rec.get("history_note") or f"发现报告：来源 {case['source']}",
+                              f"{history_note}；{note}" if note else history_note,
                               {c: [None, v] for c, v in zip(insert_cols, dbvals) if v is not None})
                 result.added.append(case["case_no"])
+                if item.conflict_with:
+                    result.conflicts.append((case["case_no"], item.given, item.others(numbers)))
+                elif not item.given:
+                    result.no_id.append(case["case_no"])
+                if note:
+                    result.messages.append(f"案件 {case['case_no']}：{note}")
                 if close_not_violations and case.get("violation") == 0 and stage != wf.final_stage:
                     changes = self._transition_changes(case, wf.final_stage, found,
                                                        "内业认定不属于违法用地违法建设", {})
@@ -529,6 +672,89 @@ class Register:
             self.analyze()   # fresh statistics, so the planners pick the indexes after a bulk load
         fb.set_progress(100.0)
         return result
+
+    def _tolerance(self) -> float:
+        """Distance within which two geometries of one monitoring id are the same patch (register CRS units)."""
+        if self._geographic is None:
+            try:
+                from osgeo import osr
+
+                srs = osr.SpatialReference()
+                self._geographic = srs.ImportFromEPSG(int(self.srid)) == 0 and bool(srs.IsGeographic())
+            except Exception:  # noqa: BLE001 - without GDAL assume a projected CRS in metres
+                self._geographic = False
+        return GEOMETRY_TOLERANCE_DEG if self._geographic else GEOMETRY_TOLERANCE_M
+
+    def _identify(self, cur, records: list[dict]) -> tuple[list[_Intake], list[str]]:
+        """(records to register with their patch key and id note, labels of the records already registered);
+        the rules are register_cases's.  Reads the ids and, for repeated ids, the geometries once."""
+        tol = self._tolerance()
+        key_col = "patch_key" in self._columns
+        cols = "fid, case_no, patch_id" + (", given_patch_id, patch_key" if key_col else "")
+        self.x(cur, f'SELECT {cols} FROM "{CASES}"')  # nosec B608
+        by_id: dict[str, list[int]] = {}
+        keys: set[str] = set()
+        numbers: dict[int, str] = {}
+        for row in cur.fetchall():
+            fid, case_no, patch_id = row[0], row[1], row[2]
+            given = (row[3] if key_col else None)
+            given = patch_id if given is None else given   # rows of schema 3 and before: the id as registered
+            key = (row[4] if key_col else None) or (f"id:{patch_id}" if patch_id is not None else None)
+            if key:
+                keys.add(key)
+            if given:
+                by_id.setdefault(str(given), []).append(fid)
+            numbers[fid] = case_no
+        items: list[_Intake] = []
+        for row_no, rec in enumerate(records, start=1):
+            given = _id_text(rec["given_patch_id"] if "given_patch_id" in rec else rec.get("patch_id"))
+            wkb = rec.get("geom")
+            geom = _shape(wkb) if wkb is not None else None
+            items.append(_Intake(rec, given, geom, row_no))
+        # geometries of the registered cases whose id comes again
+        wanted = sorted({fid for it in items if it.given for fid in by_id.get(it.given, ())})
+        shapes: dict[int, object] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            self.x(cur, f'SELECT fid, {self.dialect.geom_select("geom")} FROM "{CASES}"'  # nosec B608
+                        f' WHERE fid IN ({",".join("?" * len(chunk))})', chunk)
+            for fid, g in cur.fetchall():
+                raw = self.dialect.geom_wkb(g)
+                shapes[fid] = _shape(raw) if raw is not None else None
+        batch = None
+        todo: list[_Intake] = []
+        seen: dict[str, list[_Intake]] = {}
+        batch_keys: set[str] = set()
+        for it in items:
+            if it.given:
+                registered = [(numbers[f], shapes.get(f)) for f in by_id.get(it.given, ())]
+                earlier = seen.get(it.given, [])
+                if any(_same_patch(it.geom, g, tol) for _, g in registered) or \
+                        any(_same_patch(it.geom, e.geom, tol) for e in earlier):
+                    self._skip(it)
+                    continue
+                if not registered and not earlier:
+                    it.patch_id, it.key = it.given, f"id:{it.given}"
+                else:
+                    it.conflict_with = [n for n, _ in registered] + [e.index for e in earlier]
+                seen.setdefault(it.given, []).append(it)
+            if it.key is None:
+                if it.geom is not None and not it.geom.is_empty:
+                    it.key = "geom:" + _geometry_digest(it.given or "", it.geom, tol)
+                else:
+                    batch = batch or _batch_digest(items)
+                    it.key = f"row:{batch}:{it.row}"
+                if it.key in keys or it.key in batch_keys:
+                    self._skip(it)
+                    continue
+            batch_keys.add(it.key)
+            it.index = len(todo)
+            todo.append(it)
+        return todo, [it.label for it in items if it.skipped]
+
+    @staticmethod
+    def _skip(it: _Intake) -> None:
+        it.skipped = True
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics of the case tables."""
@@ -638,7 +864,7 @@ class Register:
         ``expected_version``: the version the user read; a different current version → ConflictError.
         ``fields``: editable columns set with the transition (disposal_kind, demolished_m2, …).
         """
-        day = parse_date(date) or dt.date.today()
+        day = _day(date, "处置日期")
         _require_actor(actor, target)
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)
@@ -649,10 +875,24 @@ class Register:
         version = case["version"] if expected_version is None else int(expected_version)
         if version != case["version"]:
             self._raise_conflict(cur, case, version)
+        self._require_verification(cur, case, target)
         changes = self._transition_changes(case, target, day, note, fields)
         new_version = self._update(cur, case, changes, actor, version)
         self._history(cur, case, new_version, "advance", case["stage"], target, day, actor, note, _diff(case, changes))
         return new_version
+
+    def _require_verification(self, cur, case: dict, target: str) -> None:
+        """Refuse a violation finding without an on-site check on record (workflow.toml [verification])."""
+        if not self.workflow.needs_verification(case, target):
+            return
+        if self.dialect.table_exists(cur, VERIFICATIONS):
+            self.x(cur, f'SELECT 1 FROM "{VERIFICATIONS}" WHERE case_fid = ? LIMIT 1', (case["fid"],))  # nosec B608
+            if cur.fetchone() is not None:
+                return
+        raise WorkflowError(
+            f"案件 {case['case_no']}（{case.get('source') or ''}）尚无外业核查记录，不能转入“{target}”："
+            "监测图斑只是线索（自然资发〔2023〕258号），须先外业核查举证（外业核查包导入 liangwei:importfieldpackage）"
+            "再认定；本局另有规定的，可在流程配置 workflow.toml 的 [verification] 中调整")
 
     def advance_many(self, refs: Iterable, target: str, date=None, actor: str = "", note: str = "",
                      fields: dict | None = None, atomic: bool = True, feedback: Feedback | None = None,
@@ -663,7 +903,7 @@ class Register:
         otherwise one transaction per case.  Conflicts abort an atomic batch."""
         fb = ensure_feedback(feedback)
         refs = list(refs)
-        day = parse_date(date) or dt.date.today()
+        day = _day(date, "处置日期")
         _require_actor(actor, target)
         fields = dict(fields or {})
         result = AdvanceResult()
@@ -707,7 +947,7 @@ class Register:
         bad = set(changes) - EDITABLE
         if bad:
             raise WorkflowError(f"字段 {'、'.join(sorted(bad))} 不能直接修改（阶段只能通过处置流程转换）")
-        day = parse_date(date) or dt.date.today()
+        day = _day(date, "修改日期")
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)
             version = case["version"] if expected_version is None else int(expected_version)
@@ -731,7 +971,7 @@ class Register:
     def flag_overdue(self, today=None, actor: str = "系统") -> list[str]:
         """效能问责检查: mark every open case whose stage deadline has passed (one history row each,
         once per stage), and the referral due date for new cases not rectified in time."""
-        day = parse_date(today) or dt.date.today()
+        day = _day(today, "检查日期")
         flagged = []
         with self.transaction() as cur:
             rows = self._fetch(cur, self._select(False) + " WHERE is_open = 1 AND stage_due < ?"
@@ -758,7 +998,7 @@ class Register:
     def add_grid_unit(self, unit_code: str, unit_name: str, township: str = "", village: str = "",
                       kind: str = "村居", reporter: str = "", active_from=None) -> None:
         """Add (or update) a grid unit (网格单元: 村居 or 小区); it must report daily from ``active_from``."""
-        start = parse_date(active_from)
+        start = check_plausible_date(parse_date(active_from), "网格单元启用日期")
         with self.transaction() as cur:
             self.x(cur, f'INSERT INTO "{GRID_UNITS}" (unit_code, unit_name, township, village, kind, reporter, active,'
                         f' active_from, created_at) VALUES (?,?,?,?,?,?,1,?,?) ON CONFLICT (unit_code) DO UPDATE SET'
@@ -779,12 +1019,15 @@ class Register:
     def submit_grid_report(self, unit_code: str, report_date, reporter: str = "", case_nos: Iterable[str] = (),
                            note: str = "") -> dict:
         """One unit's daily report: the cases it found that day, or a 零报告 when none."""
-        day = parse_date(report_date) or dt.date.today()
+        day = _day(report_date, "报告日期")
         case_nos = [c for c in case_nos if c]
         with self.transaction() as cur:
             self.x(cur, f'SELECT 1 FROM "{GRID_UNITS}" WHERE unit_code = ?', (unit_code,))  # nosec B608
             if cur.fetchone() is None:
                 raise WorkflowError(f"未登记的网格单元“{unit_code}”，请先添加网格单元")
+            if not (reporter or "").strip():
+                # 到岗到位: a daily report (零报告 included) that names nobody holds nobody to account
+                raise WorkflowError(f"网格单元 {unit_code} {day} 的日报未填写巡查人员（报告人），不能提交")
             self.x(cur, f'SELECT 1 FROM "{GRID_REPORTS}" WHERE unit_code = ? AND report_date = ?',  # nosec B608
                    (unit_code, day.isoformat()))
             if cur.fetchone() is not None:
@@ -868,6 +1111,11 @@ def _diff(case: dict, changes: dict) -> dict:
     return {k: [_norm(case.get(k)), _norm(Register._db_value(k, v))] for k, v in changes.items()}
 
 
+def _day(value, what: str) -> dt.date:
+    """An event date given to the register (empty = today), refused when it cannot be meant (9999-12-31)."""
+    return check_plausible_date(parse_date(value), what) or dt.date.today()
+
+
 def _require_actor(actor: str, target: str) -> None:
     # every transition names who did it: that is what 效能问责 holds people to
     if not (actor or "").strip():
@@ -876,6 +1124,73 @@ def _require_actor(actor: str, target: str) -> None:
 
 def _join(old, entry: str) -> str:
     return f"{old}；{entry}" if old else entry
+
+
+def _id_text(value) -> str | None:
+    """A monitoring id as text (7.0 → "7"), None when empty."""
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    if isinstance(value, float):
+        if value != value:   # NaN
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _shape(wkb):
+    import shapely
+
+    if hasattr(wkb, "geom_type"):
+        return wkb
+    try:
+        return shapely.from_wkb(bytes(wkb))
+    except Exception:  # noqa: BLE001 - unreadable WKB: _as_multipolygon_wkb names it when inserting
+        return None
+
+
+def _same_patch(a, b, tol: float) -> bool:
+    """Whether two geometries of one monitoring id are the same patch (both absent counts as the same)."""
+    import shapely
+
+    a_empty = a is None or a.is_empty
+    b_empty = b is None or b.is_empty
+    if a_empty or b_empty:
+        return a_empty and b_empty
+    ax0, ay0, ax1, ay1 = a.bounds
+    bx0, by0, bx1, by1 = b.bounds
+    if max(abs(ax0 - bx0), abs(ay0 - by0), abs(ax1 - bx1), abs(ay1 - by1)) > tol:
+        return False
+    return float(shapely.hausdorff_distance(a, b)) <= tol
+
+
+def _geometry_digest(given: str, geom, tol: float) -> str:
+    """A hash of the id and the geometry snapped to the tolerance grid (the key of a case without an id of its
+    own); the same patch delivered again hashes the same."""
+    import shapely
+
+    try:
+        g = shapely.normalize(shapely.set_precision(geom, tol))
+    except Exception:  # noqa: BLE001 - GEOS cannot snap it: hash the geometry as it is
+        g = geom
+    h = hashlib.sha1(given.encode("utf-8"), usedforsecurity=False)
+    h.update(b"\x1f" + shapely.to_wkb(g, output_dimension=2))
+    return h.hexdigest()[:24]
+
+
+def _batch_digest(items: list[_Intake]) -> str:
+    """A hash of the whole input (ids and geometries): identifies a record without id and geometry by batch and
+    row, so that running the same batch again registers it once."""
+    import shapely
+
+    h = hashlib.sha1(usedforsecurity=False)
+    for it in items:
+        h.update((it.given or "").encode("utf-8") + b"\x1e")
+        if it.geom is not None:
+            h.update(shapely.to_wkb(it.geom, output_dimension=2))
+        h.update(b"\x1d")
+    return h.hexdigest()[:16]
 
 
 def _as_multipolygon_wkb(wkb) -> tuple[bytes, tuple | None]:

@@ -128,6 +128,20 @@ def parse_date(value) -> dt.date | None:
         raise WorkflowError(f"无法识别的日期“{value}”，应为 yyyy-mm-dd") from exc
 
 
+# Dates a register accepts as events (发现、处置、报告日期): anything outside is a typing error (9999-12-31,
+# 0001-01-01 placeholders), refused before a deadline is computed from it.
+EARLIEST_DATE = dt.date(1949, 10, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def check_plausible_date(day: dt.date | None, what: str = "日期") -> dt.date | None:
+    """``day`` unchanged when it lies in [EARLIEST_DATE, LATEST_DATE] (or is None), else WorkflowError."""
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise WorkflowError(f"{what}“{day.isoformat()}”不在合理范围（{EARLIEST_DATE} 至 {LATEST_DATE}）内，"
+                            "请检查是否填错")
+    return day
+
+
 @dataclass
 class Workflow:
     stages: list[Stage]
@@ -142,6 +156,7 @@ class Workflow:
     extra_workdays: frozenset = frozenset()
     referral: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    verification: dict = field(default_factory=dict)   # [verification]: 外业核查 before a violation finding
 
     # -- loading -------------------------------------------------------------
     @classmethod
@@ -179,6 +194,7 @@ class Workflow:
             extra_workdays=frozenset(parse_date(d) for d in cal.get("extra_workdays", [])),
             referral=dict(data.get("referral", {})),
             options=dict(data.get("options", {})),
+            verification=dict(data.get("verification", {})),
         )
 
     # -- lookups -------------------------------------------------------------
@@ -239,14 +255,17 @@ class Workflow:
     def add_days(self, start: dt.date, days: int, mode: str | None = None) -> dt.date:
         """``start`` + ``days`` calendar days, or ``days`` working days after ``start`` (mode "working")."""
         mode = mode or self.day_count
-        if mode == "calendar" or days <= 0:
-            return start + dt.timedelta(days=days)
-        day, left = start, days
-        while left > 0:
-            day += dt.timedelta(days=1)
-            if self.is_workday(day):
-                left -= 1
-        return day
+        try:
+            if mode == "calendar" or days <= 0:
+                return start + dt.timedelta(days=days)
+            day, left = start, days
+            while left > 0:
+                day += dt.timedelta(days=1)
+                if self.is_workday(day):
+                    left -= 1
+            return day
+        except OverflowError as exc:
+            raise WorkflowError(f"日期 {start} 加 {days} 天超出可计算的范围：请检查日期是否填错") from exc
 
     def stage_due(self, stage: str, started: dt.date) -> dt.date | None:
         """Deadline of a stage entered on ``started`` (None for stages without a deadline)."""
@@ -262,13 +281,28 @@ class Workflow:
         return self.add_days(start, days, self.referral.get("day_count", "calendar"))
 
     def source_names(self) -> list[str]:
-        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映"]))
+        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映", "自主发现"]))
 
     def disposal_kinds(self) -> list[str]:
         return list(self.options.get("disposal_kinds", ["拆除", "没收", "完善手续", "保留临时使用"]))
 
     def stock_kinds(self) -> list[str]:
         return list(self.options.get("stock_kinds", ["增量", "存量"]))
+
+    def needs_verification(self, case: dict, target: str) -> bool:
+        """Whether moving ``case`` to ``target`` needs an on-site check on record ([verification] of the
+        workflow file; 自然资发〔2023〕258号: a monitoring patch alone is no basis for a violation finding)."""
+        v = self.verification
+        if not v.get("required", False):
+            return False
+        if target not in list(v.get("targets", ["拆除整治"])):
+            return False
+        sources = v.get("sources", "*")
+        if sources != "*" and case.get("source") not in list(sources):
+            return False
+        since = parse_date(v.get("cases_found_from") or None)
+        found = parse_date(case.get("found_date") or None)
+        return not (since and found and found < since)
 
 
 @lru_cache(maxsize=4)
