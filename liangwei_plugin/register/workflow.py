@@ -40,6 +40,9 @@ def _stage_references(data: dict, where, problems, root) -> None:
         ref(("workflow", key), wf.get(key))
     for i, name in enumerate(wf.get("initial_stages") or [] if isinstance(wf.get("initial_stages"), list) else []):
         ref(("workflow", "initial_stages", f"第 {i + 1} 个"), name)
+    ver = data.get("verification") if isinstance(data.get("verification"), dict) else {}
+    for i, name in enumerate(ver.get("targets") or [] if isinstance(ver.get("targets"), list) else []):
+        ref(("verification", "targets", f"第 {i + 1} 个"), name)
     for i, t in enumerate(data.get("transition") or [] if isinstance(data.get("transition"), list) else []):
         if isinstance(t, dict):
             ref(("transition", i, "from"), t.get("from"))
@@ -87,6 +90,8 @@ WORKFLOW_SCHEMA = Table({
                       "disposal_kinds": List(Text(nonempty=True), nonempty=True, unique=True),
                       "case_no_prefix": Text(nonempty=True, pattern=r"[A-Za-z0-9_-]+",
                                              pattern_text="只能用字母、数字、- 和 _")}),
+    "verification": Table({"required": Bool(), "targets": List(_STAGE_NAME), "sources": List(Text(nonempty=True)),
+                           "cases_found_from": Date()}),
 }, required=("workflow", "stage", "transition"), checks=(_stage_references,))
 
 
