@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from ..liangwei_plugin.register.model import DISPOSAL_KINDS as _KINDS
-from ..liangwei_plugin.register.workflow import default_workflow
+from ..liangwei_plugin.register.workflow import WorkflowError, default_workflow
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
