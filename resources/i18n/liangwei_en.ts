@@ -166,6 +166,10 @@
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
     <message>
+      <source>{id}（编号冲突）</source>
+      <translation>{id} (id conflict)</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
