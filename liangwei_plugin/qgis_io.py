@@ -223,6 +223,53 @@ def dbf_safe_fields(fields, feedback=None):
     return out
 
 
+def column_values(values, qtype) -> list:
+    """A column as Python values for QgsFeature.setAttributes: plain numbers and strings in one go,
+    anything else (dates, NaN, numpy scalars in object columns) through qvariant_value."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        out = arr.tolist()
+        if np.isnan(arr).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64).tolist()
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        null = pd.isna(arr)
+        return (np.where(null, None, arr) if null.any() else arr).tolist()
+    return [qvariant_value(v, qtype) for v in arr]
+
+
+def frame_to_sink(gdf: gpd.GeoDataFrame, sink, fields, feedback: Feedback | None = None, batch: int = 5000) -> int:
+    """Add the rows of ``gdf`` to a QgsFeatureSink whose ``fields`` (QgsFields) name columns of the frame
+    (a field without a column is written NULL); polygons are written as multi-polygons.  Returns the count."""
+    from qgis.core import QgsFeature, QgsFeatureSink
+
+    feedback = ensure_feedback(feedback)
+    n = len(gdf)
+    cols = [column_values(gdf[f.name()].to_numpy(), f.type()) if f.name() in gdf else [None] * n for f in fields]
+    rows = list(zip(*cols)) if cols else [()] * n
+    wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))) if n else []
+    pending = []
+    for i in range(n):
+        if i % batch == 0:
+            check_canceled(feedback)
+            if pending:
+                sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
+                pending = []
+        feat = QgsFeature(fields)
+        feat.setAttributes(list(rows[i]))
+        if wkbs[i] is not None:
+            g = QgsGeometry()
+            g.fromWkb(wkbs[i])
+            g.convertToMultiType()
+            feat.setGeometry(g)
+        pending.append(feat)
+    if pending:
+        sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
+    return n
+
+
 # -- readable outputs: Chinese aliases and number display (resources/field_aliases.toml) -----------------
 
 #: the name of the default style an output GeoPackage carries (aliases and number display only)

@@ -130,7 +130,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
                                              source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "determination")
+        StyleOnLoad.attach(context, dest_id, None, "determination")  # coloured by result
         id_index = next(i for i, x in enumerate(names) if x.lower() == "patch_id")
         columns = [result[name].tolist() for name in OUTPUT_FIELDS]
         step = 40.0 / len(features) if features else 0

@@ -16,7 +16,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
-from .base import FeedbackProgress, LiangweiAlgorithm
+from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
 _TYPES = {
     "township_code": QMetaType.Type.QString,
@@ -216,6 +216,7 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, Qgis.WkbType.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        StyleOnLoad.attach(context, dest_id, None, "farmland_ratio")
         for row in table.itertuples(index=False):
             feat = QgsFeature(out_fields)
             values = []

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from qgis.core import (
     Qgis,
@@ -29,8 +28,10 @@ from ..liangwei_plugin.qgis_io import (
     layer_display_name,
     layer_to_gdf,
     near_reader,
-    qvariant_value,
     require_polygon_layer,
+)
+from ..liangwei_plugin.qgis_io import (
+    column_values as _column_values,
 )
 from ..liangwei_plugin.vector_io import patch_envelopes
 from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
@@ -40,23 +41,6 @@ NAME_FIELDS = ("MC", "名称", "NAME", "BHQMC", "ZRBHDMC", "GHFQMC")
 
 DOUBLE_FIELDS = {"area_m2", "area_mu", "farmland_m2", "farmland_mu", "construction_m2", "agricultural_m2",
                  "unused_m2", "share"}
-
-
-def _column_values(values, qtype) -> list:
-    """A column as Python values for QgsFeature.setAttributes: plain numbers and strings in one go,
-    anything else (dates, NaN, numpy scalars in object columns) through qvariant_value."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f":
-        out = arr.tolist()
-        if np.isnan(arr).any():
-            out = [None if v != v else v for v in out]
-        return out
-    if arr.dtype.kind in "iub":
-        return arr.astype(np.int64).tolist()
-    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
-        null = pd.isna(arr)
-        return (np.where(null, None, arr) if null.any() else arr).tolist()
-    return [qvariant_value(v, qtype) for v in arr]
 
 
 class OverlayCheckAlgorithm(LiangweiAlgorithm):
@@ -214,7 +198,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                Qgis.WkbType.MultiPolygon, patches_layer.crs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "patches")
+        StyleOnLoad.attach(context, dest_id, None, "overlay")  # styled by 耕地 share / protected
         # values converted column by column (not cell by cell), features added in batches
         rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
         n = len(result.summary)
@@ -246,6 +230,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                   Qgis.WkbType.NoGeometry)
         if dsink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT_DETAIL))
+        StyleOnLoad.attach(context, detail_id, None, "overlay_detail")
         d = result.detail
         drows = list(zip(*[_column_values(d[c].to_numpy(), f.type()) for c, f in zip(ov.DETAIL_FIELDS, dfields)]))
         for start in range(0, len(drows), 5000):

@@ -206,7 +206,7 @@ class Workflow:
         return self.add_days(start, days, self.referral.get("day_count", "calendar"))
 
     def source_names(self) -> list[str]:
-        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映"]))
+        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映", "自主发现"]))
 
     def disposal_kinds(self) -> list[str]:
         return list(self.options.get("disposal_kinds", ["拆除", "没收", "完善手续", "保留临时使用"]))

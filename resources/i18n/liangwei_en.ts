@@ -104,22 +104,61 @@
     </message>
   </context>
   <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>GeoPackage 文件</source>
+      <translation>GeoPackage file</translation>
+    </message>
+    <message>
+      <source>PostGIS 连接</source>
+      <translation>PostGIS connection</translation>
+    </message>
+    <message>
+      <source>不使用台账</source>
+      <translation>No case register</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
+      <source>发文机关</source>
+      <translation>Issuing authority</translation>
+    </message>
+    <message>
+      <source>同时作为本人的默认设置（新项目也使用）</source>
+      <translation>Also as my default settings (used by new projects too)</translation>
+    </message>
+    <message>
+      <source>工作文件夹</source>
+      <translation>Working folder</translation>
+    </message>
+    <message>
+      <source>文书编号登记库</source>
+      <translation>Document-number registry</translation>
+    </message>
+    <message>
+      <source>文书配置文件</source>
+      <translation>Document configuration file</translation>
+    </message>
+    <message>
+      <source>案件台账</source>
+      <translation>Case register</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的进程数</source>
+      <translation>PDF worker processes</translation>
+    </message>
+  </context>
+  <context>
     <name>liangwei</name>
     <message>
       <source>.gpkg 路径 / postgresql://… / QGIS 连接名</source>
       <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
     </message>
     <message>
-      <source>1/4 叠加分析</source>
-      <translation>1/4 Overlay analysis</translation>
-    </message>
-    <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
-    </message>
-    <message>
-      <source>2/4 规划认定</source>
-      <translation>2/4 Planning determination</translation>
     </message>
     <message>
       <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
@@ -146,6 +185,10 @@
       <translation>QGIS project (*.qgz)</translation>
     </message>
     <message>
+      <source>SQLite (*.sqlite *.db)</source>
+      <translation>SQLite (*.sqlite *.db)</translation>
+    </message>
+    <message>
       <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
       <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
@@ -158,8 +201,24 @@
       <translation>violation = {v} contradicts code = "{code}"</translation>
     </message>
     <message>
-      <source>{0}/4 输出 {1}</source>
-      <translation>{0}/4 Exporting {1}</translation>
+      <source>{0}/{1} 叠加分析</source>
+      <translation>{0}/{1} Overlay check</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件</source>
+      <translation>{0}/{1} Registering cases</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件：未指定案件台账，跳过</source>
+      <translation>{0}/{1} Registering cases: no case register set, skipped</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 规划认定</source>
+      <translation>{0}/{1} Planning determination</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 输出 {2}</source>
+      <translation>{0}/{1} Writing {2}</translation>
     </message>
     <message>
       <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
@@ -176,6 +235,14 @@
     <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
+      <translation>The {role} image "{layer}" is not a local raster file ({src}); export it to GeoTIFF first.</translation>
+    </message>
+    <message>
+      <source>{role}影像无法打开。</source>
+      <translation>The {role} image cannot be opened.</translation>
     </message>
     <message>
       <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
@@ -206,6 +273,10 @@
       <translation>One Map</translation>
     </message>
     <message>
+      <source>一张图已更新：%d 个图层已在项目中，未重复加载</source>
+      <translation>One map updated: %d layers were already in the project and were not loaded twice</translation>
+    </message>
+    <message>
       <source>一张图数据目录（TOML，取底图和影像）</source>
       <translation>One-map catalogue (TOML; base layers and imagery)</translation>
     </message>
@@ -224,6 +295,10 @@
     <message>
       <source>三调地类图斑图层</source>
       <translation>Land-use parcel layer (third national land survey)</translation>
+    </message>
+    <message>
+      <source>三调地类图斑（可选）</source>
+      <translation>Land-use survey parcels (三调, optional)</translation>
     </message>
     <message>
       <source>上下卷帘</source>
@@ -246,12 +321,20 @@
       <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
+      <source>两期影像变化检测（自主发现候选图斑）</source>
+      <translation>Change detection between two imagery epochs (self-found candidate patches)</translation>
+    </message>
+    <message>
       <source>两违一张图</source>
       <translation>Liangwei One Map</translation>
     </message>
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
     </message>
     <message>
       <source>两违一张图：字段中文名与面积显示</source>
@@ -366,6 +449,14 @@
       <translation>Modified at</translation>
     </message>
     <message>
+      <source>候选图斑</source>
+      <translation>Candidate patches</translation>
+    </message>
+    <message>
+      <source>候选图斑 {n} 个（{types}），其中已下发 {known} 个；变化区域 {regions} 个，未作候选：{dropped}；用时 {s:.1f} 秒</source>
+      <translation>{n} candidate patches ({types}), {known} of them already delivered; {regions} changed regions, not candidates: {dropped}; {s:.1f} s</translation>
+    </message>
+    <message>
       <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
       <translation>County illegal farmland occupation ratio: {ratio} (threshold {t}%)</translation>
     </message>
@@ -446,6 +537,14 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
+      <source>前时相</source>
+      <translation>before-epoch</translation>
+    </message>
+    <message>
+      <source>前时相影像</source>
+      <translation>Before image (earlier epoch)</translation>
+    </message>
+    <message>
       <source>前时相（左/上）</source>
       <translation>Before (left/top)</translation>
     </message>
@@ -500,6 +599,10 @@
     <message>
       <source>参数“{what}”：{msg}</source>
       <translation>Parameter "{what}": {msg}</translation>
+    </message>
+    <message>
+      <source>发文机关、案件台账、工作文件夹和文书选项</source>
+      <translation>Issuing authority, case register, working folder and document options</translation>
     </message>
     <message>
       <source>发现/登记日期</source>
@@ -616,6 +719,10 @@
     <message>
       <source>后时相</source>
       <translation>After epoch</translation>
+    </message>
+    <message>
+      <source>后时相影像</source>
+      <translation>After image (later epoch)</translation>
     </message>
     <message>
       <source>后时相（右/下）</source>
@@ -790,6 +897,10 @@
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
     </message>
     <message>
+      <source>地类图层「{layer}」没有地类编码字段（DLBM 及其别名）；现有字段：{present}</source>
+      <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
+    </message>
+    <message>
       <source>地类编码字段</source>
       <translation>Land-use code field</translation>
     </message>
@@ -918,8 +1029,24 @@
       <translation>Review and Analysis</translation>
     </message>
     <message>
+      <source>审查摘要</source>
+      <translation>Review summary</translation>
+    </message>
+    <message>
+      <source>审查本图</source>
+      <translation>Review this map</translation>
+    </message>
+    <message>
+      <source>审查本图…</source>
+      <translation>Review this map…</translation>
+    </message>
+    <message>
       <source>审核人（可空）</source>
       <translation>Reviewed by (optional)</translation>
+    </message>
+    <message>
+      <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
+      <translation>Reviews the current one map in one run: overlay check of the monitoring patches (liangwei:overlaycheck) → planning determination (liangwei:determine) → case registration (liangwei:registercases, when a case register is set) → planning-opinion reports and rectification notices. Opened from the menu, the layers are pre-filled from the one map's roles (monitoring patches, land-use survey parcels, every protected layer, imagery epochs), the register and document configuration come from Settings and the outputs go into the working folder; the results are placed in the one map's groups. At the end one summary is shown (patches and area, patches per determination, cases registered, documents written) and written to 审查摘要.txt in the output folder.</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -940,6 +1067,10 @@
     <message>
       <source>巡查人员（必填）</source>
       <translation>Patrol officer (required)</translation>
+    </message>
+    <message>
+      <source>已下发的监测图斑（可选，用于标记已知）</source>
+      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -968,6 +1099,10 @@
     <message>
       <source>已在台账中（跳过）</source>
       <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已完成：</source>
+      <translation>Done: </translation>
     </message>
     <message>
       <source>已转到“{stage}”：{n} 件</source>
@@ -1162,6 +1297,14 @@
       <translation>Open or Create Case Register</translation>
     </message>
     <message>
+      <source>打开文件</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>打开文件夹</source>
+      <translation>Open folder</translation>
+    </message>
+    <message>
       <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
       <translation>Open the case register: filter cases, view disposal history, advance stages, overdue cases in red</translation>
     </message>
@@ -1336,6 +1479,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document export algorithm not installed: </translation>
     </message>
     <message>
+      <source>文书配置 (*.toml)</source>
+      <translation>Document configuration (*.toml)</translation>
+    </message>
+    <message>
       <source>文书配置文件（documents.toml，默认为插件自带）</source>
       <translation>Document configuration file (documents.toml, the plugin default if empty)</translation>
     </message>
@@ -1400,6 +1547,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>the last rule must be an unconditional default rule (remove when / when_any)</translation>
     </message>
     <message>
+      <source>最小面积（平方米）</source>
+      <translation>Minimum area (m²)</translation>
+    </message>
+    <message>
       <source>月份（yyyy-mm，空为全部）</source>
       <translation>Month (yyyy-mm, empty = all)</translation>
     </message>
@@ -1422,6 +1573,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
       <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未指定输出位置的成果（叠加分析、认定结果、文书、台账导出）都写入此文件夹；空为项目文件旁的“两违成果”文件夹。</source>
+      <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
@@ -1550,6 +1705,16 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>cases before it were saved</translation>
     </message>
     <message>
+      <source>比较前、后两期影像（RGB 或多光谱，坐标系、分辨率、范围可以不同），提出新增建设的候选图斑（新增建筑 / 硬化地面 / 推填土），供叠加分析、规划认定和登记案件（问题来源“自主发现”）使用。候选图斑只是线索，须经外业核查。
+方法：① 两期重采样到后时相影像的格网（重叠范围，分块读取，不整幅读入内存）；② 配准：多个窗口上用相位相关（FFT）估计亚像元偏移，取中位数校正前时相；③ 辐射归一化：在伪不变像元（变化最小的一半样本像元，迭代选取）上逐波段直方图匹配；④ 变化量：高斯平滑后的变化矢量分析（CVA）幅值；⑤ 阈值：样本变化量的 Otsu 阈值，且不低于中位变化量的 min_ratio 倍（噪声下限），滞后阈值生长区域；⑥ 形态学开、闭运算，去除小斑块，矢量化；⑦ 判别：保留前时相纹理的变化（薄云、雾、阴影）和亮灰色云团剔除，变绿为植被变化、暗蓝绿为水体（淹水）剔除；西北侧新出现阴影带或蓝色彩钢顶为新增建筑，其余灰色为硬化地面、棕色为推填土；⑧ 三调地类：整块耕地图斑发生变化视为收割/季节变化，不作候选，但其中与图斑新面貌不同且有阴影的紧凑斑块仍为新增建筑；现状建设用地上的变化只保留新增建筑。
+参数：前时相影像、后时相影像；三调地类图斑（可选，DLBM 及 ZLDWDM/ZLDWMC 按字段映射识别）；已下发的监测图斑（可选，覆盖候选图斑 30% 以上时 known = 1，known_patch 为其监测编号）；最小面积（平方米，默认 200，按椭球面积）。其余参数（分块大小、平滑、阈值倍数、颜色与地类规则、编号前缀）在 resources/change_detection.toml 中。
+输出字段：JCBH（候选编号：前缀 ZZ + 县代码 + 年度 + 期数 + 序号，按乡镇、自北向南编号）、change_type（变化类型）、score（平均变化量 ÷ 阈值）、area_m2 / area_mu（椭球面积，平方米 / 亩）、landuse_before（三调地类）、landuse_after（变化后地表）、ZLDWDM / ZLDWMC（坐落单位）、known / known_patch、QSX / HSX（前、后时相日期，取自文件名）、area_method。</source>
+      <translation>Compares an earlier and a later image (RGB or multispectral; CRS, resolution and extent may differ) and proposes candidate patches of new construction (新增建筑 new building / 硬化地面 hardened ground / 推填土 earth fill) for the overlay check, the determination and the case register (source "自主发现", self-found). A candidate is only a lead and needs an on-site check.
+Method: (1) both epochs resampled onto the later image's grid (the overlap, read in tiles, never whole in memory); (2) co-registration: sub-pixel shift by phase correlation (FFT) on several windows, the median corrects the earlier epoch; (3) radiometric normalisation: per-band histogram matching on pseudo-invariant pixels (the half of a sample with the least change, selected iteratively); (4) change measure: change vector analysis (CVA) magnitude of the Gaussian-smoothed epochs; (5) threshold: Otsu on the sample magnitudes, never below min_ratio times the median magnitude (noise floor), regions grown by hysteresis; (6) morphological opening and closing, small specks removed, vectorised; (7) discrimination: changes that keep the earlier image's texture (thin cloud, haze, shadow) and bright grey cloud are dropped, greening is vegetation change and dark blue-green is water (flooding), both dropped; a new shadow band on the north-west side or a blue steel roof is a new building, otherwise grey is hardened ground and brown is earth fill; (8) land use (三调): a farmland parcel that changed as a whole is a harvest/seasonal change, not a candidate, but a compact patch inside it that differs from the parcel's new look and casts a shadow is still a new building; change on existing construction land is kept only if it is a new building.
+Parameters: earlier and later image; land-use parcels (optional; DLBM and ZLDWDM/ZLDWMC found through the field mapping); delivered monitoring patches (optional; known = 1 and known_patch = its number when one covers 30 % or more of a candidate); minimum area (m², default 200, ellipsoidal). Other parameters (tile size, smoothing, threshold factors, colour and land-use rules, numbering prefix) are in resources/change_detection.toml.
+Output fields: JCBH (candidate number: prefix ZZ + county code + year + period + sequence, by township, north to south), change_type, score (mean change ÷ threshold), area_m2 / area_mu (ellipsoidal, m² / mu), landuse_before (三调 class), landuse_after (surface after the change), ZLDWDM / ZLDWMC (village), known / known_patch, QSX / HSX (epoch dates from the file names), area_method.</translation>
+    </message>
+    <message>
       <source>没收</source>
       <translation>Confiscation</translation>
     </message>
@@ -1638,6 +1803,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测图斑图层「{layer}」没有监测编号字段（JCBH），known_patch 用要素编号</source>
+      <translation>Monitoring patch layer "{layer}" has no patch number field (JCBH); known_patch uses the feature id</translation>
+    </message>
+    <message>
       <source>监测图斑（或规划认定结果）</source>
       <translation>Monitoring patches (or determination results)</translation>
     </message>
@@ -1690,12 +1859,24 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Referred to the discipline commission</translation>
     </message>
     <message>
+      <source>空：插件自带的 documents.toml</source>
+      <translation>Empty: the plugin's own documents.toml</translation>
+    </message>
+    <message>
+      <source>空：本局共用的登记库（台账旁或用户配置文件夹）</source>
+      <translation>Empty: the bureau's shared registry (beside the case register or in the user profile folder)</translation>
+    </message>
+    <message>
       <source>第 {n} 条 [[route]]</source>
       <translation>[[route]] no. {n}</translation>
     </message>
     <message>
       <source>第 {n} 条规则</source>
       <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>算法未安装：</source>
+      <translation>Algorithm not installed: </translation>
     </message>
     <message>
       <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
@@ -1804,6 +1985,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>网格漏报检查</source>
       <translation>Missed grid report check</translation>
+    </message>
+    <message>
+      <source>自主发现</source>
+      <translation>Self-found (own imagery)</translation>
+    </message>
+    <message>
+      <source>自动（每个处理器核心一个）</source>
+      <translation>Automatic (one per processor core)</translation>
     </message>
     <message>
       <source>至少需要一个部门</source>
@@ -1924,6 +2113,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>设置/帮助</source>
       <translation>Settings / Help</translation>
+    </message>
+    <message>
+      <source>设置…</source>
+      <translation>Settings…</translation>
     </message>
     <message>
       <source>说明</source>
@@ -2072,6 +2265,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>选择一张图数据目录</source>
       <translation>Choose One-Map Data Catalogue</translation>
+    </message>
+    <message>
+      <source>选择工作文件夹</source>
+      <translation>Choose the working folder</translation>
+    </message>
+    <message>
+      <source>选择本局的文书配置文件</source>
+      <translation>Choose the bureau's document configuration file</translation>
     </message>
     <message>
       <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
