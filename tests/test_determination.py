@@ -299,7 +299,11 @@ def test_attribute_aliases_and_missing_attribute(rules):
 def test_null_and_zero_area_rows_are_kept(rules):
     frame = pd.DataFrame([patch(area_m2=None, farmland_m2=None), patch(area_m2=0.0)])
     out = determine_frame(frame, rules)
-    assert out["rule_id"].tolist() == ["R99", "R99"]
+    # kept, but not determined (issue 12: no 限期拆除 on a patch of no measurable area)
+    assert len(out) == 2
+    assert out["determination_code"].tolist() == ["undetermined", "undetermined"]
+    assert out["violation"].tolist() == [None, None]
+    assert out["rule_id"].tolist() == ["", ""] and out["consequence"].tolist() == ["", ""]
     assert determine_frame(frame.iloc[0:0], rules).empty
 
 

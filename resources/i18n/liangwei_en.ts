@@ -221,6 +221,14 @@
       <translation>{0}/{1} Writing {2}</translation>
     </message>
     <message>
+      <source>{area:.2f}㎡ 未被地类图斑覆盖</source>
+      <translation>{area:.2f} m² not covered by any land-use parcel</translation>
+    </message>
+    <message>
+      <source>{area:.2f}㎡ 的地类编码未知或为空</source>
+      <translation>{area:.2f} m² with an unknown or empty land-use code</translation>
+    </message>
+    <message>
       <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
@@ -229,8 +237,20 @@
       <translation>{id} (id conflict)</translation>
     </message>
     <message>
+      <source>{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。请检查地类图层是否完整、是否选对了图层</source>
+      <translation>{n} patches lie outside the coverage of land-use layer "{layer}" (all land-use areas are 0): {ids}. Check that the land-use layer is complete and the right one</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑有部分不被地类图层「{layer}」覆盖（地类图层有缝隙或图斑伸出其范围），共 {area:.2f}㎡：{where}。缺少地类的面积记在 landuse_gap_m2 字段</source>
+      <translation>{n} patches are partly not covered by land-use layer "{layer}" (gaps in the layer, or patches reaching beyond it), {area:.2f} m² in all: {where}. The area without land use is in the landuse_gap_m2 field</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑没有可量测的面积（area_m2 为 0 或空），未作认定（determination_code = undetermined，violation 为空）：{ids}。请核实图斑几何和坐标参考系后重新叠加分析</source>
+      <translation>{n} patches have no measurable area (area_m2 is 0 or empty) and were not determined (determination_code = undetermined, violation empty): {ids}. Check the patch geometries and CRS, then run the overlay again</translation>
     </message>
     <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
@@ -245,8 +265,12 @@
       <translation>The {role} image cannot be opened.</translation>
     </message>
     <message>
-      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
-      <translation>{rule} refers to field {field}, which is not in the input layer; it is treated as empty.</translation>
+      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按规则的 if_absent 设置：{how}</source>
+      <translation>{rule} uses field {field}, which the input layer does not have; as the rule's if_absent says: {how}</translation>
+    </message>
+    <message>
+      <source>{rule} 的条件「{cond}」引用的字段 {field} 在输入图层中不存在（现有字段：{fields}）。请补充该字段（或在 [attributes] 中写明其别名），或在该规则中写明缺少该字段时如何判断：if_absent = "false"（条件不成立）、"true"（条件成立）或 "empty"（按空值判断）</source>
+      <translation>The condition "{cond}" of {rule} uses field {field}, which the input layer does not have (its fields: {fields}). Add the field (or give its alias under [attributes]), or state in the rule how to judge without it: if_absent = "false" (the condition fails), "true" (it holds) or "empty" (read as empty)</translation>
     </message>
     <message>
       <source>{start} 至 {end} 漏报 {n} 次</source>
@@ -267,6 +291,10 @@
     <message>
       <source>……详见日志</source>
       <translation>… see the log for details</translation>
+    </message>
+    <message>
+      <source>「{code}」{parcels} 个地类图斑、{patches} 个图斑内 {area:.2f}㎡</source>
+      <translation>"{code}": {parcels} parcels, {area:.2f} m² inside {patches} patches</translation>
     </message>
     <message>
       <source>一张图</source>
@@ -379,6 +407,10 @@
     <message>
       <source>乡镇名称字段（可选）</source>
       <translation>Township name field (optional)</translation>
+    </message>
+    <message>
+      <source>乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。</source>
+      <translation>Township boundary layer "{layer}" is not a polygon layer (geometry type: {kind}): patches go to the township holding their largest part, which needs township polygons. Choose the township boundary (polygon) layer, or leave the parameter empty to group by the patches' division code/name fields.</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定</source>
@@ -769,6 +801,10 @@
       <translation>Layer "{layer}" feature {fid} ({pid}) has no geometry; the case is registered without geometry.</translation>
     </message>
     <message>
+      <source>图层“{layer}”：{error}</source>
+      <translation>Layer "{layer}": {error}</translation>
+    </message>
+    <message>
       <source>图层「{layer}」不是矢量面图层。</source>
       <translation>Layer "{layer}" is not a polygon vector layer.</translation>
     </message>
@@ -801,6 +837,10 @@
       <translation>Layer "{layer}" has {n} patches without polygon geometry; they are kept with an area of 0.</translation>
     </message>
     <message>
+      <source>图层「{layer}」有 {n} 个要素的坐标不是有效数值（NaN 或无穷大）：{ids}。请修正或删除这些要素后重试。</source>
+      <translation>Layer "{layer}" has {n} features whose coordinates are not valid numbers (NaN or infinite): {ids}. Fix or delete them and try again.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）</source>
       <translation>Layer "{layer}" has {n} duplicate patch numbers: {ids} (all kept; duplicates get a #n suffix)</translation>
     </message>
@@ -813,8 +853,20 @@
       <translation>Layer "{layer}" has no coordinate reference system.</translation>
     </message>
     <message>
+      <source>图层「{layer}」没有坐标参考系，也没有可用于判断的坐标：请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS and no coordinates to judge one by: set its CRS in the layer properties.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」没有坐标参考系，无法计算面积。</source>
       <translation>Layer "{layer}" has no coordinate reference system; areas cannot be calculated.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系，无法计算面积。坐标范围 {bounds}；{hint}。请在图层属性（或 .prj 文件）中设置正确的坐标参考系后重试。</source>
+      <translation>Layer "{layer}" has no CRS; areas cannot be computed. Coordinate range {bounds}; {hint}. Set the correct CRS in the layer properties (or the .prj file) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系；按坐标范围 {bounds} 判断为 {crs}，已按此计算。如不正确，请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS; from its coordinate range {bounds} it is {crs}, and was computed as such. If that is wrong, set the CRS in the layer properties.</translation>
     </message>
     <message>
       <source>图层「{layer}」没有字段「{field}」</source>
@@ -829,6 +881,18 @@
       <translation>Layer "{layer}" has no features.</translation>
     </message>
     <message>
+      <source>图层「{layer}」的坐标不可能属于其坐标参考系 {crs}：{what}（坐标范围 {bounds}）。{hint}。请在图层属性中改正坐标参考系（“设置图层坐标参考系”，不是重投影），再运行。</source>
+      <translation>The coordinates of layer "{layer}" cannot belong to its CRS {crs}: {what} (coordinate range {bounds}). {hint}. Correct the CRS in the layer properties ("Set layer CRS", not a reprojection) and run again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的经纬度顺序颠倒：X 为纬度、Y 为经度（坐标范围 {bounds}）。请交换坐标顺序（X = 经度，Y = 纬度）后重试。</source>
+      <translation>Layer "{layer}" has latitude and longitude swapped: X is latitude, Y longitude (coordinate range {bounds}). Swap the axes (X = longitude, Y = latitude) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的范围 {lb} 与图层「{patches}」的范围 {pb} 完全不重叠（相距约 {km:.1f} 公里）</source>
+      <translation>The extent {lb} of layer "{layer}" does not overlap the extent {pb} of layer "{patches}" at all (about {km:.1f} km apart)</translation>
+    </message>
+    <message>
       <source>图层「{layer}」的要素都没有几何。</source>
       <translation>None of the features in layer "{layer}" has a geometry.</translation>
     </message>
@@ -837,8 +901,20 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {id} {area:.2f}㎡（{at}）</source>
+      <translation>patch {id} {area:.2f} m² ({at})</translation>
+    </message>
+    <message>
+      <source>图斑 {id} 内 {area:.2f}㎡（{at}）</source>
+      <translation>{area:.2f} m² in patch {id} ({at})</translation>
+    </message>
+    <message>
       <source>图斑 {id}：{note}</source>
       <translation>Patch {id}: {note}</translation>
+    </message>
+    <message>
+      <source>图斑不在地类图层范围内，地类面积为 0</source>
+      <translation>Patch outside the land-use layer; land-use areas are 0</translation>
     </message>
     <message>
       <source>图斑叠加分析</source>
@@ -893,6 +969,10 @@
       <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
+      <source>地类图层「{layer}」有地类编码表（resources/landuse_codes.toml）中没有的或为空的地类编码：{codes}。这些面积不计入耕地和三大类，记在 landuse_unknown_m2 字段和明细表中；请核对地类编码</source>
+      <translation>Land-use layer "{layer}" has codes that the code table (resources/landuse_codes.toml) does not know, or empty codes: {codes}. These areas count in neither 耕地 nor the three land groups; they are in the landuse_unknown_m2 field and the detail table. Check the codes</translation>
+    </message>
+    <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
     </message>
@@ -901,12 +981,32 @@
       <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
     </message>
     <message>
+      <source>地类图层「{layer}」的地类图斑相互重叠：{n} 个图斑内共 {area:.2f}㎡ 被重复覆盖，重叠部分只计一次（计入图层中靠前的地类图斑）：{where}。请检查地类图层的拓扑</source>
+      <translation>Parcels of land-use layer "{layer}" overlap: {area:.2f} m² inside {n} patches is covered twice; the overlap is counted once (for the parcel earlier in the layer): {where}. Check the topology of the land-use layer</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」的地类编码缺少前导零（字段可能存成了数字），已补齐后按地类编码表分类：{codes}；请将该字段改为文本并补齐编码</source>
+      <translation>Land-use layer "{layer}" has codes without their leading zero (the field was probably stored as a number); they were restored and classed by the code table: {codes}. Make the field text and restore the codes</translation>
+    </message>
+    <message>
+      <source>地类图斑相互重叠 {area:.2f}㎡，只计一次</source>
+      <translation>land-use parcels overlap by {area:.2f} m², counted once</translation>
+    </message>
+    <message>
       <source>地类编码字段</source>
       <translation>Land-use code field</translation>
     </message>
     <message>
       <source>地类编码字段（默认 DLBM）</source>
       <translation>Land-use code field (default DLBM)</translation>
+    </message>
+    <message>
+      <source>坐标看起来属于 {crs}（EPSG:{code}）</source>
+      <translation>the coordinates look like {crs} (EPSG:{code})</translation>
+    </message>
+    <message>
+      <source>坐标看起来是不带带号的高斯-克吕格投影坐标（米），中央经线需按本地实际选择，如 CGCS2000 / 3-degree Gauss-Kruger CM 117E（EPSG:4548）</source>
+      <translation>the coordinates look like Gauss-Krüger metres without zone prefix; choose the local central meridian, e.g. CGCS2000 / 3-degree Gauss-Kruger CM 117E (EPSG:4548)</translation>
     </message>
     <message>
       <source>坐落单位</source>
@@ -1411,6 +1511,14 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
     </message>
     <message>
+      <source>按空值判断</source>
+      <translation>read as empty</translation>
+    </message>
+    <message>
+      <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
+      <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
+    </message>
+    <message>
       <source>推进案件 {case}</source>
       <translation>Advance Case {case}</translation>
     </message>
@@ -1499,6 +1607,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>New verification entries</translation>
     </message>
     <message>
+      <source>无法从坐标判断其坐标参考系</source>
+      <translation>the coordinates do not tell which CRS they belong to</translation>
+    </message>
+    <message>
       <source>无法写出图斑 {id}：{error}</source>
       <translation>Cannot write patch {id}: {error}</translation>
     </message>
@@ -1509,6 +1621,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>无法打开输入图层（规划认定结果）</source>
       <translation>Cannot open the input layer (determination results).</translation>
+    </message>
+    <message>
+      <source>无法换算为经纬度</source>
+      <translation>they cannot be converted to longitude/latitude</translation>
     </message>
     <message>
       <source>无法解析条件 "{text}"（格式：变量 运算符 取值）</source>
@@ -1611,6 +1727,14 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Rows or photos not taken in</translation>
     </message>
     <message>
+      <source>未认定（无可量测面积）</source>
+      <translation>not determined (no measurable area)</translation>
+    </message>
+    <message>
+      <source>未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），请核实图斑后重新叠加分析</source>
+      <translation>Not determined: the patch has no measurable area (empty or unusable geometry, or wrong coordinates); check the patch and run the overlay again</translation>
+    </message>
+    <message>
       <source>未通过检查的照片数</source>
       <translation>Photos failing a check</translation>
     </message>
@@ -1627,8 +1751,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Village code</translation>
     </message>
     <message>
+      <source>条件不成立</source>
+      <translation>the condition fails</translation>
+    </message>
+    <message>
       <source>条件必须是文字，如 "farmland_m2 &gt;= $occupy_min_m2"</source>
       <translation>a condition must be text, e.g. "farmland_m2 &gt;= $occupy_min_m2"</translation>
+    </message>
+    <message>
+      <source>条件成立</source>
+      <translation>the condition holds</translation>
     </message>
     <message>
       <source>来源</source>
@@ -1699,6 +1831,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>椭球面积（CGCS2000）</source>
       <translation>Ellipsoidal area (CGCS2000)</translation>
+    </message>
+    <message>
+      <source>横坐标的带号不是 {zone}</source>
+      <translation>the eastings' zone prefix is not {zone}</translation>
+    </message>
+    <message>
+      <source>横坐标距中央经线超过 {km:.0f} 公里，不在该投影带内</source>
+      <translation>the eastings lie more than {km:.0f} km from the central meridian, outside the zone</translation>
     </message>
     <message>
       <source>此前的案件已保存</source>
@@ -1859,6 +1999,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Referred to the discipline commission</translation>
     </message>
     <message>
+      <source>空值</source>
+      <translation>empty</translation>
+    </message>
+    <message>
       <source>空：插件自带的 documents.toml</source>
       <translation>Empty: the plugin's own documents.toml</translation>
     </message>
@@ -1897,6 +2041,14 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>索引表（CSV）</source>
       <translation>Index table (CSV)</translation>
+    </message>
+    <message>
+      <source>经纬度不在中国境内</source>
+      <translation>the longitudes/latitudes lie outside China</translation>
+    </message>
+    <message>
+      <source>经纬度超出 ±180°/±90°，实为投影坐标（米）</source>
+      <translation>the values exceed ±180°/±90°: they are projected coordinates (metres)</translation>
     </message>
     <message>
       <source>结束日期</source>
@@ -2379,6 +2531,14 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>（逾期）</source>
       <translation> (overdue)</translation>
+    </message>
+    <message>
+      <source>：该图层的叠加面积全部为 0。</source>
+      <translation>: all overlay areas of that layer are 0.</translation>
+    </message>
+    <message>
+      <source>：请检查两个图层的坐标参考系是否设置正确、是否选错了图层。</source>
+      <translation>: check that both layers' CRSs are set correctly and that the right layers were chosen.</translation>
     </message>
   </context>
 </TS>
