@@ -354,6 +354,14 @@ def export_batch(
 
     referred: list[PatchRecord] = []
     no_party: list[PatchRecord] = []
+    # a patch without measurable area was not determined (determination.UNDETERMINED): no document rests
+    # on it — neither an opinion nor an order; it is named so that it is checked and overlaid again
+    undetermined = [r for r in records if text_value(r.attrs.get("determination_code")) == "undetermined"]
+    if undetermined:
+        ids = [r.patch_id for r in undetermined]
+        fb.warning(f"{len(ids)} 个图斑未作认定（没有可量测的面积），不出具{title}：" + "、".join(ids[:20])
+                   + ("…" if len(ids) > 20 else ""))
+        records = [r for r in records if text_value(r.attrs.get("determination_code")) != "undetermined"]
     if kind == NOTICE:
         # only the competent authority orders; another department's case is referred (移送函), a case
         # without a known party is investigated first (待查明清单) and takes no number
