@@ -4,10 +4,6 @@
   <context>
     <name>CaseRegisterWidget</name>
     <message>
-      <source>.gpkg 路径 / postgresql://… / 连接名</source>
-      <translation>.gpkg path / postgresql://… / connection name</translation>
-    </message>
-    <message>
       <source>刷新</source>
       <translation>Refresh</translation>
     </message>
@@ -166,12 +162,28 @@
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
     <message>
+      <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
+      <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
+    </message>
+    <message>
+      <source>{name}：没有 .cpg 文件，属性不是 UTF-8 编码（LDID {ldid}），按 GB18030 读取</source>
+      <translation>{name}: no .cpg file and the attributes are not UTF-8 (LDID {ldid}); reading them as GB18030</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
     <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）</source>
+      <translation>{path}: the Chinese name "{alias}" of field {layer}.{field} was not stored (name already taken)</translation>
+    </message>
+    <message>
+      <source>{path}：无法按空间索引快速读取（{error}），改为逐要素读取</source>
+      <translation>{path}: cannot read through the spatial index ({error}); reading feature by feature</translation>
     </message>
     <message>
       <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
@@ -286,12 +298,16 @@
       <translation>Township code</translation>
     </message>
     <message>
-      <source>乡镇代码字段（可选）</source>
-      <translation>Township code field (optional)</translation>
+      <source>乡镇代码字段</source>
+      <translation>Township code field</translation>
     </message>
     <message>
-      <source>乡镇名称字段（可选）</source>
-      <translation>Township name field (optional)</translation>
+      <source>乡镇名称字段</source>
+      <translation>Township name field</translation>
+    </message>
+    <message>
+      <source>乡镇界线</source>
+      <translation>Township boundaries</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定</source>
@@ -300,10 +316,6 @@
     <message>
       <source>乡镇界线图层“{layer}”有 {n} 个要素没有几何，未参与分配</source>
       <translation>Township boundary layer "{layer}" has {n} features without geometry; they were not used for assignment.</translation>
-    </message>
-    <message>
-      <source>乡镇界线（可选）</source>
-      <translation>Township boundaries (optional)</translation>
     </message>
     <message>
       <source>互换</source>
@@ -534,16 +546,20 @@
       <translation>Overlay details</translation>
     </message>
     <message>
-      <source>叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）</source>
-      <translation>Overlay detail table (OUTPUT_DETAIL of liangwei:overlaycheck)</translation>
+      <source>叠加分析明细表（图斑叠加分析的明细输出）</source>
+      <translation>Overlay detail table (detail output of the patch overlay analysis)</translation>
     </message>
     <message>
       <source>叠加分析结果</source>
       <translation>Overlay results</translation>
     </message>
     <message>
-      <source>叠加分析结果（overlaycheck 的输出）</source>
-      <translation>Overlay results (output of overlaycheck)</translation>
+      <source>叠加分析结果（图斑叠加分析的输出）</source>
+      <translation>Overlay results (output of the patch overlay analysis)</translation>
+    </message>
+    <message>
+      <source>叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Overlay: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>叠加图层「{layer}」…</source>
@@ -798,8 +814,8 @@
       <translation>Located in</translation>
     </message>
     <message>
-      <source>填报人（可空）</source>
-      <translation>Reported by (optional)</translation>
+      <source>填报人</source>
+      <translation>Reported by</translation>
     </message>
     <message>
       <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
@@ -902,8 +918,8 @@
       <translation>Complete the approvals</translation>
     </message>
     <message>
-      <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
-      <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
+      <source>完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Done: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>审查</source>
@@ -914,8 +930,8 @@
       <translation>Review and Analysis</translation>
     </message>
     <message>
-      <source>审核人（可空）</source>
-      <translation>Reviewed by (optional)</translation>
+      <source>审核人</source>
+      <translation>Reviewed by</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -1210,8 +1226,8 @@
       <translation>Date of submission</translation>
     </message>
     <message>
-      <source>报送日期（yyyy-mm-dd，可空）</source>
-      <translation>Date of submission (yyyy-mm-dd, optional)</translation>
+      <source>报送日期（yyyy-mm-dd）</source>
+      <translation>Report date (yyyy-mm-dd)</translation>
     </message>
     <message>
       <source>拆除</source>
@@ -1262,6 +1278,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。面积同时列㎡和亩（1亩=10000/15㎡，两位小数）；认定意见书、整改通知书文号取自文书编号登记（文书编号登记.sqlite，空为文书配置或默认位置的登记，没有则文号列为空）。超过7日处置期限仍未处置的新增案件（任何阶段，含快速认定）按 workflow.toml 的 [[referral.rule]] 标为应移交纪委监委。输出 .xlsx（A3横向、按页宽缩放、每页重复表头、全表框线、填报单位/填报人/审核人/报送日期落款，另附“乡镇汇总”表：案件数、面积㎡/亩、违法占耕比）或 .csv（UTF-8）。</source>
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
+    </message>
+    <message>
+      <source>推进案件</source>
+      <translation>Advance Case</translation>
     </message>
     <message>
       <source>推进案件 {case}</source>
@@ -1316,12 +1336,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Documents written to {0}</translation>
     </message>
     <message>
-      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
-      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
+      <source>文书编号登记库（.sqlite）</source>
+      <translation>Document number registry (.sqlite)</translation>
     </message>
     <message>
-      <source>文书编号登记（文书编号登记.sqlite，可空）</source>
-      <translation>Document number registry (文书编号登记.sqlite, optional)</translation>
+      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
+      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
     </message>
     <message>
       <source>文书输出</source>
@@ -1846,12 +1866,8 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Determination results</translation>
     </message>
     <message>
-      <source>规划认定结果（determine 的输出）</source>
-      <translation>Determination results (output of determine)</translation>
-    </message>
-    <message>
-      <source>规划认定结果（liangwei:determine 的输出）</source>
-      <translation>Determination results (output of liangwei:determine)</translation>
+      <source>规划认定结果（规划认定的输出）</source>
+      <translation>Planning determination results (output of the planning determination)</translation>
     </message>
     <message>
       <source>规则 {id}</source>
@@ -1902,10 +1918,6 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Determination deadline</translation>
     </message>
     <message>
-      <source>认定结果图斑（liangwei:determine 的输出）</source>
-      <translation>Determination result patches (output of liangwei:determine)</translation>
-    </message>
-    <message>
       <source>认定规则</source>
       <translation>Determination rule</translation>
     </message>
@@ -1932,6 +1944,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>请先在列表中选择案件</source>
       <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请填写处置人（谁办理的这一步）</source>
+      <translation>Please enter who handled this step</translation>
     </message>
     <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
