@@ -494,7 +494,9 @@ class CaseRegisterDock(QgsDockWidget):
         if layer is None:
             self._message(Qgis.MessageLevel.Critical, tr("无法加载台账图层"))
             return None
-        QgsProject.instance().addMapLayer(layer)
+        from ..liangwei_plugin.onemap.results import place_output
+
+        place_output(QgsProject.instance(), layer, "register")   # inside the one map's 案件台账 group
         return layer
 
     def closeEvent(self, event):  # noqa: N802
@@ -588,7 +590,10 @@ class CaseRegisterComponent:
             self.dock = CaseRegisterDock(self.iface)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self._visibility_changed)
-            last = QgsSettings().value(TARGET_KEY, "")
+            from ..liangwei_plugin import session
+
+            # the register of the settings (project, then profile), else the one opened last
+            last = session.value("register") or QgsSettings().value(TARGET_KEY, "")
             if last and (not last.lower().endswith(".gpkg") or Path(last).exists()):
                 self.dock.open_register(last)
         if self.dock is not None:

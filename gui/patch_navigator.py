@@ -315,9 +315,11 @@ class PatchNavigatorDock(QgsDockWidget):
         layer.selectByIds([feature.id()])
         params = document_parameters(algorithm, layer, QgsProject.instance())
         try:
-            import processing
+            from .algorithm_launcher import open_algorithm_dialog
 
-            processing.execAlgorithmDialog(alg_id, params)
+            # roles and settings fill the rest: the overlay detail table of the project, the documents'
+            # configuration, an output folder in the working folder (never a temporary one)
+            open_algorithm_dialog(self.iface, alg_id, params)
         except Exception:  # noqa: BLE001 — report, keep the dock alive
             logger.exception("无法打开 %s", alg_id)
             return False

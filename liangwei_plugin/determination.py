@@ -38,8 +38,17 @@ CONSEQUENCES = ("限期拆除并恢复原状", "没收", "补办手续", "")
 # Overlay summary fields (brief: "Overlay output") the rules read; the patch id identifies rows.
 AREA_FIELDS = ("area_m2", "farmland_m2", "construction_m2", "agricultural_m2", "unused_m2")
 REQUIRED_OVERLAY_FIELDS = ("patch_id",) + AREA_FIELDS
-# Fields ending in _m2 that are not protected-layer areas.
-NON_LAYER_M2 = set(AREA_FIELDS)
+# Fields ending in _m2 that are not protected-layer areas (the overlay's land-use checks among them).
+NON_LAYER_M2 = set(AREA_FIELDS) | {"landuse_unknown_m2", "landuse_gap_m2"}
+
+# A patch without measurable area (area_m2 0, empty or not a number) is never determined: no rule can
+# judge a patch of no land; it gets this code, no violation value (NULL) and a warning naming it.
+UNDETERMINED = "undetermined"
+
+# How a rule / route treats a condition on an attribute the layer does not have (key ``if_absent``):
+# "error" (default: stop and name the field), "false" (the condition fails), "true" (it holds),
+# "empty" (the field is read as empty text, as if every value were blank).
+IF_ABSENT = ("error", "false", "true", "empty")
 
 # Output contract ("Determination output"), in this order.
 OUTPUT_FIELDS = (
@@ -66,8 +75,8 @@ PARTY_KINDS = ("unit", "individual", "villager")
 PARTY_LABELS = {"unit": "单位", "individual": "个人", "villager": "农村村民"}
 
 _RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
-              "legal_basis", "lead", "violated", "penalty", "competent", "fact"}
-_ROUTE_KEYS = {"department", "when", "when_any"}
+              "legal_basis", "lead", "violated", "penalty", "competent", "fact", "if_absent"}
+_ROUTE_KEYS = {"department", "when", "when_any", "if_absent"}
 _TOP_KEYS = {"version", "thresholds", "wording", "kinds", "attributes", "departments", "routing", "route", "rule",
              "farmland_ratio", "party"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -79,6 +88,10 @@ _DUP_SUFFIX = re.compile(r"_\d+$")
 
 class RuleFileError(ValueError):
     """The rule file is malformed; the message names the file, rule and key at fault."""
+
+
+class AbsentFieldError(ValueError):
+    """A rule's condition reads an attribute the layer lacks and the rule does not say how to treat that."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class Rule:
     penalty: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     competent: Mapping[str, str] = field(default_factory=dict)
     fact: str = ""
+    if_absent: str = "error"  # see IF_ABSENT
 
     def violated_for(self, party_kind: str) -> tuple[str, ...]:
         return tuple(self.violated.get(party_kind, self.violated.get("default", ())))
@@ -133,6 +147,7 @@ class Route:
     department: str  # key into RuleSet.departments
     when: tuple[Condition, ...]
     when_any: tuple[Condition, ...]
+    if_absent: str = "error"  # see IF_ABSENT
 
 
 @dataclass
@@ -173,7 +188,7 @@ class RuleSet:
 class Determination:
     """The determination of one patch; ``as_dict`` gives the output-contract fields."""
 
-    violation: int
+    violation: int | None  # None: not determined (no measurable area, UNDETERMINED)
     determination_code: str
     determination: str
     consequence: str
@@ -271,6 +286,14 @@ def _conditions(spec: dict, key: str, ctx: dict, path: str, where: str, allow_vi
                  for i, t in enumerate(items))
 
 
+def _if_absent(spec: Mapping[str, Any], path: str, where: str) -> str:
+    value = spec.get("if_absent", "error")
+    if value not in IF_ABSENT:
+        raise _fail(path, f"{where} if_absent", tr("必须是 {values} 之一，实为 {value!r}").format(
+            values="、".join(f"\"{v}\"" for v in IF_ABSENT), value=value))
+    return value
+
+
 def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
     """Validate a parsed rule table and build a :class:`RuleSet` (errors name the rule and key)."""
     unknown = set(data) - _TOP_KEYS
@@ -351,7 +374,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         when_any = _conditions(spec, "when_any", ctx, path, where, True)
         if not when and not when_any:
             raise _fail(path, where, tr("没有条件（默认部门请写在 [routing] default）"))
-        routes.append(Route(spec["department"], when, when_any))
+        routes.append(Route(spec["department"], when, when_any, _if_absent(spec, path, where)))
 
     raw_rules = data.get("rule", [])
     if not raw_rules:
@@ -426,7 +449,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
             if placeholder not in ctx["numeric"] or not placeholder.endswith("_m2"):
                 raise _fail(path, f"{where} fact", tr("未知的面积占位符 {{{name}}}").format(name=placeholder))
         rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead,
-                          violated, penalty, dict(competent), fact))
+                          violated, penalty, dict(competent), fact, _if_absent(spec, path, where)))
 
     for rule in rules[:-1]:
         if not rule.when and not rule.when_any:
@@ -612,37 +635,63 @@ class _Variables:
         self.cache[name] = value
         return value
 
-    def attribute(self, name: str, rule_label: str) -> np.ndarray:
-        key = f"attr:{name}"
-        if key in self.cache:
-            return self.cache[key]
+    def has_attribute(self, name: str) -> bool:
+        return self._column(name) is not None
+
+    def _column(self, name: str):
         columns = [str(c) for c in self.df.columns]
-        col = None
         for candidate in [name] + self.rules.attribute_aliases.get(name, []):
             col = resolve_field(columns, candidate)
             if col is not None:
-                break
-        if col is None:
-            if name not in self.warned:
-                self.warned.add(name)
-                # Often normal (no approval numbers in a raw batch): information, not a warning.
-                self.feedback.info(
-                    tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
-            value = np.full(self.n, "", dtype=object)
-        else:
-            value = _text(self.df[col])
+                return col
+        return None
+
+    def attribute(self, name: str, rule_label: str) -> np.ndarray:
+        """The attribute as text; an absent one as empty text (callers that must not guess check
+        :meth:`has_attribute` first)."""
+        key = f"attr:{name}"
+        if key in self.cache:
+            return self.cache[key]
+        col = self._column(name)
+        value = np.full(self.n, "", dtype=object) if col is None else _text(self.df[col])
         self.cache[key] = value
         return value
 
+    def absent(self, cond: Condition, if_absent: str, label: str) -> np.ndarray | None:
+        """The condition's value when its attribute is absent from the layer (per ``if_absent``), None when
+        the attribute is present or is to be read as empty text."""
+        if self.has_attribute(cond.var):
+            return None
+        fields = "、".join(str(c) for c in self.df.columns if str(c).lower() not in ("geometry", "fid")) or tr("（无）")
+        if if_absent == "error":
+            raise AbsentFieldError(tr(
+                "{rule} 的条件「{cond}」引用的字段 {field} 在输入图层中不存在（现有字段：{fields}）。"
+                "请补充该字段（或在 [attributes] 中写明其别名），或在该规则中写明缺少该字段时如何判断："
+                "if_absent = \"false\"（条件不成立）、\"true\"（条件成立）或 \"empty\"（按空值判断）").format(
+                rule=label, cond=cond.text, field=cond.var, fields=fields))
+        key = (cond.var, label)
+        if key not in self.warned:
+            self.warned.add(key)
+            how = {"false": tr("条件不成立"), "true": tr("条件成立"), "empty": tr("按空值判断")}[if_absent]
+            self.feedback.info(tr("{rule} 引用的字段 {field} 在输入图层中不存在，"
+                                  "按规则的 if_absent 设置：{how}").format(
+                rule=label, field=cond.var, how=how))
+        if if_absent == "empty":
+            return None
+        return np.full(self.n, if_absent == "true", dtype=bool)
+
 
 def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str,
-              violation: np.ndarray | None) -> np.ndarray:
+              violation: np.ndarray | None, if_absent: str = "error") -> np.ndarray:
     op, value = cond.op, cond.value
     if cond.var == "violation":
         data = violation.astype(float)
     elif cond.var in numeric:
         data = v.number(cond.var)
     else:
+        absent = v.absent(cond, if_absent, label)
+        if absent is not None:
+            return absent
         text = v.attribute(cond.var, label)
         if op in ("in", "not in"):
             hit = np.isin(text, list(value))
@@ -671,14 +720,15 @@ def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str,
     raise ValueError(op)  # parse_rules admits no other operator
 
 
-def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, violation=None) -> np.ndarray:
+def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, violation=None,
+             if_absent: str = "error") -> np.ndarray:
     mask = np.ones(v.n, dtype=bool)
     for cond in when:
-        mask &= _evaluate(cond, v, numeric, label, violation)
+        mask &= _evaluate(cond, v, numeric, label, violation, if_absent)
     if when_any:
         anym = np.zeros(v.n, dtype=bool)
         for cond in when_any:
-            anym |= _evaluate(cond, v, numeric, label, violation)
+            anym |= _evaluate(cond, v, numeric, label, violation, if_absent)
         mask &= anym
     return mask
 
@@ -771,15 +821,16 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     numeric = _numeric_vars(k.key for k in rules.kinds)
     _warn_missing_inputs(df, v, rules, feedback)
 
-    masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id)) for r in rules.rules]
+    masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id), if_absent=r.if_absent)
+             for r in rules.rules]
     if v.n:
         index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1)
     else:
         index = np.zeros(0, dtype=int)
 
     violation = np.array([r.violation for r in rules.rules], dtype=int)[index]
-    route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation)
-                   for rt in rules.routes]
+    route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation,
+                            rt.if_absent) for rt in rules.routes]
     leads = [r.lead for r in rules.rules]
     names = rules.departments
     primary = np.empty(v.n, dtype=object)
@@ -805,15 +856,44 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     out["departments"] = joined
     for name, column in _legal_columns(v, rules, masks, index).items():
         out[name] = column
+    _undetermined(df, out, feedback)
     if v.n:
         counts = out["rule_id"].value_counts()
         logger.info("规划认定：%d 个图斑，%s", v.n, "，".join(f"{k} {n} 个" for k, n in counts.items()))
     return out
 
 
+def _undetermined(df: pd.DataFrame, out: pd.DataFrame, feedback: Feedback) -> None:
+    """Patches without measurable area: no determination (code ``undetermined``, violation NULL), reported.
+
+    Area 0 comes from an empty or unusable geometry or coordinates in a wrong CRS; a determination (and a
+    限期拆除 order) on it would rest on no data."""
+    if not len(df):
+        return
+    col = next(c for c in df.columns if str(c).lower() == "area_m2")
+    area = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(area) & (area > 0))
+    if not bad.any():
+        return
+    idx = out.index[bad]
+    out["violation"] = out["violation"].astype(object)
+    out.loc[idx, "violation"] = None
+    out.loc[idx, "determination_code"] = UNDETERMINED
+    out.loc[idx, "determination"] = tr("未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），"
+                                       "请核实图斑后重新叠加分析")
+    for name in OUTPUT_FIELDS:
+        if name not in ("violation", "determination_code", "determination", "department", "departments"):
+            out.loc[idx, name] = ""
+    id_col = next((c for c in df.columns if str(c).lower() == "patch_id"), None)
+    ids = [str(x) for x in (df.loc[idx, id_col] if id_col is not None else idx)]
+    feedback.warning(tr("{n} 个图斑没有可量测的面积（area_m2 为 0 或空），未作认定（determination_code = "
+                        "undetermined，violation 为空）：{ids}。请核实图斑几何和坐标参考系后重新叠加分析").format(
+        n=len(ids), ids="、".join(ids[:20]) + ("…" if len(ids) > 20 else "")))
+
+
 def determine(record: Mapping[str, Any], rules: RuleSet | None = None,
               feedback: Feedback | None = None) -> Determination:
     """The determination of one patch given as a dict of overlay fields."""
     row = determine_frame(pd.DataFrame([dict(record)]), rules, feedback).iloc[0]
-    return Determination(**{name: (int(row[name]) if name == "violation" else str(row[name]))
-                            for name in OUTPUT_FIELDS})
+    return Determination(**{name: ((None if row[name] is None else int(row[name])) if name == "violation"
+                                   else str(row[name])) for name in OUTPUT_FIELDS})

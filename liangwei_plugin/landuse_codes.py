@@ -58,18 +58,40 @@ def _load(path: str | None = None) -> _Table:
     )
 
 
-def normalise(code) -> str:
-    """The code as a clean upper-case string ('' for None/NaN); numbers like 101.0 -> '0101'."""
+#: a code that lost its leading zero (stored as a number): 101 -> 0101, 305A -> 0305A, 5H1 -> 05H1, 1 -> 01
+_LOST_ZERO = re.compile(r"^(\d{3}[A-Z]*|\dH\d[A-Z]*|\d)$")
+_FLOAT_TEXT = re.compile(r"^(\d+)\.0*$")
+
+
+def restore(code) -> tuple[str, bool]:
+    """The code as a clean upper-case string ('' for None/NaN) and whether its leading zero was restored.
+
+    Land-use codes are text (0101); a field stored as a number loses the zero (101, 101.0, "101"), and
+    101 read as text would fall back to first-level class 10 (交通运输用地).  No GB/T 21010 or 三调 code
+    has three digits, so a three-digit code is always a lost zero."""
     if code is None:
-        return ""
+        return "", False
     if isinstance(code, float):
         if code != code:  # NaN
-            return ""
-        code = int(code)
-    if isinstance(code, int):
-        text = str(code)
-        return text.zfill(4) if len(text) == 3 and text[0] in "01" else text
-    return str(code).strip().upper()
+            return "", False
+        code = int(code) if code.is_integer() else code
+    text = str(code).strip().upper()
+    m = _FLOAT_TEXT.match(text)
+    if m:
+        text = m.group(1)
+    if _LOST_ZERO.match(text):
+        return "0" + text, True
+    return text, False
+
+
+def normalise(code) -> str:
+    """The code as a clean upper-case string ('' for None/NaN); lost leading zeros restored (101 -> '0101')."""
+    return restore(code)[0]
+
+
+def is_known(code, table: str | Path | None = None) -> bool:
+    """True when the table knows the code (exactly, without its working suffix, or by its first level)."""
+    return lookup(code, table).level > 0
 
 
 @lru_cache(maxsize=4096)

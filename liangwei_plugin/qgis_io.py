@@ -111,6 +111,14 @@ def _python_value(v):
     return v
 
 
+def layer_crs_id(layer) -> str | None:
+    """The layer's CRS as authid or WKT, None when it has none (or only a placeholder for none)."""
+    crs = layer.crs()
+    if not crs.isValid() or (crs.description() or "").lower().startswith("undefined"):
+        return None
+    return crs.authid() or crs.toWkt() or None
+
+
 def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
     """For :attr:`.overlay.ReferenceLayer.reader`: a callable ``(near, crs) -> GeoDataFrame`` reading the
     features whose envelope meets one of the ``near`` geometries, safe to run on another thread; None when
@@ -118,13 +126,13 @@ def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
     src = file_source(layer)
     if src is None:
         return None
-    layer_crs_id = layer.crs().authid() or layer.crs().toWkt() or None
+    crs_id = layer_crs_id(layer)
 
     def read(near, crs) -> gpd.GeoDataFrame:
         gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
                           keep_near=near, keep_near_crs=crs)
-        if gdf.crs is None and layer_crs_id:
-            gdf = gdf.set_crs(layer_crs_id)
+        if gdf.crs is None and crs_id:
+            gdf = gdf.set_crs(crs_id)
         return gdf
 
     return read
@@ -152,7 +160,7 @@ def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_n
     reader = file_reader(layer, columns, keep_near, keep_near_crs)
     if reader is not None:
         return reader()
-    crs = layer.crs().authid() or layer.crs().toWkt() or None
+    crs = layer_crs_id(layer)
     fields = layer.fields()
     names = columns if columns is not None else [f.name() for f in fields]
     idx = [fields.indexOf(n) for n in names]
@@ -221,6 +229,53 @@ def dbf_safe_fields(fields, feedback=None):
         feedback.pushInfo(tr("Shapefile 字段名最长 10 个字节，以下字段已改名：{names}").format(
             names="，".join(renamed)))
     return out
+
+
+def column_values(values, qtype) -> list:
+    """A column as Python values for QgsFeature.setAttributes: plain numbers and strings in one go,
+    anything else (dates, NaN, numpy scalars in object columns) through qvariant_value."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        out = arr.tolist()
+        if np.isnan(arr).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64).tolist()
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        null = pd.isna(arr)
+        return (np.where(null, None, arr) if null.any() else arr).tolist()
+    return [qvariant_value(v, qtype) for v in arr]
+
+
+def frame_to_sink(gdf: gpd.GeoDataFrame, sink, fields, feedback: Feedback | None = None, batch: int = 5000) -> int:
+    """Add the rows of ``gdf`` to a QgsFeatureSink whose ``fields`` (QgsFields) name columns of the frame
+    (a field without a column is written NULL); polygons are written as multi-polygons.  Returns the count."""
+    from qgis.core import QgsFeature, QgsFeatureSink
+
+    feedback = ensure_feedback(feedback)
+    n = len(gdf)
+    cols = [column_values(gdf[f.name()].to_numpy(), f.type()) if f.name() in gdf else [None] * n for f in fields]
+    rows = list(zip(*cols)) if cols else [()] * n
+    wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))) if n else []
+    pending = []
+    for i in range(n):
+        if i % batch == 0:
+            check_canceled(feedback)
+            if pending:
+                sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
+                pending = []
+        feat = QgsFeature(fields)
+        feat.setAttributes(list(rows[i]))
+        if wkbs[i] is not None:
+            g = QgsGeometry()
+            g.fromWkb(wkbs[i])
+            g.convertToMultiType()
+            feat.setGeometry(g)
+        pending.append(feat)
+    if pending:
+        sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
+    return n
 
 
 # -- readable outputs: Chinese aliases and number display (resources/field_aliases.toml) -----------------

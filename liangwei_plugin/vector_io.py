@@ -146,6 +146,8 @@ def _crs_of(lyr) -> str | None:
     srs = lyr.GetSpatialRef()
     if srs is None:
         return None
+    if (srs.GetName() or "").lower().startswith("undefined"):
+        return None  # a GeoPackage's placeholder for "no CRS" (srs_id 0 / -1), not a CRS
     srs = srs.Clone()
     if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
         auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)

@@ -188,32 +188,51 @@ class FeedbackProgress:
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
     """Gives an output layer one of the shipped styles (resources/styles/*.qml) when Processing loads it
-    into the project, so patches are outlined over the imagery instead of a random solid fill."""
+    into the project, so patches are outlined over the imagery instead of a random solid fill; with a
+    ``kind`` (overlay, determination, …) the layer goes into its group of the one map and replaces the
+    previous output of that kind (liangwei_plugin/onemap/results.py)."""
 
     # Processing holds the post-processor by a raw pointer: keep the Python objects alive.
     _alive: deque = deque(maxlen=64)
     #: destination → (algorithm id, output name), for the fields' Chinese aliases (set by parameterAsSink)
     display: dict[str, tuple[str, str]] = {}
 
-    def __init__(self, qml: str | None, dest_id: str = ""):
+    def __init__(self, qml: str | None, dest_id: str = "", kind: str | None = None):
         super().__init__()
         self.qml = qml
         self.dest_id = dest_id
+        self.kind = kind
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if isinstance(layer, QgsVectorLayer):
-            if self.qml:
+            if self.qml and layer.isSpatial():
                 layer.loadNamedStyle(self.qml)
             from ..liangwei_plugin.qgis_io import apply_field_display
 
             apply_field_display(layer, *self.display.pop(self.dest_id, (None, None)))
             layer.triggerRepaint()
+        project = context.project() if context is not None else None
+        if self.kind and project is not None:
+            from ..liangwei_plugin.onemap.results import place_output
+
+            place_output(project, layer, self.kind)
 
     @classmethod
-    def attach(cls, context: QgsProcessingContext, dest_id: str, style: str | None) -> None:
+    def attach(cls, context: QgsProcessingContext, dest_id: str, style: str | None, kind: str | None = None) -> None:
         """Style ``dest_id`` with ``resources/styles/<style>.qml`` (None: only the fields' aliases and
-        number display) if it is to be loaded on completion."""
+        number display) and place it as ``kind`` on the one map, if it is to be loaded on completion."""
         if dest_id and context.willLoadLayerOnCompletion(dest_id):
-            processor = cls(str(resource("styles", f"{style}.qml")) if style else None, dest_id)
+            processor = cls(str(resource("styles", f"{style}.qml")) if style else None, dest_id, kind)
             cls._alive.append(processor)
             context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
+
+    @classmethod
+    def load_on_completion(cls, context: QgsProcessingContext, path: str, name: str, kind: str,
+                           style: str | None = None) -> None:
+        """Have a file written by a chaining algorithm (batch review, 审查本图) loaded into the project when
+        it completes, placed as ``kind`` (nothing happens outside a project, e.g. qgis_process)."""
+        if not path or context.project() is None:
+            return
+        details = QgsProcessingContext.LayerDetails(name, context.project(), name)
+        context.addLayerToLoadOnCompletion(path, details)
+        cls.attach(context, path, style, kind)

@@ -13,10 +13,11 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QMetaType
 
-from .base import FeedbackProgress, LiangweiAlgorithm
+from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
 _TYPES = {
     "township_code": QMetaType.Type.QString,
@@ -162,6 +163,12 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
             import shapely
 
             t_name = townships_source.sourceName() or self.TOWNSHIPS
+            if QgsWkbTypes.geometryType(townships_source.wkbType()) != Qgis.GeometryType.Polygon:
+                # points or lines hold no part of any patch: every patch would be "未落入乡镇"
+                raise QgsProcessingException(self.tr(
+                    "乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。"
+                    "请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。").format(
+                    layer=t_name, kind=QgsWkbTypes.displayString(townships_source.wkbType())))
             t_code_field = self._field(townships_source.fields(), code_param, "XZQDM", t_name, False)
             t_name_field = self._field(townships_source.fields(), name_param, "XZQMC", t_name, False)
             if t_code_field is None and t_name_field is None:
@@ -216,6 +223,7 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, Qgis.WkbType.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        StyleOnLoad.attach(context, dest_id, None, "farmland_ratio")
         for row in table.itertuples(index=False):
             feat = QgsFeature(out_fields)
             values = []

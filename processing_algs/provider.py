@@ -18,6 +18,7 @@ PROVIDER_ID = "liangwei"
 ALGORITHMS = [
     ("sample_county", "SampleCountyAlgorithm"),
     ("overlay_check", "OverlayCheckAlgorithm"),
+    ("detect_changes", "DetectChangesAlgorithm"),
     ("determine", "DetermineAlgorithm"),
     ("farmland_ratio", "FarmlandRatioAlgorithm"),
     ("build_onemap", "BuildOneMapAlgorithm"),
@@ -33,6 +34,7 @@ ALGORITHMS = [
     ("missed_grid_reports", "MissedGridReportsAlgorithm"),
     ("export_field_package", "ExportFieldPackageAlgorithm"),
     ("import_field_package", "ImportFieldPackageAlgorithm"),
+    ("review_map", "ReviewMapAlgorithm"),
 ]
 
 

@@ -256,8 +256,8 @@ def test_round_trip(office, tmp_path):
         a: {"HCJL": "非农违法", "HCSM": "新建钢结构厂房一栋，未见用地批文", "XMMC": "某机械厂扩建",
             "XMZT": "云溪某机械有限公司", "JSSJ": "2025-08-01", "XZLX": "新增", "HCR": "张三",
             "HCSJ": "2026-11-20T10:00:00"},
-        b: {"HCJL": "合法", "HCSM": "已办理农用地转用，批文见附件", "XZLX": "新增", "HCR": "张三",
-            "HCSJ": "2026-11-20T14:00:00"},
+        b: {"HCJL": "合法", "HCSM": "已办理农用地转用，批文见附件", "XZLX": "新增", "PZWH": "闽政地〔2026〕12号",
+            "HCR": "张三", "HCSJ": "2026-11-20T14:00:00"},
         c: {"HCJL": "设施农用地", "HCSM": "大棚看护房，已备案", "XZLX": "存量", "HCR": "李四",
             "HCSJ": "2026-11-21T15:00:00"},
     }, [(a, f"DCIM/{a}_1.jpg"), (a, f"DCIM/{a}_2.jpg"), (b, f"DCIM/{b}_1.jpg"), (c, f"DCIM/{c}_1.jpg")])
@@ -270,6 +270,15 @@ def test_round_trip(office, tmp_path):
         case = reg.get_case(a)
         assert case["party"] == "云溪某机械有限公司" and case["stock_kind"] == "增量"
         assert reg.get_case(c)["stock_kind"] == "存量"
+        # 合法 with an approval: the field rule F01 decides and closes the case as not a violation
+        closed = reg.get_case(b)
+        assert (closed["stage"], closed["violation"], closed["rule_id"], closed["determination_code"]) == \
+            ("办结", 0, "F01", "not_violation")
+        assert closed["closed_date"] == "2026-11-20"
+        assert "闽政地〔2026〕12号" in reg.history(b)[-1]["note"]
+        # 设施农用地 without a filing number and 非农违法: the desk determination stands, the case stays open
+        for ref in (a, c):
+            assert reg.get_case(ref)["stage"] == "快速认定" and reg.get_case(ref)["rule_id"] != "F02"
         hist = [h for h in reg.history(a) if h["action"] == "verify"]
         assert len(hist) == 1
         h = hist[0]
@@ -299,7 +308,8 @@ def test_round_trip(office, tmp_path):
         assert evidence.has_verification(reg, case) and not evidence.has_verification(
             reg, reg.get_case(office["ids"][3]))
     after_first = _counts(reg_path)
-    assert after_first[:3] == (before["case_history"] + 3, 3, 4)     # one verify row per checked case
+    # one verify row per checked case, and b's closing
+    assert after_first[:3] == (before["case_history"] + 4, 3, 4)
 
     # the same package again: nothing changes
     again = _import(pkg, f"{reg_path}")
@@ -442,3 +452,29 @@ def test_exif_reader_round_trip(tmp_path):
     _jpeg(p, 24.5, 118.25, dt.datetime(2026, 11, 20, 10, 5, 7), 12.0)
     gps = Image.open(p).getexif().get_ifd(0x8825)   # Pillow reads what we wrote the same way
     assert float(gps[17]) == pytest.approx(12.0)
+
+
+@pytest.mark.verification_rule
+def test_violation_finding_needs_a_verification(office, tmp_path):
+    """workflow.toml [verification]: a 卫片 case goes from 快速认定 to 拆除整治 only with an on-site check on record."""
+    from liangwei.liangwei_plugin.register import Register, Workflow, WorkflowError
+
+    pkg, reg_path = _copy(office, tmp_path)
+    a, b = office["ids"][:2]
+    with Register(str(reg_path)) as reg:
+        with pytest.raises(WorkflowError) as info:
+            reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")
+        assert "尚无外业核查记录" in str(info.value) and "258号" in str(info.value)
+        assert reg.get_case(a)["stage"] == "快速认定"
+    _fill(pkg, {a: {"HCJL": "非农违法", "HCR": "张三", "HCSJ": "2026-11-20T10:00:00"}}, [])
+    _import(pkg, reg_path)
+    with Register(str(reg_path)) as reg:
+        assert reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"
+        assert reg.advance_many([b], "拆除整治", "2026-11-21", actor="认定员").refused   # b: still no check
+    # a bureau that relaxes the rule
+    relaxed = tmp_path / "workflow.toml"
+    text = (ROOT / "resources" / "workflow.toml").read_text(encoding="utf-8")
+    relaxed.write_text(text.replace("[verification]\nrequired = true", "[verification]\nrequired = false"),
+                       encoding="utf-8")
+    with Register(str(reg_path), workflow=Workflow.load(relaxed)) as reg:
+        assert reg.advance(b, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"

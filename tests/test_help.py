@@ -57,9 +57,9 @@ def test_menu_grouped_with_separators_and_distinct_icons(qgis_iface, qgis_proces
         order = ["加载一张图…", "图斑叠加分析…", "输出规划认定意见书…", "案件台账", "用户指南"]
         assert [labels.index(label) for label in order] == sorted(labels.index(label) for label in order)
         assert "卷帘对比" in labels and "图斑导航" in labels
-        # between two groups a separator (a heading): the action before 图斑叠加分析 is one
+        # between two groups a separator (a heading): the action before 审查本图, the first of 审查, is one
         actions = menu.actions()
-        assert actions[actions.index(entries[labels.index("图斑叠加分析…")]) - 1].isSeparator()
+        assert actions[actions.index(entries[labels.index("审查本图…")]) - 1].isSeparator()
         icons = [icon for *_rest, icon in ALGORITHM_ACTIONS]
         assert len(set(icons)) == len(icons) and all((ICONS / icon).is_file() for icon in icons)
         assert all(not a.icon().isNull() for a in entries)

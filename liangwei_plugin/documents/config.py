@@ -197,8 +197,39 @@ def validate(data: dict, override: dict | None = None, override_path: str | None
             check(keys, template, allowed[keys[0]])
 
 
-@lru_cache(maxsize=8)
+def _read_override(p: Path, seen: tuple[str, ...] = ()) -> dict:
+    """A bureau's file; ``extends = "other.toml"`` (relative to it) is read first and this file merged over
+    it (the settings dialog writes such a file: the issuing authority over the bureau's configuration)."""
+    if not p.is_file():
+        raise FileNotFoundError(f"文书配置文件不存在：{p}")
+    with open(p, "rb") as f:
+        try:
+            data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise DocumentConfigError(f"文书配置文件 {p} 格式错误：{exc}") from exc
+    base = data.pop("extends", None)
+    if base:
+        if not isinstance(base, str):
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 应为文件路径（字符串）")
+        base_path = Path(os.path.expandvars(base)).expanduser()
+        base_path = base_path if base_path.is_absolute() else p.parent / base_path
+        if str(base_path.resolve()) in seen:
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 循环引用 {base_path}")
+        data = _merge(_read_override(base_path, seen + (str(p.resolve()),)), data)
+    return data
+
+
 def _load(path: str | None) -> dict:
+    # keyed by the file's modification time too: the settings dialog rewrites its file in place
+    stamp = os.stat(path).st_mtime_ns if path and os.path.isfile(path) else 0
+    return _load_cached(path, stamp)
+
+
+_load.cache_clear = lambda: _load_cached.cache_clear()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str | None, _stamp: int) -> dict:
     with open(DEFAULT_CONFIG, "rb") as f:
         try:
             data = tomllib.load(f)
@@ -206,14 +237,7 @@ def _load(path: str | None) -> dict:
             raise DocumentConfigError(f"文书配置文件 {DEFAULT_CONFIG} 格式错误：{exc}") from exc
     override = None
     if path:
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"文书配置文件不存在：{p}")
-        with open(p, "rb") as f:
-            try:
-                override = tomllib.load(f)
-            except tomllib.TOMLDecodeError as exc:
-                raise DocumentConfigError(f"文书配置文件 {p} 格式错误：{exc}") from exc
+        override = _read_override(Path(path))
         data = _merge(data, override)
     validate(data, override, path)
     return data

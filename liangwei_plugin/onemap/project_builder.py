@@ -65,6 +65,7 @@ class OneMapResult:
     styles: dict[int, str] = field(default_factory=dict)               # entry index -> .qml used
     added_categories: dict[int, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    reused: int = 0          # layers already in the project (loaded before): updated, not added again
 
 
 def create_layer(entry: CatalogueEntry) -> QgsMapLayer:
@@ -220,6 +221,20 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
             result.warnings.append(message)
             feedback.warning(message)
 
+    # Loading the one map again updates it: a layer of the same role and source already in the project is
+    # kept where it is (restyled, renamed from the catalogue) instead of being added a second time.
+    existing = {(lyr.customProperty(PROP_ROLE), lyr.source()): lyr for lyr in project.mapLayers().values()
+                if lyr.customProperty(PROP_ROLE)}
+    reused: set[int] = set()
+    for entry in catalogue.entries:
+        old = existing.get((entry.role, result.layers[entry.index].source()))
+        if old is not None:
+            old.setName(entry.name)
+            _tag(old, entry)
+            result.styles[entry.index] = apply_style(old, entry) or ""
+            result.layers[entry.index] = old
+            reused.add(entry.index)
+
     root = project.layerTreeRoot()
     # Groups: reuse groups of these names already in the project, create the others in order on top.
     groups: dict[str, QgsLayerTreeGroup] = {}
@@ -240,6 +255,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         group = groups[role]
         for pos, entry in enumerate(entries):
             layer = result.layers[entry.index]
+            if entry.index in reused:
+                continue
             project.addMapLayer(layer, False)
             node = group.insertLayer(pos, layer)
             if role == "imagery":
@@ -256,6 +273,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
                 node.setExpanded(False)  # the legend of 100 land-use classes is long
     for pos, entry in enumerate(catalogue.by_role("boundary")):
         layer = result.layers[entry.index]
+        if entry.index in reused:
+            continue
         project.addMapLayer(layer, False)
         root.insertLayer(pos, layer)
 
@@ -270,6 +289,9 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
     feedback.set_progress(90.0)
     epochs = len(catalogue.by_role("imagery"))
+    result.reused = len(reused)
+    if reused:
+        feedback.info(f"一张图已在项目中：{len(reused)} 个图层已更新（未重复加载）")
     feedback.info(f"一张图：{len(result.layers)} 个图层，{epochs} 期影像（显示最新 {min(VISIBLE_EPOCHS, epochs)} 期）")
     for index, codes in result.added_categories.items():
         entry = next(e for e in catalogue.entries if e.index == index)

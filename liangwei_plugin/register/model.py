@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .workflow import Workflow, parse_date
 
-SOURCES = ("卫片", "网格巡查", "12345热线", "信访举报", "媒体反映")
+SOURCES = ("卫片", "网格巡查", "12345热线", "信访举报", "媒体反映", "自主发现")
 STOCK_KINDS = ("增量", "存量")
 DISPOSAL_KINDS = ("拆除", "没收", "完善手续", "保留临时使用")
 

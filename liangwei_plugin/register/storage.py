@@ -39,6 +39,7 @@ CASES = ident("cases")
 HISTORY = ident("case_history")
 GRID_UNITS = ident("grid_units")
 GRID_REPORTS = ident("grid_reports")
+VERIFICATIONS = ident("verifications")   # created by register/evidence.py on the first 外业核查 import
 _CASE_COLUMNS = frozenset(ident(c) for c in COLUMN_NAMES)
 _ORDER_COLUMNS = _CASE_COLUMNS | {"fid"}
 _HISTORY_COLUMNS = [ident(c) for c, _ in HISTORY_COLUMNS]
@@ -874,10 +875,24 @@ class Register:
         version = case["version"] if expected_version is None else int(expected_version)
         if version != case["version"]:
             self._raise_conflict(cur, case, version)
+        self._require_verification(cur, case, target)
         changes = self._transition_changes(case, target, day, note, fields)
         new_version = self._update(cur, case, changes, actor, version)
         self._history(cur, case, new_version, "advance", case["stage"], target, day, actor, note, _diff(case, changes))
         return new_version
+
+    def _require_verification(self, cur, case: dict, target: str) -> None:
+        """Refuse a violation finding without an on-site check on record (workflow.toml [verification])."""
+        if not self.workflow.needs_verification(case, target):
+            return
+        if self.dialect.table_exists(cur, VERIFICATIONS):
+            self.x(cur, f'SELECT 1 FROM "{VERIFICATIONS}" WHERE case_fid = ? LIMIT 1', (case["fid"],))  # nosec B608
+            if cur.fetchone() is not None:
+                return
+        raise WorkflowError(
+            f"案件 {case['case_no']}（{case.get('source') or ''}）尚无外业核查记录，不能转入“{target}”："
+            "监测图斑只是线索（自然资发〔2023〕258号），须先外业核查举证（外业核查包导入 liangwei:importfieldpackage）"
+            "再认定；本局另有规定的，可在流程配置 workflow.toml 的 [verification] 中调整")
 
     def advance_many(self, refs: Iterable, target: str, date=None, actor: str = "", note: str = "",
                      fields: dict | None = None, atomic: bool = True, feedback: Feedback | None = None,

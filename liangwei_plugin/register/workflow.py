@@ -86,6 +86,7 @@ class Workflow:
     extra_workdays: frozenset = frozenset()
     referral: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    verification: dict = field(default_factory=dict)   # [verification]: 外业核查 before a violation finding
 
     # -- loading -------------------------------------------------------------
     @classmethod
@@ -120,6 +121,7 @@ class Workflow:
             extra_workdays=frozenset(parse_date(d) for d in cal.get("extra_workdays", [])),
             referral=dict(data.get("referral", {})),
             options=dict(data.get("options", {})),
+            verification=dict(data.get("verification", {})),
         )
 
     # -- lookups -------------------------------------------------------------
@@ -206,13 +208,28 @@ class Workflow:
         return self.add_days(start, days, self.referral.get("day_count", "calendar"))
 
     def source_names(self) -> list[str]:
-        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映"]))
+        return list(self.options.get("sources", ["卫片", "网格巡查", "12345热线", "信访举报", "媒体反映", "自主发现"]))
 
     def disposal_kinds(self) -> list[str]:
         return list(self.options.get("disposal_kinds", ["拆除", "没收", "完善手续", "保留临时使用"]))
 
     def stock_kinds(self) -> list[str]:
         return list(self.options.get("stock_kinds", ["增量", "存量"]))
+
+    def needs_verification(self, case: dict, target: str) -> bool:
+        """Whether moving ``case`` to ``target`` needs an on-site check on record ([verification] of the
+        workflow file; 自然资发〔2023〕258号: a monitoring patch alone is no basis for a violation finding)."""
+        v = self.verification
+        if not v.get("required", False):
+            return False
+        if target not in list(v.get("targets", ["拆除整治"])):
+            return False
+        sources = v.get("sources", "*")
+        if sources != "*" and case.get("source") not in list(sources):
+            return False
+        since = parse_date(v.get("cases_found_from") or None)
+        found = parse_date(case.get("found_date") or None)
+        return not (since and found and found < since)
 
 
 @lru_cache(maxsize=4)

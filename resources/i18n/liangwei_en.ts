@@ -100,22 +100,61 @@
     </message>
   </context>
   <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>GeoPackage 文件</source>
+      <translation>GeoPackage file</translation>
+    </message>
+    <message>
+      <source>PostGIS 连接</source>
+      <translation>PostGIS connection</translation>
+    </message>
+    <message>
+      <source>不使用台账</source>
+      <translation>No case register</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
+      <source>发文机关</source>
+      <translation>Issuing authority</translation>
+    </message>
+    <message>
+      <source>同时作为本人的默认设置（新项目也使用）</source>
+      <translation>Also as my default settings (used by new projects too)</translation>
+    </message>
+    <message>
+      <source>工作文件夹</source>
+      <translation>Working folder</translation>
+    </message>
+    <message>
+      <source>文书编号登记库</source>
+      <translation>Document-number registry</translation>
+    </message>
+    <message>
+      <source>文书配置文件</source>
+      <translation>Document configuration file</translation>
+    </message>
+    <message>
+      <source>案件台账</source>
+      <translation>Case register</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的进程数</source>
+      <translation>PDF worker processes</translation>
+    </message>
+  </context>
+  <context>
     <name>liangwei</name>
     <message>
       <source>.gpkg 路径 / postgresql://… / QGIS 连接名</source>
       <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
     </message>
     <message>
-      <source>1/4 叠加分析</source>
-      <translation>1/4 Overlay analysis</translation>
-    </message>
-    <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
-    </message>
-    <message>
-      <source>2/4 规划认定</source>
-      <translation>2/4 Planning determination</translation>
     </message>
     <message>
       <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
@@ -142,6 +181,10 @@
       <translation>QGIS project (*.qgz)</translation>
     </message>
     <message>
+      <source>SQLite (*.sqlite *.db)</source>
+      <translation>SQLite (*.sqlite *.db)</translation>
+    </message>
+    <message>
       <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
       <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
@@ -154,8 +197,32 @@
       <translation>violation = {v} contradicts code = "{code}"</translation>
     </message>
     <message>
-      <source>{0}/4 输出 {1}</source>
-      <translation>{0}/4 Exporting {1}</translation>
+      <source>{0}/{1} 叠加分析</source>
+      <translation>{0}/{1} Overlay check</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件</source>
+      <translation>{0}/{1} Registering cases</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件：未指定案件台账，跳过</source>
+      <translation>{0}/{1} Registering cases: no case register set, skipped</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 规划认定</source>
+      <translation>{0}/{1} Planning determination</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 输出 {2}</source>
+      <translation>{0}/{1} Writing {2}</translation>
+    </message>
+    <message>
+      <source>{area:.2f}㎡ 未被地类图斑覆盖</source>
+      <translation>{area:.2f} m² not covered by any land-use parcel</translation>
+    </message>
+    <message>
+      <source>{area:.2f}㎡ 的地类编码未知或为空</source>
+      <translation>{area:.2f} m² with an unknown or empty land-use code</translation>
     </message>
     <message>
       <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
@@ -170,8 +237,20 @@
       <translation>{name}: no .cpg file and the attributes are not UTF-8 (LDID {ldid}); reading them as GB18030</translation>
     </message>
     <message>
+      <source>{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。请检查地类图层是否完整、是否选对了图层</source>
+      <translation>{n} patches lie outside the coverage of land-use layer "{layer}" (all land-use areas are 0): {ids}. Check that the land-use layer is complete and the right one</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑有部分不被地类图层「{layer}」覆盖（地类图层有缝隙或图斑伸出其范围），共 {area:.2f}㎡：{where}。缺少地类的面积记在 landuse_gap_m2 字段</source>
+      <translation>{n} patches are partly not covered by land-use layer "{layer}" (gaps in the layer, or patches reaching beyond it), {area:.2f} m² in all: {where}. The area without land use is in the landuse_gap_m2 field</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑没有可量测的面积（area_m2 为 0 或空），未作认定（determination_code = undetermined，violation 为空）：{ids}。请核实图斑几何和坐标参考系后重新叠加分析</source>
+      <translation>{n} patches have no measurable area (area_m2 is 0 or empty) and were not determined (determination_code = undetermined, violation empty): {ids}. Check the patch geometries and CRS, then run the overlay again</translation>
     </message>
     <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
@@ -186,8 +265,20 @@
       <translation>{path}: cannot read through the spatial index ({error}); reading feature by feature</translation>
     </message>
     <message>
-      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
-      <translation>{rule} refers to field {field}, which is not in the input layer; it is treated as empty.</translation>
+      <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
+      <translation>The {role} image "{layer}" is not a local raster file ({src}); export it to GeoTIFF first.</translation>
+    </message>
+    <message>
+      <source>{role}影像无法打开。</source>
+      <translation>The {role} image cannot be opened.</translation>
+    </message>
+    <message>
+      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按规则的 if_absent 设置：{how}</source>
+      <translation>{rule} uses field {field}, which the input layer does not have; as the rule's if_absent says: {how}</translation>
+    </message>
+    <message>
+      <source>{rule} 的条件「{cond}」引用的字段 {field} 在输入图层中不存在（现有字段：{fields}）。请补充该字段（或在 [attributes] 中写明其别名），或在该规则中写明缺少该字段时如何判断：if_absent = "false"（条件不成立）、"true"（条件成立）或 "empty"（按空值判断）</source>
+      <translation>The condition "{cond}" of {rule} uses field {field}, which the input layer does not have (its fields: {fields}). Add the field (or give its alias under [attributes]), or state in the rule how to judge without it: if_absent = "false" (the condition fails), "true" (it holds) or "empty" (read as empty)</translation>
     </message>
     <message>
       <source>{start} 至 {end} 漏报 {n} 次</source>
@@ -210,8 +301,16 @@
       <translation>… see the log for details</translation>
     </message>
     <message>
+      <source>「{code}」{parcels} 个地类图斑、{patches} 个图斑内 {area:.2f}㎡</source>
+      <translation>"{code}": {parcels} parcels, {area:.2f} m² inside {patches} patches</translation>
+    </message>
+    <message>
       <source>一张图</source>
       <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图已更新：%d 个图层已在项目中，未重复加载</source>
+      <translation>One map updated: %d layers were already in the project and were not loaded twice</translation>
     </message>
     <message>
       <source>一张图数据目录（TOML，取底图和影像）</source>
@@ -234,6 +333,10 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
+      <source>三调地类图斑（可选）</source>
+      <translation>Land-use survey parcels (三调, optional)</translation>
+    </message>
+    <message>
       <source>上下卷帘</source>
       <translation>Top/bottom swipe</translation>
     </message>
@@ -254,12 +357,20 @@
       <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
+      <source>两期影像变化检测（自主发现候选图斑）</source>
+      <translation>Change detection between two imagery epochs (self-found candidate patches)</translation>
+    </message>
+    <message>
       <source>两违一张图</source>
       <translation>Liangwei One Map</translation>
     </message>
     <message>
       <source>两违一张图审查</source>
       <translation>Liangwei one-map review</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
     </message>
     <message>
       <source>两违一张图：字段中文名与面积显示</source>
@@ -308,6 +419,10 @@
     <message>
       <source>乡镇界线</source>
       <translation>Township boundaries</translation>
+    </message>
+    <message>
+      <source>乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。</source>
+      <translation>Township boundary layer "{layer}" is not a polygon layer (geometry type: {kind}): patches go to the township holding their largest part, which needs township polygons. Choose the township boundary (polygon) layer, or leave the parameter empty to group by the patches' division code/name fields.</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定</source>
@@ -372,6 +487,14 @@
     <message>
       <source>修改时间</source>
       <translation>Modified at</translation>
+    </message>
+    <message>
+      <source>候选图斑</source>
+      <translation>Candidate patches</translation>
+    </message>
+    <message>
+      <source>候选图斑 {n} 个（{types}），其中已下发 {known} 个；变化区域 {regions} 个，未作候选：{dropped}；用时 {s:.1f} 秒</source>
+      <translation>{n} candidate patches ({types}), {known} of them already delivered; {regions} changed regions, not candidates: {dropped}; {s:.1f} s</translation>
     </message>
     <message>
       <source>全县违法占耕比：{ratio}（阈值 {t}%）</source>
@@ -454,6 +577,14 @@
       <translation>Lists the grid units and dates within the period (inclusive) for which neither a case nor a "zero report" was submitted, so that patrol staff can be held to their rounds.</translation>
     </message>
     <message>
+      <source>前时相</source>
+      <translation>before-epoch</translation>
+    </message>
+    <message>
+      <source>前时相影像</source>
+      <translation>Before image (earlier epoch)</translation>
+    </message>
+    <message>
       <source>前时相（左/上）</source>
       <translation>Before (left/top)</translation>
     </message>
@@ -508,6 +639,10 @@
     <message>
       <source>参数“{what}”：{msg}</source>
       <translation>Parameter "{what}": {msg}</translation>
+    </message>
+    <message>
+      <source>发文机关、案件台账、工作文件夹和文书选项</source>
+      <translation>Issuing authority, case register, working folder and document options</translation>
     </message>
     <message>
       <source>发现/登记日期</source>
@@ -630,6 +765,10 @@
       <translation>After epoch</translation>
     </message>
     <message>
+      <source>后时相影像</source>
+      <translation>After image (later epoch)</translation>
+    </message>
+    <message>
       <source>后时相（右/下）</source>
       <translation>After (right/bottom)</translation>
     </message>
@@ -674,6 +813,10 @@
       <translation>Layer "{layer}" feature {fid} ({pid}) has no geometry; the case is registered without geometry.</translation>
     </message>
     <message>
+      <source>图层“{layer}”：{error}</source>
+      <translation>Layer "{layer}": {error}</translation>
+    </message>
+    <message>
       <source>图层「{layer}」不是矢量面图层。</source>
       <translation>Layer "{layer}" is not a polygon vector layer.</translation>
     </message>
@@ -706,6 +849,10 @@
       <translation>Layer "{layer}" has {n} patches without polygon geometry; they are kept with an area of 0.</translation>
     </message>
     <message>
+      <source>图层「{layer}」有 {n} 个要素的坐标不是有效数值（NaN 或无穷大）：{ids}。请修正或删除这些要素后重试。</source>
+      <translation>Layer "{layer}" has {n} features whose coordinates are not valid numbers (NaN or infinite): {ids}. Fix or delete them and try again.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）</source>
       <translation>Layer "{layer}" has {n} duplicate patch numbers: {ids} (all kept; duplicates get a #n suffix)</translation>
     </message>
@@ -718,8 +865,20 @@
       <translation>Layer "{layer}" has no coordinate reference system.</translation>
     </message>
     <message>
+      <source>图层「{layer}」没有坐标参考系，也没有可用于判断的坐标：请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS and no coordinates to judge one by: set its CRS in the layer properties.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」没有坐标参考系，无法计算面积。</source>
       <translation>Layer "{layer}" has no coordinate reference system; areas cannot be calculated.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系，无法计算面积。坐标范围 {bounds}；{hint}。请在图层属性（或 .prj 文件）中设置正确的坐标参考系后重试。</source>
+      <translation>Layer "{layer}" has no CRS; areas cannot be computed. Coordinate range {bounds}; {hint}. Set the correct CRS in the layer properties (or the .prj file) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系；按坐标范围 {bounds} 判断为 {crs}，已按此计算。如不正确，请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS; from its coordinate range {bounds} it is {crs}, and was computed as such. If that is wrong, set the CRS in the layer properties.</translation>
     </message>
     <message>
       <source>图层「{layer}」没有字段「{field}」</source>
@@ -734,6 +893,18 @@
       <translation>Layer "{layer}" has no features.</translation>
     </message>
     <message>
+      <source>图层「{layer}」的坐标不可能属于其坐标参考系 {crs}：{what}（坐标范围 {bounds}）。{hint}。请在图层属性中改正坐标参考系（“设置图层坐标参考系”，不是重投影），再运行。</source>
+      <translation>The coordinates of layer "{layer}" cannot belong to its CRS {crs}: {what} (coordinate range {bounds}). {hint}. Correct the CRS in the layer properties ("Set layer CRS", not a reprojection) and run again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的经纬度顺序颠倒：X 为纬度、Y 为经度（坐标范围 {bounds}）。请交换坐标顺序（X = 经度，Y = 纬度）后重试。</source>
+      <translation>Layer "{layer}" has latitude and longitude swapped: X is latitude, Y longitude (coordinate range {bounds}). Swap the axes (X = longitude, Y = latitude) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的范围 {lb} 与图层「{patches}」的范围 {pb} 完全不重叠（相距约 {km:.1f} 公里）</source>
+      <translation>The extent {lb} of layer "{layer}" does not overlap the extent {pb} of layer "{patches}" at all (about {km:.1f} km apart)</translation>
+    </message>
+    <message>
       <source>图层「{layer}」的要素都没有几何。</source>
       <translation>None of the features in layer "{layer}" has a geometry.</translation>
     </message>
@@ -742,8 +913,20 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {id} {area:.2f}㎡（{at}）</source>
+      <translation>patch {id} {area:.2f} m² ({at})</translation>
+    </message>
+    <message>
+      <source>图斑 {id} 内 {area:.2f}㎡（{at}）</source>
+      <translation>{area:.2f} m² in patch {id} ({at})</translation>
+    </message>
+    <message>
       <source>图斑 {id}：{note}</source>
       <translation>Patch {id}: {note}</translation>
+    </message>
+    <message>
+      <source>图斑不在地类图层范围内，地类面积为 0</source>
+      <translation>Patch outside the land-use layer; land-use areas are 0</translation>
     </message>
     <message>
       <source>图斑叠加分析</source>
@@ -798,8 +981,28 @@
       <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
+      <source>地类图层「{layer}」有地类编码表（resources/landuse_codes.toml）中没有的或为空的地类编码：{codes}。这些面积不计入耕地和三大类，记在 landuse_unknown_m2 字段和明细表中；请核对地类编码</source>
+      <translation>Land-use layer "{layer}" has codes that the code table (resources/landuse_codes.toml) does not know, or empty codes: {codes}. These areas count in neither 耕地 nor the three land groups; they are in the landuse_unknown_m2 field and the detail table. Check the codes</translation>
+    </message>
+    <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」没有地类编码字段（DLBM 及其别名）；现有字段：{present}</source>
+      <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」的地类图斑相互重叠：{n} 个图斑内共 {area:.2f}㎡ 被重复覆盖，重叠部分只计一次（计入图层中靠前的地类图斑）：{where}。请检查地类图层的拓扑</source>
+      <translation>Parcels of land-use layer "{layer}" overlap: {area:.2f} m² inside {n} patches is covered twice; the overlap is counted once (for the parcel earlier in the layer): {where}. Check the topology of the land-use layer</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」的地类编码缺少前导零（字段可能存成了数字），已补齐后按地类编码表分类：{codes}；请将该字段改为文本并补齐编码</source>
+      <translation>Land-use layer "{layer}" has codes without their leading zero (the field was probably stored as a number); they were restored and classed by the code table: {codes}. Make the field text and restore the codes</translation>
+    </message>
+    <message>
+      <source>地类图斑相互重叠 {area:.2f}㎡，只计一次</source>
+      <translation>land-use parcels overlap by {area:.2f} m², counted once</translation>
     </message>
     <message>
       <source>地类编码字段</source>
@@ -808,6 +1011,14 @@
     <message>
       <source>地类编码字段（默认 DLBM）</source>
       <translation>Land-use code field (default DLBM)</translation>
+    </message>
+    <message>
+      <source>坐标看起来属于 {crs}（EPSG:{code}）</source>
+      <translation>the coordinates look like {crs} (EPSG:{code})</translation>
+    </message>
+    <message>
+      <source>坐标看起来是不带带号的高斯-克吕格投影坐标（米），中央经线需按本地实际选择，如 CGCS2000 / 3-degree Gauss-Kruger CM 117E（EPSG:4548）</source>
+      <translation>the coordinates look like Gauss-Krüger metres without zone prefix; choose the local central meridian, e.g. CGCS2000 / 3-degree Gauss-Kruger CM 117E (EPSG:4548)</translation>
     </message>
     <message>
       <source>坐落单位</source>
@@ -930,8 +1141,24 @@
       <translation>Review and Analysis</translation>
     </message>
     <message>
+      <source>审查摘要</source>
+      <translation>Review summary</translation>
+    </message>
+    <message>
+      <source>审查本图</source>
+      <translation>Review this map</translation>
+    </message>
+    <message>
+      <source>审查本图…</source>
+      <translation>Review this map…</translation>
+    </message>
+    <message>
       <source>审核人</source>
       <translation>Reviewed by</translation>
+    </message>
+    <message>
+      <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
+      <translation>Reviews the current one map in one run: overlay check of the monitoring patches (liangwei:overlaycheck) → planning determination (liangwei:determine) → case registration (liangwei:registercases, when a case register is set) → planning-opinion reports and rectification notices. Opened from the menu, the layers are pre-filled from the one map's roles (monitoring patches, land-use survey parcels, every protected layer, imagery epochs), the register and document configuration come from Settings and the outputs go into the working folder; the results are placed in the one map's groups. At the end one summary is shown (patches and area, patches per determination, cases registered, documents written) and written to 审查摘要.txt in the output folder.</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -952,6 +1179,10 @@
     <message>
       <source>巡查人员（必填）</source>
       <translation>Patrol officer (required)</translation>
+    </message>
+    <message>
+      <source>已下发的监测图斑（可选，用于标记已知）</source>
+      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -980,6 +1211,10 @@
     <message>
       <source>已在台账中（跳过）</source>
       <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已完成：</source>
+      <translation>Done: </translation>
     </message>
     <message>
       <source>已转到“{stage}”：{n} 件</source>
@@ -1174,6 +1409,14 @@
       <translation>Open or Create Case Register</translation>
     </message>
     <message>
+      <source>打开文件</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>打开文件夹</source>
+      <translation>Open folder</translation>
+    </message>
+    <message>
       <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
       <translation>Open the case register: filter cases, view disposal history, advance stages, overdue cases in red</translation>
     </message>
@@ -1280,6 +1523,14 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
     </message>
     <message>
+      <source>按空值判断</source>
+      <translation>read as empty</translation>
+    </message>
+    <message>
+      <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
+      <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
+    </message>
+    <message>
       <source>推进案件</source>
       <translation>Advance Case</translation>
     </message>
@@ -1352,6 +1603,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document export algorithm not installed: </translation>
     </message>
     <message>
+      <source>文书配置 (*.toml)</source>
+      <translation>Document configuration (*.toml)</translation>
+    </message>
+    <message>
       <source>文书配置文件（documents.toml，默认为插件自带）</source>
       <translation>Document configuration file (documents.toml, the plugin default if empty)</translation>
     </message>
@@ -1368,6 +1623,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>New verification entries</translation>
     </message>
     <message>
+      <source>无法从坐标判断其坐标参考系</source>
+      <translation>the coordinates do not tell which CRS they belong to</translation>
+    </message>
+    <message>
       <source>无法写出图斑 {id}：{error}</source>
       <translation>Cannot write patch {id}: {error}</translation>
     </message>
@@ -1378,6 +1637,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>无法打开输入图层（规划认定结果）</source>
       <translation>Cannot open the input layer (determination results).</translation>
+    </message>
+    <message>
+      <source>无法换算为经纬度</source>
+      <translation>they cannot be converted to longitude/latitude</translation>
     </message>
     <message>
       <source>无法解析条件 "{text}"（格式：变量 运算符 取值）</source>
@@ -1416,6 +1679,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>the last rule must be an unconditional default rule (remove when / when_any)</translation>
     </message>
     <message>
+      <source>最小面积（平方米）</source>
+      <translation>Minimum area (m²)</translation>
+    </message>
+    <message>
       <source>月份（yyyy-mm，空为全部）</source>
       <translation>Month (yyyy-mm, empty = all)</translation>
     </message>
@@ -1438,6 +1705,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
       <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未指定输出位置的成果（叠加分析、认定结果、文书、台账导出）都写入此文件夹；空为项目文件旁的“两违成果”文件夹。</source>
+      <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
@@ -1472,6 +1743,14 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Rows or photos not taken in</translation>
     </message>
     <message>
+      <source>未认定（无可量测面积）</source>
+      <translation>not determined (no measurable area)</translation>
+    </message>
+    <message>
+      <source>未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），请核实图斑后重新叠加分析</source>
+      <translation>Not determined: the patch has no measurable area (empty or unusable geometry, or wrong coordinates); check the patch and run the overlay again</translation>
+    </message>
+    <message>
       <source>未通过检查的照片数</source>
       <translation>Photos failing a check</translation>
     </message>
@@ -1488,8 +1767,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Village code</translation>
     </message>
     <message>
+      <source>条件不成立</source>
+      <translation>the condition fails</translation>
+    </message>
+    <message>
       <source>条件必须是文字，如 "farmland_m2 &gt;= $occupy_min_m2"</source>
       <translation>a condition must be text, e.g. "farmland_m2 &gt;= $occupy_min_m2"</translation>
+    </message>
+    <message>
+      <source>条件成立</source>
+      <translation>the condition holds</translation>
     </message>
     <message>
       <source>来源</source>
@@ -1562,8 +1849,26 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Ellipsoidal area (CGCS2000)</translation>
     </message>
     <message>
+      <source>横坐标的带号不是 {zone}</source>
+      <translation>the eastings' zone prefix is not {zone}</translation>
+    </message>
+    <message>
+      <source>横坐标距中央经线超过 {km:.0f} 公里，不在该投影带内</source>
+      <translation>the eastings lie more than {km:.0f} km from the central meridian, outside the zone</translation>
+    </message>
+    <message>
       <source>此前的案件已保存</source>
       <translation>cases before it were saved</translation>
+    </message>
+    <message>
+      <source>比较前、后两期影像（RGB 或多光谱，坐标系、分辨率、范围可以不同），提出新增建设的候选图斑（新增建筑 / 硬化地面 / 推填土），供叠加分析、规划认定和登记案件（问题来源“自主发现”）使用。候选图斑只是线索，须经外业核查。
+方法：① 两期重采样到后时相影像的格网（重叠范围，分块读取，不整幅读入内存）；② 配准：多个窗口上用相位相关（FFT）估计亚像元偏移，取中位数校正前时相；③ 辐射归一化：在伪不变像元（变化最小的一半样本像元，迭代选取）上逐波段直方图匹配；④ 变化量：高斯平滑后的变化矢量分析（CVA）幅值；⑤ 阈值：样本变化量的 Otsu 阈值，且不低于中位变化量的 min_ratio 倍（噪声下限），滞后阈值生长区域；⑥ 形态学开、闭运算，去除小斑块，矢量化；⑦ 判别：保留前时相纹理的变化（薄云、雾、阴影）和亮灰色云团剔除，变绿为植被变化、暗蓝绿为水体（淹水）剔除；西北侧新出现阴影带或蓝色彩钢顶为新增建筑，其余灰色为硬化地面、棕色为推填土；⑧ 三调地类：整块耕地图斑发生变化视为收割/季节变化，不作候选，但其中与图斑新面貌不同且有阴影的紧凑斑块仍为新增建筑；现状建设用地上的变化只保留新增建筑。
+参数：前时相影像、后时相影像；三调地类图斑（可选，DLBM 及 ZLDWDM/ZLDWMC 按字段映射识别）；已下发的监测图斑（可选，覆盖候选图斑 30% 以上时 known = 1，known_patch 为其监测编号）；最小面积（平方米，默认 200，按椭球面积）。其余参数（分块大小、平滑、阈值倍数、颜色与地类规则、编号前缀）在 resources/change_detection.toml 中。
+输出字段：JCBH（候选编号：前缀 ZZ + 县代码 + 年度 + 期数 + 序号，按乡镇、自北向南编号）、change_type（变化类型）、score（平均变化量 ÷ 阈值）、area_m2 / area_mu（椭球面积，平方米 / 亩）、landuse_before（三调地类）、landuse_after（变化后地表）、ZLDWDM / ZLDWMC（坐落单位）、known / known_patch、QSX / HSX（前、后时相日期，取自文件名）、area_method。</source>
+      <translation>Compares an earlier and a later image (RGB or multispectral; CRS, resolution and extent may differ) and proposes candidate patches of new construction (新增建筑 new building / 硬化地面 hardened ground / 推填土 earth fill) for the overlay check, the determination and the case register (source "自主发现", self-found). A candidate is only a lead and needs an on-site check.
+Method: (1) both epochs resampled onto the later image's grid (the overlap, read in tiles, never whole in memory); (2) co-registration: sub-pixel shift by phase correlation (FFT) on several windows, the median corrects the earlier epoch; (3) radiometric normalisation: per-band histogram matching on pseudo-invariant pixels (the half of a sample with the least change, selected iteratively); (4) change measure: change vector analysis (CVA) magnitude of the Gaussian-smoothed epochs; (5) threshold: Otsu on the sample magnitudes, never below min_ratio times the median magnitude (noise floor), regions grown by hysteresis; (6) morphological opening and closing, small specks removed, vectorised; (7) discrimination: changes that keep the earlier image's texture (thin cloud, haze, shadow) and bright grey cloud are dropped, greening is vegetation change and dark blue-green is water (flooding), both dropped; a new shadow band on the north-west side or a blue steel roof is a new building, otherwise grey is hardened ground and brown is earth fill; (8) land use (三调): a farmland parcel that changed as a whole is a harvest/seasonal change, not a candidate, but a compact patch inside it that differs from the parcel's new look and casts a shadow is still a new building; change on existing construction land is kept only if it is a new building.
+Parameters: earlier and later image; land-use parcels (optional; DLBM and ZLDWDM/ZLDWMC found through the field mapping); delivered monitoring patches (optional; known = 1 and known_patch = its number when one covers 30 % or more of a candidate); minimum area (m², default 200, ellipsoidal). Other parameters (tile size, smoothing, threshold factors, colour and land-use rules, numbering prefix) are in resources/change_detection.toml.
+Output fields: JCBH (candidate number: prefix ZZ + county code + year + period + sequence, by township, north to south), change_type, score (mean change ÷ threshold), area_m2 / area_mu (ellipsoidal, m² / mu), landuse_before (三调 class), landuse_after (surface after the change), ZLDWDM / ZLDWMC (village), known / known_patch, QSX / HSX (epoch dates from the file names), area_method.</translation>
     </message>
     <message>
       <source>没收</source>
@@ -1654,6 +1959,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Monitoring patch layer</translation>
     </message>
     <message>
+      <source>监测图斑图层「{layer}」没有监测编号字段（JCBH），known_patch 用要素编号</source>
+      <translation>Monitoring patch layer "{layer}" has no patch number field (JCBH); known_patch uses the feature id</translation>
+    </message>
+    <message>
       <source>监测图斑（或规划认定结果）</source>
       <translation>Monitoring patches (or determination results)</translation>
     </message>
@@ -1706,12 +2015,28 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Referred to the discipline commission</translation>
     </message>
     <message>
+      <source>空值</source>
+      <translation>empty</translation>
+    </message>
+    <message>
+      <source>空：插件自带的 documents.toml</source>
+      <translation>Empty: the plugin's own documents.toml</translation>
+    </message>
+    <message>
+      <source>空：本局共用的登记库（台账旁或用户配置文件夹）</source>
+      <translation>Empty: the bureau's shared registry (beside the case register or in the user profile folder)</translation>
+    </message>
+    <message>
       <source>第 {n} 条 [[route]]</source>
       <translation>[[route]] no. {n}</translation>
     </message>
     <message>
       <source>第 {n} 条规则</source>
       <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>算法未安装：</source>
+      <translation>Algorithm not installed: </translation>
     </message>
     <message>
       <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
@@ -1732,6 +2057,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>索引表（CSV）</source>
       <translation>Index table (CSV)</translation>
+    </message>
+    <message>
+      <source>经纬度不在中国境内</source>
+      <translation>the longitudes/latitudes lie outside China</translation>
+    </message>
+    <message>
+      <source>经纬度超出 ±180°/±90°，实为投影坐标（米）</source>
+      <translation>the values exceed ±180°/±90°: they are projected coordinates (metres)</translation>
     </message>
     <message>
       <source>结束日期</source>
@@ -1820,6 +2153,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>网格漏报检查</source>
       <translation>Missed grid report check</translation>
+    </message>
+    <message>
+      <source>自主发现</source>
+      <translation>Self-found (own imagery)</translation>
+    </message>
+    <message>
+      <source>自动（每个处理器核心一个）</source>
+      <translation>Automatic (one per processor core)</translation>
     </message>
     <message>
       <source>至少需要一个部门</source>
@@ -1932,6 +2273,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>设置/帮助</source>
       <translation>Settings / Help</translation>
+    </message>
+    <message>
+      <source>设置…</source>
+      <translation>Settings…</translation>
     </message>
     <message>
       <source>说明</source>
@@ -2086,6 +2431,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Choose One-Map Data Catalogue</translation>
     </message>
     <message>
+      <source>选择工作文件夹</source>
+      <translation>Choose the working folder</translation>
+    </message>
+    <message>
+      <source>选择本局的文书配置文件</source>
+      <translation>Choose the bureau's document configuration file</translation>
+    </message>
+    <message>
       <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
 默认按 CGCS2000 椭球计算椭球面积（测地线多边形面积，与 QGIS 设置椭球后的面积一致）；也可选择图层投影坐标系下的平面面积。每条结果记录所用方法（area_method）。
 其他坐标系的图层自动投影；无效几何用 make_valid 修复（保留全部面状部分）并逐图斑记录（repaired、repair_note）；空几何保留并按 0 计；重复编号全部保留，后出现者加“#序号”。
@@ -2190,6 +2543,14 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>（逾期）</source>
       <translation> (overdue)</translation>
+    </message>
+    <message>
+      <source>：该图层的叠加面积全部为 0。</source>
+      <translation>: all overlay areas of that layer are 0.</translation>
+    </message>
+    <message>
+      <source>：请检查两个图层的坐标参考系是否设置正确、是否选错了图层。</source>
+      <translation>: check that both layers' CRSs are set correctly and that the right layers were chosen.</translation>
     </message>
   </context>
 </TS>
