@@ -333,10 +333,6 @@
       <translation>Land-use parcel layer (third national land survey)</translation>
     </message>
     <message>
-      <source>三调地类图斑（可选）</source>
-      <translation>Land-use survey parcels (三调, optional)</translation>
-    </message>
-    <message>
       <source>上下卷帘</source>
       <translation>Top/bottom swipe</translation>
     </message>
@@ -1181,8 +1177,8 @@
       <translation>Patrol officer (required)</translation>
     </message>
     <message>
-      <source>已下发的监测图斑（可选，用于标记已知）</source>
-      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
+      <source>已下发的监测图斑（用于标记已知图斑）</source>
+      <translation>Monitoring patches already issued (to mark known patches)</translation>
     </message>
     <message>
       <source>已办结</source>
