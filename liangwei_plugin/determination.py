@@ -70,12 +70,13 @@ OUTPUT_FIELDS = (
     "competent_all",  # names of all departments whose rules hold, competent first
     "rules_all",      # ids of every violation rule that holds, deciding rule first
     "grounds",        # facts of those rules ("位于永久基本农田内1,234.56平方米；…")
+    "stop_basis",     # provisions the 责令停止违法行为通知书 rests on (依据…的规定，责令…立即停止)
 )
 PARTY_KINDS = ("unit", "individual", "villager")
 PARTY_LABELS = {"unit": "单位", "individual": "个人", "villager": "农村村民"}
 
 _RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
-              "legal_basis", "lead", "violated", "penalty", "competent", "fact", "if_absent"}
+              "legal_basis", "lead", "violated", "penalty", "competent", "fact", "if_absent", "stop"}
 _ROUTE_KEYS = {"department", "when", "when_any", "if_absent"}
 _TOP_KEYS = {"version", "thresholds", "wording", "kinds", "attributes", "departments", "routing", "route", "rule",
              "farmland_ratio", "party"}
@@ -131,6 +132,8 @@ class Rule:
     competent: Mapping[str, str] = field(default_factory=dict)
     fact: str = ""
     if_absent: str = "error"  # see IF_ABSENT
+    # provisions the order to stop (责令停止违法行为) rests on; a kind not given uses the penalty provisions
+    stop: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def violated_for(self, party_kind: str) -> tuple[str, ...]:
         return tuple(self.violated.get(party_kind, self.violated.get("default", ())))
@@ -140,6 +143,12 @@ class Rule:
 
     def competent_for(self, party_kind: str) -> str | None:
         return self.competent.get(party_kind, self.competent.get("default"))
+
+    def stop_for(self, party_kind: str) -> tuple[str, ...]:
+        """Provisions of the order to stop: the rule's ``stop`` for the kind, else its penalty provisions
+        (城乡规划法 第六十四条 itself says 责令停止建设; 土地管理法 第七十七条 does not)."""
+        stop = self.stop.get(party_kind, self.stop.get("default"))
+        return tuple(stop) if stop else self.penalty_for(party_kind)
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,7 @@ class Determination:
     competent_all: str = ""
     rules_all: str = ""
     grounds: str = ""
+    stop_basis: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in OUTPUT_FIELDS}
@@ -431,6 +441,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         when_any = _conditions(spec, "when_any", ctx, path, where, False)
         violated = _provisions(spec, "violated", path, where, code)
         penalty = _provisions(spec, "penalty", path, where, code)
+        stop = _provisions(spec, "stop", path, where, "not_violation")  # optional: penalty provisions otherwise
         competent = spec.get("competent", {})
         if isinstance(competent, str):
             competent = {"default": competent}
@@ -449,7 +460,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
             if placeholder not in ctx["numeric"] or not placeholder.endswith("_m2"):
                 raise _fail(path, f"{where} fact", tr("未知的面积占位符 {{{name}}}").format(name=placeholder))
         rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead,
-                          violated, penalty, dict(competent), fact, _if_absent(spec, path, where)))
+                          violated, penalty, dict(competent), fact, if_absent=_if_absent(spec, path, where),
+                          stop=stop))
 
     for rule in rules[:-1]:
         if not rule.when and not rule.when_any:
@@ -787,6 +799,7 @@ def _legal_columns(v: _Variables, rules: RuleSet, masks: list[np.ndarray], index
         competent = decider.competent_for(kind) or ""
         violated = [p for r in held for p in r.violated_for(kind)]
         penalty = [p for r in held if r.competent_for(kind) == competent for p in r.penalty_for(kind)]
+        stop = [p for r in held if r.competent_for(kind) == competent for p in r.stop_for(kind)]
         all_keys = list(dict.fromkeys([competent] + [r.competent_for(kind) or "" for r in held]))
         grounds = []
         for r in held:
@@ -800,6 +813,7 @@ def _legal_columns(v: _Variables, rules: RuleSet, masks: list[np.ndarray], index
         cols["competent_all"][row] = "、".join(names[k] for k in all_keys if k)
         cols["rules_all"][row] = "、".join(r.id for r in held)
         cols["grounds"][row] = "；".join(grounds)
+        cols["stop_basis"][row] = compose_provisions(stop)
     return cols
 
 

@@ -237,3 +237,43 @@ def test_processing_infers_missing_crs_of_landuse_read_in_parts(liangwei_provide
     farm = sorted(f["farmland_m2"] for f in out.getFeatures())
     area = sorted(f["area_m2"] for f in out.getFeatures())
     assert np.allclose(farm, area, rtol=1e-6) and all(a > 9_900 for a in area)
+
+
+# --------------------------------------------------------------------------- layers of the wrong kind
+def test_township_point_layer_is_refused(liangwei_provider):
+    """A township layer of points holds no part of any patch: refused, not "every patch 未落入乡镇"."""
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsProcessingException, QgsVectorLayer
+
+    det = QgsVectorLayer("Polygon?crs=EPSG:4527&field=patch_id:string&field=violation:integer"
+                         "&field=farmland_m2:double", "认定结果", "memory")
+    f = QgsFeature(det.fields())
+    f.setAttributes(["P1", 1, 100.0])
+    f.setGeometry(QgsGeometry.fromWkt(box(0, 0, 100, 100).wkt))
+    det.dataProvider().addFeatures([f])
+    towns = QgsVectorLayer("Point?crs=EPSG:4527&field=XZQDM:string&field=XZQMC:string", "乡镇驻地", "memory")
+    t = QgsFeature(towns.fields())
+    t.setAttributes(["350521100", "城关镇"])
+    t.setGeometry(QgsGeometry.fromWkt(f"POINT({X0 + 50} {Y0 + 50})"))
+    towns.dataProvider().addFeatures([t])
+    with pytest.raises(QgsProcessingException) as e:
+        processing.run("liangwei:farmlandratio", {"INPUT": det, "TOWNSHIPS": towns, "OUTPUT": "memory:"})
+    assert "乡镇驻地" in str(e.value) and "不是面图层" in str(e.value)
+
+
+def test_batchreview_stops_on_mislabelled_patches(liangwei_provider, tmp_path):
+    """The whole review stops at the overlay with the message; no determination, no document is written."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    lu = tmp_path / "lu.gpkg"
+    write_vector(landuse().gdf, lu, layer="三调地类图斑")
+    p = tmp_path / "p.gpkg"
+    write_vector(patches("EPSG:4527").set_crs("EPSG:3857", allow_override=True), p, layer="卫片图斑")
+    out = tmp_path / "out"
+    with pytest.raises(QgsProcessingException) as e:
+        processing.run("liangwei:batchreview", {"PATCHES": f"{p}|layername=卫片图斑",
+                                                "LANDUSE": f"{lu}|layername=三调地类图斑", "OUTPUT_FOLDER": str(out),
+                                                "NUMBER_REGISTRY": str(tmp_path / "numbers.sqlite")})
+    assert "卫片图斑" in str(e.value) and "EPSG:3857" in str(e.value)
+    assert not (out / "determination.gpkg").exists() and not (out / "reports").exists()

@@ -164,3 +164,24 @@ def test_processing_zero_area_gets_no_order(liangwei_provider):
     assert feats["P0"]["consequence"] == "限期拆除并恢复原状"
     assert feats["P1"]["determination_code"] == UNDETERMINED and feats["P1"]["consequence"] == ""
     assert feats["P1"]["violation"] in (None,) or str(feats["P1"]["violation"]) == "NULL"
+
+
+def test_no_document_rests_on_an_undetermined_patch(qgis_app, tmp_path):
+    """Neither a 规划认定意见书 nor a notice for a patch of no measurable area; it is named in a warning."""
+    from liangwei.liangwei_plugin.documents import batch
+    from liangwei.liangwei_plugin.documents.config import load_config
+
+    rows = [dict(patch(0), JCBH="P0", XZQMC="城关镇", DSR="张三", QSX="2024-05-20", HSX="2025-10-12",
+                 area_method="ellipsoidal"),
+            dict(patch(1, area_m2=0.0, farmland_m2=0.0, construction_m2=0.0, agricultural_m2=0.0), JCBH="P1",
+                 XZQMC="城关镇", DSR="李四", QSX="2024-05-20", HSX="2025-10-12", area_method="ellipsoidal")]
+    df = pd.DataFrame(rows)
+    merged = pd.concat([df, determine_frame(df, load_rules())], axis=1)
+    records = [batch.PatchRecord(r["patch_id"], r) for r in merged.to_dict("records")]
+    for kind in ("report", "notice"):
+        fb = Fb()
+        res = batch.export_batch(kind, records, tmp_path / kind, config=load_config(),
+                                 registry_path=tmp_path / "numbers.sqlite", feedback=fb)
+        assert not res.failed
+        assert {r.patch_id for r in res.rows if r.document == kind} == {"P0"}
+        assert any("P1" in m and "未作认定" in m for m in fb.messages)

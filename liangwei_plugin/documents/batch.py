@@ -38,10 +38,12 @@ NOTICE = "notice"
 REFERRAL = "referral"   # 移送函: written with the notices, into REFERRALS_DIR, for cases of other departments
 HEARING = "hearing"     # 听证告知书: before the notice of a 限期拆除 case, into HEARINGS_DIR
 PENDING = "pending"     # index rows of violations without a known party (待查明清单, no document)
+STOP = "stop"           # 责令停止违法行为通知书: at once for a case under construction, into STOP_DIR
 KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书", REFERRAL: "案件线索移送函",
-         HEARING: "行政处罚听证告知书"}
+         HEARING: "行政处罚听证告知书", STOP: "责令停止违法行为通知书"}
 REFERRALS_DIR = "referrals"
 HEARINGS_DIR = "hearings"
+STOP_DIR = "stop_orders"
 INDEX_COLUMNS = ["patch_id", "document", "number", "file", "pages"]
 STATE_DIR = ".liangwei"
 
@@ -149,6 +151,10 @@ def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
         from .hearing import build_hearing
 
         return build_hearing(doc, config, path)
+    if kind == STOP:
+        from .stop import build_stop_order
+
+        return build_stop_order(doc, config, path)
     from .notice import build_notice
 
     return build_notice(doc, config, path)
@@ -282,7 +288,7 @@ def worker_python() -> str | None:
 
 def _warm_worker(font_path: str | None, subfont_index: int) -> None:
     """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
-    from . import hearing, notice, referral, report  # noqa: F401
+    from . import hearing, notice, referral, report, stop  # noqa: F401
     from .fonts import register_cjk_font
 
     register_cjk_font(font_path, subfont_index)
@@ -348,6 +354,14 @@ def export_batch(
 
     referred: list[PatchRecord] = []
     no_party: list[PatchRecord] = []
+    # a patch without measurable area was not determined (determination.UNDETERMINED): no document rests
+    # on it — neither an opinion nor an order; it is named so that it is checked and overlaid again
+    undetermined = [r for r in records if text_value(r.attrs.get("determination_code")) == "undetermined"]
+    if undetermined:
+        ids = [r.patch_id for r in undetermined]
+        fb.warning(f"{len(ids)} 个图斑未作认定（没有可量测的面积），不出具{title}：" + "、".join(ids[:20])
+                   + ("…" if len(ids) > 20 else ""))
+        records = [r for r in records if text_value(r.attrs.get("determination_code")) != "undetermined"]
     if kind == NOTICE:
         # only the competent authority orders; another department's case is referred (移送函), a case
         # without a known party is investigated first (待查明清单) and takes no number
@@ -372,7 +386,18 @@ def export_batch(
     # imported once and its numbers stay valid in this folder
     reg_path = Path(registry_path) if registry_path else \
         registry_location(configured=config.get("numbering", {}).get("registry"))[0]
-    hearings = None
+    hearings = stops = None
+    if kind == NOTICE:
+        # under construction: the 责令停止违法行为通知书 goes out at once, numbered before the notice
+        building = [r for r in selected if DocumentInput(r.patch_id, r.attrs).under_construction(config)]
+        if building:
+            stops = export_batch(STOP, building, folder / config.get("stop_order", {}).get("folder", STOP_DIR),
+                                 config=config, details=details, registry_path=reg_path, issue_date=issue_date,
+                                 landuse_layer=landuse_layer, workers=workers, feedback=fb)
+            ordered = {row.patch_id: row.number for row in stops.rows}
+            selected = [PatchRecord(r.patch_id, {**r.attrs, "stop_number": ordered[r.patch_id]}, r.geometry, r.crs)
+                        if r.patch_id in ordered else r for r in selected]
+            fb.info(f"{len(building)} 个在建图斑先行出具责令停止违法行为通知书（{stops.folder}）")
     if kind == NOTICE:
         # 限期拆除: the 听证告知书 is numbered and written first; the notice refers to its number
         from .notice import needs_hearing
@@ -513,11 +538,12 @@ def export_batch(
         meta = json.loads(side.read_text(encoding="utf-8"))
         result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
         files.append(folder / fname)
-    if hearings is not None:
-        prefix = hearings.folder.relative_to(folder).as_posix()
-        result.rows = [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages)
-                       for r in hearings.rows] + result.rows
-        result.failed += hearings.failed
+    for before in (hearings, stops):   # index order: 停止通知书, 听证告知书, then the notice
+        if before is not None:
+            prefix = before.folder.relative_to(folder).as_posix()
+            result.rows = [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages)
+                           for r in before.rows] + result.rows
+            result.failed += before.failed
     if referred:
         sub = export_batch(REFERRAL, referred, folder / config.get("referral", {}).get("folder", REFERRALS_DIR),
                            config=config, details=details, renderer=renderer, registry_path=reg_path,
@@ -527,9 +553,14 @@ def export_batch(
         result.failed += sub.failed
         fb.info(f"{len(referred)} 个图斑属于其他部门职责，出具移送函（{sub.folder}），不出具{title}")
     if no_party:
-        from .referral import pending_note, write_pending_list
+        from .referral import pending_note, write_pending_list, write_pending_pdf
 
         listed = write_pending_list(no_party, folder, config)
+        try:
+            write_pending_pdf(no_party, folder, config, issue_date)   # to print for the investigators
+        except Exception as exc:  # noqa: BLE001 - the CSV is the list; a PDF that fails is reported
+            logger.exception("待查明清单 PDF 生成失败")
+            fb.warning(f"待查明清单 PDF 生成失败：{exc}")
         result.rows += [IndexRow(r.patch_id, PENDING, "", listed.name, 0) for r in no_party]
         fb.warning(f"{pending_note(config, len(no_party))}（{listed}）：{'、'.join(r.patch_id for r in no_party[:20])}"
                    + ("…" if len(no_party) > 20 else ""))

@@ -47,7 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Every text of these sections is a template filled with the values of the section's document (its
 # *_values() function, see _document_placeholders); a text without braces (a title, party_unknown) passes.
-DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing")
+DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing", "stop_order")
 
 # Templates filled with values of their own, not the document's (report.py ClassFigures, numbering.py).
 OWN_PLACEHOLDERS: dict[tuple[str, str], frozenset[str]] = {
@@ -103,6 +103,10 @@ def _document_placeholders(config: dict) -> dict[str, frozenset[str]]:
             pass
         else:
             out["hearing"] = frozenset(hearing_values(doc, config))
+    if isinstance(config.get("stop_order"), dict):
+        from .stop import stop_values
+
+        out["stop_order"] = frozenset(stop_values(doc, config))
     return out
 
 

@@ -14,6 +14,7 @@ from ..fieldmap import resolve_field
 from .values import MISSING, Optional, date_cn, m2_text, mu_text, number_value, parse_date, text_value
 
 NOTICE, REFERRAL, PENDING = "notice", "referral", "pending"
+UNDER_CONSTRUCTION = ("在建", "正在建设", "施工中", "在施工", "未建成", "未完工")
 _CONDITIONAL = re.compile(r"（[^（）]*的，[^（）]*）")
 
 
@@ -125,6 +126,23 @@ class DocumentInput:
         return text_value(self.attrs.get("penalty_basis")) or strip_conditionals(
             text_value(self.attrs.get("legal_basis")))
 
+    def stop_text(self) -> str:
+        """Provisions the order to stop rests on (determination ``stop_basis``), else the penalty provisions."""
+        return text_value(self.attrs.get("stop_basis")) or self.penalty_text()
+
+    def construction_status(self) -> str:
+        """建设状态 of the patch (JSZT through the field mapping: 在建 / 已建成 …), '' when not recorded."""
+        return self.attr("JSZT")
+
+    def under_construction(self, config: dict | None = None) -> bool:
+        """True when the 建设状态 says the construction is going on (documents.toml [stop_order]
+        under_construction words, e.g. 在建, 施工中): a 责令停止违法行为通知书 is issued at once."""
+        status = self.construction_status()
+        if not status:
+            return False
+        words = ((config or {}).get("stop_order", {}) or {}).get("under_construction") or UNDER_CONSTRUCTION
+        return any(w and w in status for w in words)
+
     def competent_key(self) -> str:
         """Key of the competent department ('' when the record predates competence: the issuer is assumed)."""
         return text_value(self.attrs.get("competent_key"))
@@ -173,6 +191,8 @@ class DocumentInput:
             "you": self.you(),
             "violated": self.violated_text(),
             "penalty_basis": self.penalty_text(),
+            "stop_basis": self.stop_text(),
+            "construction_status": self.construction_status(),
             "competent": text_value(self.attrs.get("competent")),
             "grounds_clause": Optional(("，其中" + "、".join(g for g in grounds.split("；") if g)) if grounds else ""),
             "date": date_cn(self.issue_date),

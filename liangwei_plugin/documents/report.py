@@ -344,7 +344,13 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
         story.append(PT(cfg["approval"], {**values, **approval}, st.body_indent))
     if values["rule_id"] or values["rule_name"]:
         story.append(PT(cfg["rule"], values, st.body_indent))
-    if values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
+    separate = doc.violation and text_value(doc.attrs.get("violated")) and cfg.get("violated")
+    if separate:
+        # provisions violated and penalty provisions apart, as the notice cites them
+        story.append(PT(cfg["violated"], values, st.body_indent))
+        if cfg.get("penalty"):
+            story.append(PT(cfg["penalty"], values, st.body_indent))
+    elif values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
         story.append(PT(cfg["basis"], values, st.body_indent))
     story.append(P("五、处理意见", st.heading))
     story.append(PT(cfg["handling"] if doc.violation else cfg["handling_none"], values, st.body_indent))

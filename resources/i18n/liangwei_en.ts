@@ -257,6 +257,10 @@
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
     <message>
+      <source>{n} 份移送函已记入台账 {target}</source>
+      <translation>{n} referral letters recorded in the register {target}</translation>
+    </message>
+    <message>
       <source>{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）</source>
       <translation>{path}: the Chinese name "{alias}" of field {layer}.{field} was not stored (name already taken)</translation>
     </message>
@@ -447,6 +451,22 @@
     <message>
       <source>位置示意图图层（规划分区、保护区等）</source>
       <translation>Location map layers (planning zones, protected areas, etc.)</translation>
+    </message>
+    <message>
+      <source>作废一个误发的文书编号（如 ×自然资责改〔2026〕第17号）：编号登记库中保留该编号及作废时间、原因，该编号永不再发；原图斑下次输出文书时取得新编号。须注明作废原因。编号登记库不填时为本局共用的登记库（与文书输出算法相同）。</source>
+      <translation>Voids a document number issued in error (e.g. ×自然资责改〔2026〕第17号): the number registry keeps the number with the time and reason it was voided, and the number is never issued again; the patch gets a new number when its document is next exported. A reason is required. Without a registry, the bureau's shared registry is used (the same as the document export algorithms).</translation>
+    </message>
+    <message>
+      <source>作废原因</source>
+      <translation>Reason for voiding</translation>
+    </message>
+    <message>
+      <source>作废文书编号</source>
+      <translation>Void document number</translation>
+    </message>
+    <message>
+      <source>作废文书编号须注明原因</source>
+      <translation>A reason is required to void a document number</translation>
     </message>
     <message>
       <source>保护区</source>
@@ -731,6 +751,10 @@
     <message>
       <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
       <translation>Register {reg}: {n} input patches; {a} new cases registered ({c} of them determined as not a violation and closed, {k} id conflicts registered as cases of their own, {e} without id registered by geometry); {s} already in the register (same id and geometry) were skipped</translation>
+    </message>
+    <message>
+      <source>台账中没有以下图斑的案件，移送未记录：{ids}</source>
+      <translation>The register has no case for these patches; their referral was not recorded: {ids}</translation>
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -1021,6 +1045,10 @@
       <translation>Located in</translation>
     </message>
     <message>
+      <source>填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。</source>
+      <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped.</translation>
+    </message>
+    <message>
       <source>填报人</source>
       <translation>Reported by</translation>
     </message>
@@ -1179,6 +1207,14 @@
     <message>
       <source>已下发的监测图斑（用于标记已知图斑）</source>
       <translation>Monitoring patches already issued (to mark known patches)</translation>
+    </message>
+    <message>
+      <source>已作废{title} {number}（图斑 {key}）：{reason}；登记库 {path}</source>
+      <translation>Voided {title} {number} (patch {key}): {reason}; registry {path}</translation>
+    </message>
+    <message>
+      <source>已作废的编号</source>
+      <translation>Voided number</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1523,6 +1559,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>read as empty</translation>
     </message>
     <message>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
+    </message>
+    <message>
       <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
       <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
     </message>
@@ -1583,12 +1623,28 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Documents written to {0}</translation>
     </message>
     <message>
+      <source>文书类别</source>
+      <translation>Document kind</translation>
+    </message>
+    <message>
+      <source>文书编号登记库不存在：{path}</source>
+      <translation>Document number registry does not exist: {path}</translation>
+    </message>
+    <message>
       <source>文书编号登记库（.sqlite）</source>
       <translation>Document number registry (.sqlite)</translation>
     </message>
     <message>
       <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
       <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
+    </message>
+    <message>
+      <source>文书编号（完整编号）</source>
+      <translation>Document number (in full)</translation>
+    </message>
+    <message>
+      <source>文书编号（空为编号登记库中的编号）</source>
+      <translation>Document number (empty: the one in the number registry)</translation>
     </message>
     <message>
       <source>文书输出</source>
@@ -1685,6 +1741,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>有核查结论的图斑数</source>
       <translation>Patches with a conclusion</translation>
+    </message>
+    <message>
+      <source>期限届满日</source>
+      <translation>Period ends</translation>
     </message>
     <message>
       <source>未利用地</source>
@@ -1789,6 +1849,10 @@ The input is the output of planning determination (liangwei:determine). With a t
 The default rule file is resources/determination_rules.toml shipped with the plugin; copy it, change thresholds, wording, departments and rules, and choose the copy under "Rule file"; no code changes needed. Rules are read from top to bottom and the first one that matches applies.</translation>
     </message>
     <message>
+      <source>案件 {case}：{title} {number} 于 {day} {method}，期限届满日 {due}</source>
+      <translation>Case {case}: {title} {number} served on {day} ({method}); the period ends {due}</translation>
+    </message>
+    <message>
       <source>案件 {n} 件，其中违法 {v} 件、超期 {o} 件、7日内办结 {c} 件；违法占耕比 {r}</source>
       <translation>Cases: {n}, of which violations {v}, overdue {o}, closed within 7 days {c}; illegal farmland occupation ratio {r}</translation>
     </message>
@@ -1799,6 +1863,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件台账（.gpkg 路径 / PostgreSQL 连接）</source>
       <translation>Case register (.gpkg path / PostgreSQL connection)</translation>
+    </message>
+    <message>
+      <source>案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）</source>
+      <translation>Case register (records the referral letters; .gpkg path / PostgreSQL connection, optional)</translation>
     </message>
     <message>
       <source>案件数</source>
@@ -1819,6 +1887,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件编号</source>
       <translation>Case number</translation>
+    </message>
+    <message>
+      <source>案件编号或监测编号</source>
+      <translation>Case number or patch id</translation>
     </message>
     <message>
       <source>案件编号或监测编号（逗号、空格或换行分隔）</source>
@@ -1933,6 +2005,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>登记人</source>
       <translation>Registered by</translation>
+    </message>
+    <message>
+      <source>登记文书送达</source>
+      <translation>Record service of a document</translation>
     </message>
     <message>
       <source>登记时间</source>
@@ -2101,6 +2177,18 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>编号冲突（同一编号、图形不同）另行登记</source>
       <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
+      <source>编号原属图斑</source>
+      <translation>Patch the number was issued for</translation>
+    </message>
+    <message>
+      <source>编号登记库 {path} 中没有{authority}发出的{title}编号“{number}”</source>
+      <translation>The number registry {path} has no {title} number "{number}" issued by {authority}</translation>
+    </message>
+    <message>
+      <source>编号登记库 {path} 中没有图斑 {pid} 的{title}编号，送达记录不含文书编号</source>
+      <translation>The number registry {path} has no {title} number for patch {pid}; the service is recorded without a document number</translation>
     </message>
     <message>
       <source>编号说明</source>
@@ -2295,8 +2383,16 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
     </message>
     <message>
+      <source>请填写案件编号或监测编号</source>
+      <translation>Enter a case number or patch id</translation>
+    </message>
+    <message>
       <source>请填写网格单元编码</source>
       <translation>Enter the grid unit code</translation>
+    </message>
+    <message>
+      <source>请填写要作废的文书编号</source>
+      <translation>Enter the document number to void</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
@@ -2421,6 +2517,30 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>违法认定必须写明法律依据</source>
       <translation>a violation determination must state its legal basis</translation>
+    </message>
+    <message>
+      <source>送达人</source>
+      <translation>Served by</translation>
+    </message>
+    <message>
+      <source>送达方式</source>
+      <translation>Method of service</translation>
+    </message>
+    <message>
+      <source>送达日期</source>
+      <translation>Date of service</translation>
+    </message>
+    <message>
+      <source>送达日期 {day} 晚于今天</source>
+      <translation>The date of service {day} is after today</translation>
+    </message>
+    <message>
+      <source>送达日期（yyyy-mm-dd，空为今天）</source>
+      <translation>Date of service (yyyy-mm-dd, empty: today)</translation>
+    </message>
+    <message>
+      <source>送达的文书</source>
+      <translation>Document served</translation>
     </message>
     <message>
       <source>选择一张图数据目录</source>
