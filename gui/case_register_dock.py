@@ -316,6 +316,9 @@ class CaseRegisterDock(QgsDockWidget):
                         if status.overdue else ""
                 elif key == "area_m2":
                     value = "" if case.get(key) is None else f"{case[key]:,.2f}"
+                elif key == "patch_id" and not case.get(key) and case.get("given_patch_id"):
+                    # 编号冲突: the case has no patch_id of its own; show the delivered id and why
+                    value = tr("{id}（编号冲突）").format(id=case["given_patch_id"])
                 else:
                     value = "" if case.get(key) is None else str(case[key])
                 item = QTableWidgetItem(value)
@@ -326,6 +329,8 @@ class CaseRegisterDock(QgsDockWidget):
                         stage=case["stage"], due=case["stage_due"], role=status.overdue_role))
                 elif not case.get("is_open"):
                     item.setBackground(QBrush(CLOSED_COLOR))
+                if key == "patch_id" and case.get("id_note"):
+                    item.setToolTip(str(case["id_note"]))
                 table.setItem(row, col, item)
         table.setSortingEnabled(True)
         table.resizeColumnsToContents()

@@ -146,6 +146,8 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         near_cache = []
 
         def near():  # patch envelopes, for layers read through QGIS (the engine reads files itself)
+            if near_crs is None:  # patches without CRS (the engine infers it): nothing to filter by
+                return None
             if not near_cache:
                 near_cache.append(patch_envelopes(patches.geometry.values))
             return near_cache[0]
@@ -173,7 +175,10 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             gdf = None
             if reader is None:
                 fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
-                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near(), keep_near_crs=near_crs, feedback=fb)
+                # without a CRS the patches' envelopes cannot be put into the layer's coordinates: read it
+                # whole, the engine infers its CRS or refuses it (input_checks)
+                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near() if layer_crs_id(landuse_layer)
+                                   else None, keep_near_crs=near_crs, feedback=fb)
             landuse = ov.ReferenceLayer(lname, gdf, ov.LANDUSE, code_field, zldwdm_field=extra["ZLDWDM"],
                                         zldwmc_field=extra["ZLDWMC"], class_name_field=extra["DLMC"],
                                         prefiltered=True, reader=reader, **_layer_extent(landuse_layer))
@@ -194,7 +199,8 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             name_field = next((resolve_field(names, c) for c in NAME_FIELDS if resolve_field(names, c)), None)
             cols = [name_field] if name_field else []
             reader = near_reader(lyr, columns=cols)
-            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols, keep_near=near(),
+            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols,
+                                                                keep_near=near() if layer_crs_id(lyr) else None,
                                                                 keep_near_crs=near_crs, feedback=fb)
             protected.append(ov.ReferenceLayer(name, gdf, ov.PROTECTED, name_field=name_field, prefiltered=True,
                                                reader=reader, **_layer_extent(lyr)))

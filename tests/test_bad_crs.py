@@ -277,3 +277,75 @@ def test_batchreview_stops_on_mislabelled_patches(liangwei_provider, tmp_path):
                                                 "NUMBER_REGISTRY": str(tmp_path / "numbers.sqlite")})
     assert "卫片图斑" in str(e.value) and "EPSG:3857" in str(e.value)
     assert not (out / "determination.gpkg").exists() and not (out / "reports").exists()
+
+
+def _determined(crs="EPSG:4527"):
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    det = QgsVectorLayer(f"Polygon?crs={crs}&field=patch_id:string&field=violation:integer"
+                         "&field=farmland_m2:double", "认定结果", "memory")
+    feats = []
+    for pid, v, farm, g in (("P1", 1, 100.0, box(0, 0, 100, 100)), ("P2", 0, 300.0, box(200, 0, 300, 100))):
+        f = QgsFeature(det.fields())
+        f.setAttributes([pid, v, farm])
+        f.setGeometry(QgsGeometry.fromWkt(g.wkt))
+        feats.append(f)
+    det.dataProvider().addFeatures(feats)
+    return det
+
+
+def _towns(crs, geom):
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    towns = QgsVectorLayer(f"Polygon?crs={crs}&field=XZQDM:string&field=XZQMC:string", "乡镇界线", "memory")
+    t = QgsFeature(towns.fields())
+    t.setAttributes(["350521100", "城关镇"])
+    t.setGeometry(QgsGeometry.fromWkt(geom.wkt))
+    towns.dataProvider().addFeatures([t])
+    return towns
+
+
+def test_township_layer_mislabelled_is_refused(liangwei_provider):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as e:
+        processing.run("liangwei:farmlandratio", {"INPUT": _determined(),
+                                                  "TOWNSHIPS": _towns("EPSG:4490", box(-500, -500, 1000, 1000)),
+                                                  "OUTPUT": "memory:"})
+    assert "乡镇界线" in str(e.value) and "EPSG:4527" in str(e.value)
+
+
+def test_township_layer_elsewhere_is_refused(liangwei_provider):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    far = box(0, 0, 1000, 1000, dy=Y0 + 60_000)
+    with pytest.raises(QgsProcessingException) as e:
+        processing.run("liangwei:farmlandratio", {"INPUT": _determined(), "TOWNSHIPS": _towns("EPSG:4527", far),
+                                                  "OUTPUT": "memory:"})
+    assert "乡镇界线" in str(e.value) and "完全不重叠" in str(e.value)
+
+
+def test_township_layer_in_lonlat_is_used(liangwei_provider):
+    """A correctly labelled township layer in EPSG:4490 is reprojected: both patches in 城关镇, ratio 25 %."""
+    import processing
+
+    lonlat = gpd.GeoSeries([box(-500, -500, 1000, 1000)], crs="EPSG:4527").to_crs("EPSG:4490").values[0]
+    out = processing.run("liangwei:farmlandratio", {"INPUT": _determined(), "TOWNSHIPS": _towns("EPSG:4490", lonlat),
+                                                    "OUTPUT": "memory:"})["OUTPUT"]
+    rows = {f["township_name"]: f for f in out.getFeatures()}
+    assert rows["城关镇"]["patches"] == 2 and rows["城关镇"]["ratio_pct"] == pytest.approx(25.0)
+
+
+def test_township_layer_without_crs_is_inferred(liangwei_provider, tmp_path):
+    """A township GeoPackage without CRS in zone-39 metres: inferred as EPSG:4527 and used."""
+    import processing
+
+    path = tmp_path / "towns.gpkg"
+    write_vector(gpd.GeoDataFrame({"XZQDM": ["350521100"], "XZQMC": ["城关镇"]}, geometry=[box(-500, -500, 1000, 1000)],
+                                  crs=None), path, layer="乡镇界线")
+    out = processing.run("liangwei:farmlandratio", {"INPUT": _determined(), "TOWNSHIPS": f"{path}|layername=乡镇界线",
+                                                    "OUTPUT": "memory:"})["OUTPUT"]
+    rows = {f["township_name"]: f for f in out.getFeatures()}
+    assert rows["城关镇"]["patches"] == 2 and rows["全县合计"]["patches"] == 2

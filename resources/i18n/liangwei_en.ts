@@ -229,6 +229,10 @@
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
     <message>
+      <source>{id}（编号冲突）</source>
+      <translation>{id} (id conflict)</translation>
+    </message>
+    <message>
       <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
       <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
     </message>
