@@ -937,6 +937,10 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {0}：按外业核查认定（{1} {2}）</source>
+      <translation>Patch {0}: determined by the on-site check ({1} {2})</translation>
+    </message>
+    <message>
       <source>图斑 {id} {area:.2f}㎡（{at}）</source>
       <translation>patch {id} {area:.2f} m² ({at})</translation>
     </message>
