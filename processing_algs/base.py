@@ -5,11 +5,13 @@ import functools
 from collections import deque
 
 from qgis.core import (
+    Qgis,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterNumber,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QUrl
@@ -134,6 +136,18 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
     def __init__(self):
         super().__init__()
         self._written_outputs: list[tuple[str, str]] = []  # (destination, output name) of the sinks
+
+    def addParameter(self, definition, createOutput: bool = True) -> bool:  # noqa: N802, N803
+        """As QGIS's, and a decimal number (area, percentage, distance) is edited with two decimals, not the
+        six of the default widget ("15.000000")."""
+        if isinstance(definition, QgsProcessingParameterNumber) and \
+                definition.dataType() == Qgis.ProcessingNumberParameterType.Double:
+            metadata = dict(definition.metadata())
+            wrapper = dict(metadata.get("widget_wrapper") or {})
+            wrapper.setdefault("decimals", 2)
+            metadata["widget_wrapper"] = wrapper
+            definition.setMetadata(metadata)
+        return super().addParameter(definition, createOutput)
 
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         message = missing_message(self.REQUIRES)

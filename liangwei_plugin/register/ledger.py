@@ -193,17 +193,21 @@ def collect(register: Register, month: str | None = None, as_of=None, numbers: d
         dispose_due = c.get("dispose_due") or (wf.disposal_due(parse_date(c["found_date"])).isoformat()
                                                if c.get("found_date") else "")
         pid = c.get("patch_id") or ""
+        # a case without a patch_id of its own (编号冲突, 编号为空) shows the id as delivered; its documents are
+        # not looked up under that id, which names another case's documents
+        shown = pid or c.get("given_patch_id") or ""
         data.rows.append([
-            i, c["case_no"], pid, c.get("township") or "", c.get("village") or "",
+            i, c["case_no"], shown, c.get("township") or "", c.get("village") or "",
             c.get("source") or "", c.get("stock_kind") or "", c.get("found_date") or "", c.get("party") or "",
-            determination, c.get("consequence") or "", reports.get(pid, ""), notices.get(pid, ""),
+            determination, c.get("consequence") or "", reports.get(pid, "") if pid else "",
+            notices.get(pid, "") if pid else "",
             c.get("area_m2"), mu(c.get("area_m2")), c.get("farmland_m2"), mu(c.get("farmland_m2")),
             c.get("basic_farmland_m2"), mu(c.get("basic_farmland_m2")),
             c.get("department") or "", c.get("stage") or "", c.get("stage_due") or "", dispose_due,
             c.get("disposal_kind") or "", c.get("demolished_m2"), mu(c.get("demolished_m2")),
             c.get("closed_date") or "", overdue,
             c.get("accountability_note") or ("" if not st.overdue else f"{c['stage']}超期（{st.overdue_role}）"),
-            referral, c.get("note") or "",
+            referral, "；".join(x for x in (c.get("note"), c.get("id_note")) if x),
         ])
         if c.get("violation") != 1:
             continue

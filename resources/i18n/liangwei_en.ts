@@ -4,10 +4,6 @@
   <context>
     <name>CaseRegisterWidget</name>
     <message>
-      <source>.gpkg 路径 / postgresql://… / 连接名</source>
-      <translation>.gpkg path / postgresql://… / connection name</translation>
-    </message>
-    <message>
       <source>刷新</source>
       <translation>Refresh</translation>
     </message>
@@ -233,6 +229,18 @@
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
     <message>
+      <source>{id}（编号冲突）</source>
+      <translation>{id} (id conflict)</translation>
+    </message>
+    <message>
+      <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
+      <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
+    </message>
+    <message>
+      <source>{name}：没有 .cpg 文件，属性不是 UTF-8 编码（LDID {ldid}），按 GB18030 读取</source>
+      <translation>{name}: no .cpg file and the attributes are not UTF-8 (LDID {ldid}); reading them as GB18030</translation>
+    </message>
+    <message>
       <source>{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。请检查地类图层是否完整、是否选对了图层</source>
       <translation>{n} patches lie outside the coverage of land-use layer "{layer}" (all land-use areas are 0): {ids}. Check that the land-use layer is complete and the right one</translation>
     </message>
@@ -255,6 +263,14 @@
     <message>
       <source>{n} 份移送函已记入台账 {target}</source>
       <translation>{n} referral letters recorded in the register {target}</translation>
+    </message>
+    <message>
+      <source>{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）</source>
+      <translation>{path}: the Chinese name "{alias}" of field {layer}.{field} was not stored (name already taken)</translation>
+    </message>
+    <message>
+      <source>{path}：无法按空间索引快速读取（{error}），改为逐要素读取</source>
+      <translation>{path}: cannot read through the spatial index ({error}); reading feature by feature</translation>
     </message>
     <message>
       <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
@@ -323,10 +339,6 @@
     <message>
       <source>三调地类图斑图层</source>
       <translation>Land-use parcel layer (third national land survey)</translation>
-    </message>
-    <message>
-      <source>三调地类图斑（可选）</source>
-      <translation>Land-use survey parcels (三调, optional)</translation>
     </message>
     <message>
       <source>上下卷帘</source>
@@ -401,12 +413,16 @@
       <translation>Township code</translation>
     </message>
     <message>
-      <source>乡镇代码字段（可选）</source>
-      <translation>Township code field (optional)</translation>
+      <source>乡镇代码字段</source>
+      <translation>Township code field</translation>
     </message>
     <message>
-      <source>乡镇名称字段（可选）</source>
-      <translation>Township name field (optional)</translation>
+      <source>乡镇名称字段</source>
+      <translation>Township name field</translation>
+    </message>
+    <message>
+      <source>乡镇界线</source>
+      <translation>Township boundaries</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。</source>
@@ -419,10 +435,6 @@
     <message>
       <source>乡镇界线图层“{layer}”有 {n} 个要素没有几何，未参与分配</source>
       <translation>Township boundary layer "{layer}" has {n} features without geometry; they were not used for assignment.</translation>
-    </message>
-    <message>
-      <source>乡镇界线（可选）</source>
-      <translation>Township boundaries (optional)</translation>
     </message>
     <message>
       <source>互换</source>
@@ -689,16 +701,20 @@
       <translation>Overlay details</translation>
     </message>
     <message>
-      <source>叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）</source>
-      <translation>Overlay detail table (OUTPUT_DETAIL of liangwei:overlaycheck)</translation>
+      <source>叠加分析明细表（图斑叠加分析的明细输出）</source>
+      <translation>Overlay detail table (detail output of the patch overlay analysis)</translation>
     </message>
     <message>
       <source>叠加分析结果</source>
       <translation>Overlay results</translation>
     </message>
     <message>
-      <source>叠加分析结果（overlaycheck 的输出）</source>
-      <translation>Overlay results (output of overlaycheck)</translation>
+      <source>叠加分析结果（图斑叠加分析的输出）</source>
+      <translation>Overlay results (output of the patch overlay analysis)</translation>
+    </message>
+    <message>
+      <source>叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Overlay: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>叠加图层「{layer}」…</source>
@@ -921,6 +937,10 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {0}：按外业核查认定（{1} {2}）</source>
+      <translation>Patch {0}: determined by the on-site check ({1} {2})</translation>
+    </message>
+    <message>
       <source>图斑 {id} {area:.2f}㎡（{at}）</source>
       <translation>patch {id} {area:.2f} m² ({at})</translation>
     </message>
@@ -1037,8 +1057,8 @@
       <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped.</translation>
     </message>
     <message>
-      <source>填报人（可空）</source>
-      <translation>Reported by (optional)</translation>
+      <source>填报人</source>
+      <translation>Reported by</translation>
     </message>
     <message>
       <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
@@ -1141,8 +1161,8 @@
       <translation>Complete the approvals</translation>
     </message>
     <message>
-      <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
-      <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
+      <source>完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Done: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>审查</source>
@@ -1165,8 +1185,8 @@
       <translation>Review this map…</translation>
     </message>
     <message>
-      <source>审核人（可空）</source>
-      <translation>Reviewed by (optional)</translation>
+      <source>审核人</source>
+      <translation>Reviewed by</translation>
     </message>
     <message>
       <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
@@ -1193,16 +1213,16 @@
       <translation>Patrol officer (required)</translation>
     </message>
     <message>
+      <source>已下发的监测图斑（用于标记已知图斑）</source>
+      <translation>Monitoring patches already issued (to mark known patches)</translation>
+    </message>
+    <message>
       <source>已作废{title} {number}（图斑 {key}）：{reason}；登记库 {path}</source>
       <translation>Voided {title} {number} (patch {key}): {reason}; registry {path}</translation>
     </message>
     <message>
       <source>已作废的编号</source>
       <translation>Voided number</translation>
-    </message>
-    <message>
-      <source>已下发的监测图斑（可选，用于标记已知）</source>
-      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1489,8 +1509,8 @@
       <translation>Date of submission</translation>
     </message>
     <message>
-      <source>报送日期（yyyy-mm-dd，可空）</source>
-      <translation>Date of submission (yyyy-mm-dd, optional)</translation>
+      <source>报送日期（yyyy-mm-dd）</source>
+      <translation>Report date (yyyy-mm-dd)</translation>
     </message>
     <message>
       <source>拆除</source>
@@ -1543,16 +1563,20 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
     </message>
     <message>
-      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
-      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
-    </message>
-    <message>
       <source>按空值判断</source>
       <translation>read as empty</translation>
     </message>
     <message>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
+    </message>
+    <message>
       <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
       <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
+    </message>
+    <message>
+      <source>推进案件</source>
+      <translation>Advance Case</translation>
     </message>
     <message>
       <source>推进案件 {case}</source>
@@ -1615,12 +1639,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document number registry does not exist: {path}</translation>
     </message>
     <message>
-      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
-      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
+      <source>文书编号登记库（.sqlite）</source>
+      <translation>Document number registry (.sqlite)</translation>
     </message>
     <message>
-      <source>文书编号登记（文书编号登记.sqlite，可空）</source>
-      <translation>Document number registry (文书编号登记.sqlite, optional)</translation>
+      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
+      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
     </message>
     <message>
       <source>文书编号（完整编号）</source>
@@ -1723,12 +1747,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Month (yyyy-mm, empty = all)</translation>
     </message>
     <message>
-      <source>期限届满日</source>
-      <translation>Period ends</translation>
-    </message>
-    <message>
       <source>有核查结论的图斑数</source>
       <translation>Patches with a conclusion</translation>
+    </message>
+    <message>
+      <source>期限届满日</source>
+      <translation>Period ends</translation>
     </message>
     <message>
       <source>未利用地</source>
@@ -2159,6 +2183,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Documents kept from earlier run</translation>
     </message>
     <message>
+      <source>编号冲突（同一编号、图形不同）另行登记</source>
+      <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
       <source>编号原属图斑</source>
       <translation>Patch the number was issued for</translation>
     </message>
@@ -2169,10 +2197,6 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>编号登记库 {path} 中没有图斑 {pid} 的{title}编号，送达记录不含文书编号</source>
       <translation>The number registry {path} has no {title} number for patch {pid}; the service is recorded without a document number</translation>
-    </message>
-    <message>
-      <source>编号冲突（同一编号、图形不同）另行登记</source>
-      <translation>Id conflicts (same number, other geometry) registered separately</translation>
     </message>
     <message>
       <source>编号说明</source>
@@ -2275,12 +2299,8 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination results</translation>
     </message>
     <message>
-      <source>规划认定结果（determine 的输出）</source>
-      <translation>Determination results (output of determine)</translation>
-    </message>
-    <message>
-      <source>规划认定结果（liangwei:determine 的输出）</source>
-      <translation>Determination results (output of liangwei:determine)</translation>
+      <source>规划认定结果（规划认定的输出）</source>
+      <translation>Planning determination results (output of the planning determination)</translation>
     </message>
     <message>
       <source>规则 {id}</source>
@@ -2331,10 +2351,6 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination deadline</translation>
     </message>
     <message>
-      <source>认定结果图斑（liangwei:determine 的输出）</source>
-      <translation>Determination result patches (output of liangwei:determine)</translation>
-    </message>
-    <message>
       <source>认定规则</source>
       <translation>Determination rule</translation>
     </message>
@@ -2367,20 +2383,24 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Select a case in the list first.</translation>
     </message>
     <message>
-      <source>请填写案件编号或监测编号</source>
-      <translation>Enter a case number or patch id</translation>
-    </message>
-    <message>
-      <source>请填写要作废的文书编号</source>
-      <translation>Enter the document number to void</translation>
+      <source>请填写处置人（谁办理的这一步）</source>
+      <translation>Please enter who handled this step</translation>
     </message>
     <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
       <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
     </message>
     <message>
+      <source>请填写案件编号或监测编号</source>
+      <translation>Enter a case number or patch id</translation>
+    </message>
+    <message>
       <source>请填写网格单元编码</source>
       <translation>Enter the grid unit code</translation>
+    </message>
+    <message>
+      <source>请填写要作废的文书编号</source>
+      <translation>Enter the document number to void</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
