@@ -230,17 +230,33 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
         folder = Path(self.parameterAsString(parameters, OUTPUT_FOLDER, context))
         merged = self.parameterAsFileOutput(parameters, MERGED_PDF, context) or None
         workers = self.parameterAsInt(parameters, WORKERS, context)
+        evidence = None
+        target = (self.parameterAsString(parameters, REGISTER, context) or "").strip()
+        if target:   # the 现场核查 section and the on-site findings in 经查 come from the register
+            from ..liangwei_plugin.fieldwork.documents import field_evidence
+            from .register_common import open_register
+
+            reg = open_register(target)
+            try:
+                evidence = field_evidence(reg, [r.patch_id for r in records])
+            finally:
+                reg.close()
+            for r in records:    # a field rule (合法 with approval, 设施农用地 on file, 农村道路) decided on import
+                ev = evidence.get(r.patch_id)
+                if ev is not None and ev.determination:
+                    r.attrs.update(ev.determination)
+                    fb.info(self.tr("图斑 {0}：按外业核查认定（{1} {2}）").format(
+                        r.patch_id, ev.determination["rule_id"], ev.determination["rule_name"]))
         try:
             result = export_batch(self.KIND, records, folder, config=config, details=details, renderer=renderer,
                                   registry_path=registry, issue_date=issue_date, landuse_layer=landuse_layer,
-                                  merged_path=merged, workers=workers, feedback=fb)
+                                  merged_path=merged, workers=workers, feedback=fb, evidence=evidence)
         except Canceled:
             raise QgsProcessingException(self.tr("已取消；已完成的文书保留，再次运行将续跑")) from None
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         for pid, message in result.failed:
             feedback.reportError(self.tr("图斑 {0}：{1}").format(pid, message), fatalError=False)
-        target = (self.parameterAsString(parameters, REGISTER, context) or "").strip()
         if target and self.KIND == "notice":
             record_referrals(target, result.rows, records, config, issue_date, fb, self.tr)
         return {

@@ -89,7 +89,7 @@ def office(sample_county, tmp_path_factory, qgis_processing):
     assert out["PATCH_COUNT"] == determined.featureCount()
     ids = sorted(str(f["JCBH"]) for f in determined.getFeatures())
     return {"register": register, "package": package, "project": Path(out["PROJECT"]), "ids": ids,
-            "base": base}
+            "base": base, "determined": determined.source()}
 
 
 def _copy(office, tmp_path):
@@ -320,6 +320,44 @@ def test_round_trip(office, tmp_path):
     assert _import(pkg / "外业核查.qgz", reg_path)["NEW_VERIFICATIONS"] == 0
     assert _counts(reg_path) == after_first
 
+    # the next 规划认定意见书 carries the on-site check: conclusion, inspector, date, photos, the small map
+    _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far)
+
+
+def _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far):
+    import processing
+    from pypdf import PdfReader
+    from qgis.core import QgsFeatureRequest, QgsVectorLayer
+
+    determined = QgsVectorLayer(office["determined"], "认定结果", "ogr")
+    ids = ", ".join(f"'{x}'" for x in (a, b, c, office["ids"][3]))
+    layer = determined.materialize(QgsFeatureRequest().setFilterExpression(f'"JCBH" IN ({ids})'))
+    out = tmp_path / "reports"
+    processing.run("liangwei:exportreports", {"INPUT": layer, "REGISTER": str(reg_path), "OUTPUT_FOLDER": str(out),
+                                              "ISSUE_DATE": "2026-11-22", "WORKERS": 0})
+
+    def text(pid):
+        pdf = next(out.glob(f"{pid}*.pdf"))
+        return "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace("\n", ""), pdf
+
+    ta, pdf_a = text(a)
+    for expected in ("四、现场核查", "2026年11月20日经现场核查，核查结论为非农违法", "核查人：张三", "举证照片2张",
+                     "某机械厂扩建", "照片1", "方向 45°（东北）", "位于图斑内", "未通过检查",
+                     f"距图斑边界 {d_far:.0f} 米", "拍摄位置与方向示意", "五、认定意见", "六、处理意见"):
+        assert expected in ta, expected
+    tb, _ = text(b)
+    assert "核查结论为合法" in tb and "F01" in tb and "闽政地〔2026〕12号" in tb
+    tn, _ = text(office["ids"][3])      # no check on record: the report says so
+    assert "尚无该图斑的外业核查记录" in tn and "258号" in tn
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftoppm"):
+        from tests.conftest import ARTIFACTS
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf_a), str(ARTIFACTS / "fieldwork_report")], check=True)
+
 
 def _counts_or_zero(reg_path):
     conn = sqlite3.connect(reg_path)
@@ -478,3 +516,24 @@ def test_violation_finding_needs_a_verification(office, tmp_path):
                        encoding="utf-8")
     with Register(str(reg_path), workflow=Workflow.load(relaxed)) as reg:
         assert reg.advance(b, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"
+
+
+def test_notice_facts_state_the_on_site_findings():
+    """经查 of the notice (and the 听证告知书) states what the inspector found, in documents.toml's words."""
+    from liangwei.liangwei_plugin.documents.config import load_config
+    from liangwei.liangwei_plugin.documents.model import DocumentInput, FieldEvidence
+    from liangwei.liangwei_plugin.documents.notice import notice_values
+    from liangwei.liangwei_plugin.documents.values import fill
+
+    config = load_config()
+    attrs = {"XZQMC": "城关镇", "zldwmc": "城关镇东山村", "QSX": "2024-05-20", "HSX": "2025-05-18",
+             "DSR": "云溪某机械有限公司", "area_m2": 1200.0, "farmland_m2": 0.0, "violation": 1,
+             "determination": "无法采取改正措施消除对规划实施的影响", "determination_code": "uncorrectable",
+             "consequence": "限期拆除并恢复原状"}
+    plain = fill(config["notice"]["facts"], notice_values(DocumentInput("P1", dict(attrs)), config))
+    assert "现场核查" not in plain
+    ev = FieldEvidence(conclusion="非农违法", description="新建钢结构厂房一栋，未见用地批文。", inspector="张三",
+                       verified_at="2026-11-20T10:00:00")
+    facts = fill(config["notice"]["facts"], notice_values(DocumentInput("P1", dict(attrs), verification=ev), config))
+    assert "。2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。经我局规划认定" in facts
+    assert facts.replace("2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。", "") == plain

@@ -128,6 +128,13 @@ def fingerprint(kind: str, record: PatchRecord, detail: list[dict], number: str,
                           .encode("utf-8")).hexdigest()
 
 
+def _evidence_of(evidence: dict, patch_id: str):
+    """The patch's on-site check; a patch the register has none for gets a "missing" one (stated in the report)."""
+    from .model import FieldEvidence
+
+    return evidence.get(patch_id) or FieldEvidence(missing=True)
+
+
 def _atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write to ``*.part`` and rename.  No fsync: a sidecar lost or truncated by a power cut fails
     its JSON or SHA-256 check on the next run and the document is simply made again."""
@@ -331,11 +338,13 @@ def export_batch(
     workers: int = 0,
     feedback: Feedback | None = None,
     progress: Callable[[float], None] | None = None,
+    evidence: dict | None = None,
 ) -> ExportResult:
     """Write the documents of ``kind`` (report | notice) for ``records`` into ``folder``.
 
     Notices are written for violations only.  ``renderer`` (maps.MapExcerptRenderer) adds map
-    excerpts; ``workers`` > 0 builds PDFs in that many worker processes.
+    excerpts; ``workers`` > 0 builds PDFs in that many worker processes.  ``evidence``: patch id ->
+    model.FieldEvidence (the on-site check from the register; fieldwork.documents.field_evidence).
     """
     if kind not in KINDS:
         raise ValueError(f"未知文书类型：{kind}")
@@ -393,7 +402,7 @@ def export_batch(
         if building:
             stops = export_batch(STOP, building, folder / config.get("stop_order", {}).get("folder", STOP_DIR),
                                  config=config, details=details, registry_path=reg_path, issue_date=issue_date,
-                                 landuse_layer=landuse_layer, workers=workers, feedback=fb)
+                                 landuse_layer=landuse_layer, workers=workers, feedback=fb, evidence=evidence)
             ordered = {row.patch_id: row.number for row in stops.rows}
             selected = [PatchRecord(r.patch_id, {**r.attrs, "stop_number": ordered[r.patch_id]}, r.geometry, r.crs)
                         if r.patch_id in ordered else r for r in selected]
@@ -406,7 +415,8 @@ def export_batch(
         if heard:
             hearings = export_batch(HEARING, heard, folder / config.get("hearing", {}).get("folder", HEARINGS_DIR),
                                     config=config, details=details, registry_path=reg_path, issue_date=issue_date,
-                                    landuse_layer=landuse_layer, workers=workers, feedback=fb)
+                                    landuse_layer=landuse_layer, workers=workers, feedback=fb,
+                                    evidence=evidence)
             told = {row.patch_id: row.number for row in hearings.rows}
             selected = [PatchRecord(r.patch_id, {**r.attrs, "hearing_number": told[r.patch_id]}, r.geometry, r.crs)
                         if r.patch_id in told else r for r in selected]
@@ -437,7 +447,8 @@ def export_batch(
             name = f"{name}_{hashlib.sha1(r.patch_id.encode('utf-8'), usedforsecurity=False).hexdigest()[:8]}"
         used_names.add(name.lower())
         fname = f"{name}.pdf"
-        fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id], extra)
+        fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id],
+                         extra if evidence is None else [extra, _evidence_of(evidence, r.patch_id)])
         planned.append((r, fname))
         side = state / f"{fname}.json"
         pdf = folder / fname
@@ -497,7 +508,8 @@ def export_batch(
 
     def inputs(r: PatchRecord, number: str) -> DocumentInput:
         return DocumentInput(r.patch_id, r.attrs, details.get(r.patch_id, []), None, centroid_of(r), number,
-                             issue_date, landuse_layer)
+                             issue_date, landuse_layer,
+                             None if evidence is None else _evidence_of(evidence, r.patch_id))
 
     try:
         # Maps of the next patch render in QGIS's threads while this one's PDF is built.

@@ -105,6 +105,8 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
     values["others"] = "、".join(others)
     values["also_referred"] = Optional(fill(cfg.get("also_referred", ""), values) if others else "")
     farmland = doc.num("farmland_m2")
+    values["field_check_clause"] = Optional(
+        fill(cfg.get("field_check_clause", ""), values) if values.get("check_conclusion") else "")
     values["farmland_clause"] = Optional(fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else "")
     return values
 

@@ -925,6 +925,10 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {0}：按外业核查认定（{1} {2}）</source>
+      <translation>Patch {0}: determined by the on-site check ({1} {2})</translation>
+    </message>
+    <message>
       <source>图斑 {id} {area:.2f}㎡（{at}）</source>
       <translation>patch {id} {area:.2f} m² ({at})</translation>
     </message>
@@ -1197,16 +1201,16 @@
       <translation>Patrol officer (required)</translation>
     </message>
     <message>
+      <source>已下发的监测图斑（可选，用于标记已知）</source>
+      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
+    </message>
+    <message>
       <source>已作废{title} {number}（图斑 {key}）：{reason}；登记库 {path}</source>
       <translation>Voided {title} {number} (patch {key}): {reason}; registry {path}</translation>
     </message>
     <message>
       <source>已作废的编号</source>
       <translation>Voided number</translation>
-    </message>
-    <message>
-      <source>已下发的监测图斑（可选，用于标记已知）</source>
-      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1547,12 +1551,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
     </message>
     <message>
-      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
-      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
-    </message>
-    <message>
       <source>按空值判断</source>
       <translation>read as empty</translation>
+    </message>
+    <message>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
     </message>
     <message>
       <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
@@ -1727,12 +1731,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Month (yyyy-mm, empty = all)</translation>
     </message>
     <message>
-      <source>期限届满日</source>
-      <translation>Period ends</translation>
-    </message>
-    <message>
       <source>有核查结论的图斑数</source>
       <translation>Patches with a conclusion</translation>
+    </message>
+    <message>
+      <source>期限届满日</source>
+      <translation>Period ends</translation>
     </message>
     <message>
       <source>未利用地</source>
@@ -2163,6 +2167,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Documents kept from earlier run</translation>
     </message>
     <message>
+      <source>编号冲突（同一编号、图形不同）另行登记</source>
+      <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
       <source>编号原属图斑</source>
       <translation>Patch the number was issued for</translation>
     </message>
@@ -2173,10 +2181,6 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>编号登记库 {path} 中没有图斑 {pid} 的{title}编号，送达记录不含文书编号</source>
       <translation>The number registry {path} has no {title} number for patch {pid}; the service is recorded without a document number</translation>
-    </message>
-    <message>
-      <source>编号冲突（同一编号、图形不同）另行登记</source>
-      <translation>Id conflicts (same number, other geometry) registered separately</translation>
     </message>
     <message>
       <source>编号说明</source>
@@ -2371,20 +2375,20 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Select a case in the list first.</translation>
     </message>
     <message>
-      <source>请填写案件编号或监测编号</source>
-      <translation>Enter a case number or patch id</translation>
-    </message>
-    <message>
-      <source>请填写要作废的文书编号</source>
-      <translation>Enter the document number to void</translation>
-    </message>
-    <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
       <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
     </message>
     <message>
+      <source>请填写案件编号或监测编号</source>
+      <translation>Enter a case number or patch id</translation>
+    </message>
+    <message>
       <source>请填写网格单元编码</source>
       <translation>Enter the grid unit code</translation>
+    </message>
+    <message>
+      <source>请填写要作废的文书编号</source>
+      <translation>Enter the document number to void</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
