@@ -829,7 +829,8 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
     detail = detail[list(DETAIL_FIELDS)]
     lap("aggregation")
     feedback.set_progress(100)
-    logger.info("overlay: %d patches, %d detail rows, method %s", n, len(detail), area_method)
+    logger.info(tr("叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}").format(
+        n=n, m=len(detail), method=tr("椭球面积") if area_method == ELLIPSOIDAL else tr("平面面积")))
     return OverlayResult(summary=summary, detail=detail, area_method=area_method, crs=crs,
                          patches_crs=CRS.from_user_input(patches.crs) if patches.crs is not None else None,
                          protected_fields=protected_fields, geometries=geoms, messages=messages,

@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections import deque
 
 from qgis.core import (
+    Qgis,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterNumber,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QUrl
@@ -72,6 +74,18 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
     def __init__(self):
         super().__init__()
         self._written_outputs: list[tuple[str, str]] = []  # (destination, output name) of the sinks
+
+    def addParameter(self, definition, createOutput: bool = True) -> bool:  # noqa: N802, N803
+        """As QGIS's, and a decimal number (area, percentage, distance) is edited with two decimals, not the
+        six of the default widget ("15.000000")."""
+        if isinstance(definition, QgsProcessingParameterNumber) and \
+                definition.dataType() == Qgis.ProcessingNumberParameterType.Double:
+            metadata = dict(definition.metadata())
+            wrapper = dict(metadata.get("widget_wrapper") or {})
+            wrapper.setdefault("decimals", 2)
+            metadata["widget_wrapper"] = wrapper
+            definition.setMetadata(metadata)
+        return super().addParameter(definition, createOutput)
 
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         message = missing_message(self.REQUIRES)

@@ -60,7 +60,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("叠加分析结果（overlaycheck 的输出）"), [Qgis.ProcessingSourceType.Vector]))
+            self.INPUT, self.tr("叠加分析结果（图斑叠加分析的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFile(
             self.RULES, self.tr("规则文件（留空用默认规则）"), extension="toml", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("规划认定结果")))

@@ -135,9 +135,9 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
-            INPUT, self.tr("规划认定结果（liangwei:determine 的输出）"), [Qgis.ProcessingSourceType.VectorPolygon]))
+            INPUT, self.tr("规划认定结果（规划认定的输出）"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            OVERLAY_DETAIL, self.tr("叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）"),
+            OVERLAY_DETAIL, self.tr("叠加分析明细表（图斑叠加分析的明细输出）"),
             [Qgis.ProcessingSourceType.Vector], optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             IMAGERY, self.tr("影像时相（栅格，日期取自 catalogue.csv、文件名或元数据）"),

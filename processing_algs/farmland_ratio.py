@@ -68,14 +68,14 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("规划认定结果（determine 的输出）"), [Qgis.ProcessingSourceType.Vector]))
+            self.INPUT, self.tr("规划认定结果（规划认定的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.TOWNSHIPS, self.tr("乡镇界线（可选）"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
+            self.TOWNSHIPS, self.tr("乡镇界线"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段"), parentLayerParameterName=self.TOWNSHIPS,
             optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段"), parentLayerParameterName=self.TOWNSHIPS,
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, self.tr("违法占耕比阈值（%）"), Qgis.ProcessingNumberParameterType.Double,

@@ -273,7 +273,9 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                 batch.append(feat)
             dsink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
         feedback.setProgress(100)
-        fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积方法 {method}").format(n=n, m=len(d), method=method))
+        method_name = self.tr("椭球面积") if method == ov.ELLIPSOIDAL else self.tr("平面面积")
+        fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}").format(
+            n=n, m=len(d), method=method_name))
         for msg in result.messages:
             fb.info(msg)
         return {self.OUTPUT: dest_id, self.OUTPUT_DETAIL: detail_id}

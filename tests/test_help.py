@@ -68,3 +68,19 @@ def test_menu_grouped_with_separators_and_distinct_icons(qgis_iface, qgis_proces
     finally:
         plugin.unload()
         QgsApplication.processEvents()
+
+
+def test_dialog_wording(qgis_app, liangwei_provider):
+    """No "（可选）" beside QGIS's own [可选], no internal ids in labels, decimals with two places."""
+    from qgis.core import Qgis, QgsProcessingParameterNumber
+
+    for alg in liangwei_provider.algorithms():
+        for d in alg.parameterDefinitions():
+            text = d.description()
+            if d.flags() & Qgis.ProcessingParameterFlag.Optional:
+                assert "可选" not in text and "可空" not in text, (alg.id(), text)
+            assert "liangwei:" not in text and "OUTPUT" not in text, (alg.id(), text)
+            assert not re.search(r"\b(overlaycheck|determine)\b", text), (alg.id(), text)
+            if isinstance(d, QgsProcessingParameterNumber) and \
+                    d.dataType() == Qgis.ProcessingNumberParameterType.Double:
+                assert d.metadata()["widget_wrapper"]["decimals"] == 2, (alg.id(), text)

@@ -4,10 +4,6 @@
   <context>
     <name>CaseRegisterWidget</name>
     <message>
-      <source>.gpkg 路径 / postgresql://… / 连接名</source>
-      <translation>.gpkg path / postgresql://… / connection name</translation>
-    </message>
-    <message>
       <source>刷新</source>
       <translation>Refresh</translation>
     </message>
@@ -237,6 +233,14 @@
       <translation>{id} (id conflict)</translation>
     </message>
     <message>
+      <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
+      <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
+    </message>
+    <message>
+      <source>{name}：没有 .cpg 文件，属性不是 UTF-8 编码（LDID {ldid}），按 GB18030 读取</source>
+      <translation>{name}: no .cpg file and the attributes are not UTF-8 (LDID {ldid}); reading them as GB18030</translation>
+    </message>
+    <message>
       <source>{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。请检查地类图层是否完整、是否选对了图层</source>
       <translation>{n} patches lie outside the coverage of land-use layer "{layer}" (all land-use areas are 0): {ids}. Check that the land-use layer is complete and the right one</translation>
     </message>
@@ -259,6 +263,14 @@
     <message>
       <source>{n} 份移送函已记入台账 {target}</source>
       <translation>{n} referral letters recorded in the register {target}</translation>
+    </message>
+    <message>
+      <source>{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）</source>
+      <translation>{path}: the Chinese name "{alias}" of field {layer}.{field} was not stored (name already taken)</translation>
+    </message>
+    <message>
+      <source>{path}：无法按空间索引快速读取（{error}），改为逐要素读取</source>
+      <translation>{path}: cannot read through the spatial index ({error}); reading feature by feature</translation>
     </message>
     <message>
       <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
@@ -327,10 +339,6 @@
     <message>
       <source>三调地类图斑图层</source>
       <translation>Land-use parcel layer (third national land survey)</translation>
-    </message>
-    <message>
-      <source>三调地类图斑（可选）</source>
-      <translation>Land-use survey parcels (三调, optional)</translation>
     </message>
     <message>
       <source>上下卷帘</source>
@@ -405,12 +413,16 @@
       <translation>Township code</translation>
     </message>
     <message>
-      <source>乡镇代码字段（可选）</source>
-      <translation>Township code field (optional)</translation>
+      <source>乡镇代码字段</source>
+      <translation>Township code field</translation>
     </message>
     <message>
-      <source>乡镇名称字段（可选）</source>
-      <translation>Township name field (optional)</translation>
+      <source>乡镇名称字段</source>
+      <translation>Township name field</translation>
+    </message>
+    <message>
+      <source>乡镇界线</source>
+      <translation>Township boundaries</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。</source>
@@ -423,10 +435,6 @@
     <message>
       <source>乡镇界线图层“{layer}”有 {n} 个要素没有几何，未参与分配</source>
       <translation>Township boundary layer "{layer}" has {n} features without geometry; they were not used for assignment.</translation>
-    </message>
-    <message>
-      <source>乡镇界线（可选）</source>
-      <translation>Township boundaries (optional)</translation>
     </message>
     <message>
       <source>互换</source>
@@ -693,16 +701,20 @@
       <translation>Overlay details</translation>
     </message>
     <message>
-      <source>叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）</source>
-      <translation>Overlay detail table (OUTPUT_DETAIL of liangwei:overlaycheck)</translation>
+      <source>叠加分析明细表（图斑叠加分析的明细输出）</source>
+      <translation>Overlay detail table (detail output of the patch overlay analysis)</translation>
     </message>
     <message>
       <source>叠加分析结果</source>
       <translation>Overlay results</translation>
     </message>
     <message>
-      <source>叠加分析结果（overlaycheck 的输出）</source>
-      <translation>Overlay results (output of overlaycheck)</translation>
+      <source>叠加分析结果（图斑叠加分析的输出）</source>
+      <translation>Overlay results (output of the patch overlay analysis)</translation>
+    </message>
+    <message>
+      <source>叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Overlay: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>叠加图层「{layer}」…</source>
@@ -1045,8 +1057,8 @@
       <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped.</translation>
     </message>
     <message>
-      <source>填报人（可空）</source>
-      <translation>Reported by (optional)</translation>
+      <source>填报人</source>
+      <translation>Reported by</translation>
     </message>
     <message>
       <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
@@ -1149,8 +1161,8 @@
       <translation>Complete the approvals</translation>
     </message>
     <message>
-      <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
-      <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
+      <source>完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Done: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>审查</source>
@@ -1173,8 +1185,8 @@
       <translation>Review this map…</translation>
     </message>
     <message>
-      <source>审核人（可空）</source>
-      <translation>Reviewed by (optional)</translation>
+      <source>审核人</source>
+      <translation>Reviewed by</translation>
     </message>
     <message>
       <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
@@ -1201,8 +1213,8 @@
       <translation>Patrol officer (required)</translation>
     </message>
     <message>
-      <source>已下发的监测图斑（可选，用于标记已知）</source>
-      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
+      <source>已下发的监测图斑（用于标记已知图斑）</source>
+      <translation>Monitoring patches already issued (to mark known patches)</translation>
     </message>
     <message>
       <source>已作废{title} {number}（图斑 {key}）：{reason}；登记库 {path}</source>
@@ -1497,8 +1509,8 @@
       <translation>Date of submission</translation>
     </message>
     <message>
-      <source>报送日期（yyyy-mm-dd，可空）</source>
-      <translation>Date of submission (yyyy-mm-dd, optional)</translation>
+      <source>报送日期（yyyy-mm-dd）</source>
+      <translation>Report date (yyyy-mm-dd)</translation>
     </message>
     <message>
       <source>拆除</source>
@@ -1563,6 +1575,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
     </message>
     <message>
+      <source>推进案件</source>
+      <translation>Advance Case</translation>
+    </message>
+    <message>
       <source>推进案件 {case}</source>
       <translation>Advance Case {case}</translation>
     </message>
@@ -1623,12 +1639,12 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Document number registry does not exist: {path}</translation>
     </message>
     <message>
-      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
-      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
+      <source>文书编号登记库（.sqlite）</source>
+      <translation>Document number registry (.sqlite)</translation>
     </message>
     <message>
-      <source>文书编号登记（文书编号登记.sqlite，可空）</source>
-      <translation>Document number registry (文书编号登记.sqlite, optional)</translation>
+      <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
+      <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
     </message>
     <message>
       <source>文书编号（完整编号）</source>
@@ -2283,12 +2299,8 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination results</translation>
     </message>
     <message>
-      <source>规划认定结果（determine 的输出）</source>
-      <translation>Determination results (output of determine)</translation>
-    </message>
-    <message>
-      <source>规划认定结果（liangwei:determine 的输出）</source>
-      <translation>Determination results (output of liangwei:determine)</translation>
+      <source>规划认定结果（规划认定的输出）</source>
+      <translation>Planning determination results (output of the planning determination)</translation>
     </message>
     <message>
       <source>规则 {id}</source>
@@ -2339,10 +2351,6 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination deadline</translation>
     </message>
     <message>
-      <source>认定结果图斑（liangwei:determine 的输出）</source>
-      <translation>Determination result patches (output of liangwei:determine)</translation>
-    </message>
-    <message>
       <source>认定规则</source>
       <translation>Determination rule</translation>
     </message>
@@ -2373,6 +2381,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>请先在列表中选择案件</source>
       <translation>Select a case in the list first.</translation>
+    </message>
+    <message>
+      <source>请填写处置人（谁办理的这一步）</source>
+      <translation>Please enter who handled this step</translation>
     </message>
     <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
