@@ -234,6 +234,15 @@ def repair_geometries(geoms: np.ndarray, workers: int = 1) -> tuple[np.ndarray, 
         notes[i] = tr("几何不是面（{kind}），面积按0计").format(kind=geoms[i].geom_type)
         geoms[i] = None
         present[i] = False
+    # a coordinate that is not a number (NaN, infinite: a broken export) makes GEOS fail on the whole
+    # layer; such a geometry cannot be measured: kept as None with a note, like an empty one
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    if len(coords):
+        bad_local = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+        for i in np.nonzero(present)[0][bad_local]:
+            notes[i] = tr("坐标含无效数字（NaN 或无穷大），无法计算面积，面积按0计；请修正该几何")
+            geoms[i] = None
+            present[i] = False
     check = present.copy()
     valid = np.ones(n, dtype=bool)
     valid[check] = _threaded(shapely.is_valid, geoms[check], workers)

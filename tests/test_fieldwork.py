@@ -537,3 +537,42 @@ def test_notice_facts_state_the_on_site_findings():
     facts = fill(config["notice"]["facts"], notice_values(DocumentInput("P1", dict(attrs), verification=ev), config))
     assert "。2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。经我局规划认定" in facts
     assert facts.replace("2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。", "") == plain
+
+
+@pytest.mark.postgis
+@pytest.mark.verification_rule
+def test_round_trip_on_postgis(office, tmp_path, pg):
+    """The same import into a PostGIS register: tables created there, photos in the given evidence folder,
+    idempotent, and the rule on 拆除整治 reads the verification."""
+    import uuid
+
+    from liangwei.liangwei_plugin.fieldwork.importer import import_field_package
+    from liangwei.liangwei_plugin.register import Register, evidence
+
+    pkg, reg_path = _copy(office, tmp_path)
+    target = pg.uri("fw_" + uuid.uuid4().hex[:10])
+    with Register(str(reg_path)) as src, Register(target) as dst:
+        cases = src.find_cases(with_geometry=True)
+        dst.register_cases([{"patch_id": c["patch_id"], "geom": c["geom"], "violation": 1, "hsx": c["hsx"],
+                             "case_no": c["case_no"]} for c in cases], found_date="2026-11-02", actor="内业员")
+    a, b = office["ids"][:2]
+    lat, lon, _ = _lonlat(reg_path, a)
+    _jpeg(pkg / "DCIM" / f"{a}_1.jpg", lat, lon, dt.datetime(2026, 11, 20, 10, 5), 45.0)
+    _jpeg(pkg / "DCIM" / f"{b}_1.jpg", lat, lon, dt.datetime(2026, 11, 20, 10, 6), 90.0)   # far from b
+    _fill(pkg, {a: {"HCJL": "非农违法", "XMZT": "某公司", "HCR": "张三", "HCSJ": "2026-11-20T10:00:00"},
+                b: {"HCJL": "其他", "HCR": "张三", "HCSJ": "2026-11-20T11:00:00"}},
+          [(a, f"DCIM/{a}_1.jpg"), (b, f"DCIM/{b}_1.jpg")])
+    store = tmp_path / "举证"
+    with Register(target) as reg:
+        with pytest.raises(Exception) as info:
+            import_field_package(pkg, reg)          # a database register needs a folder for the photos
+        assert "请指定举证照片的存放文件夹" in str(info.value)
+        first = import_field_package(pkg, reg, evidence_folder=store)
+        assert (len(first.new_verifications), len(first.photos), len(first.flagged)) == (2, 2, 1)
+        again = import_field_package(pkg, reg, evidence_folder=store)
+        assert not again.new_verifications and not again.new_photos
+        case = reg.get_case(a)
+        assert case["party"] == "某公司" and len(reg.history(a)) == case["version"]
+        assert evidence.photos(reg, b)[0]["flagged"] == 1
+        assert (store / evidence.photos(reg, a)[0]["file"]).is_file()
+        assert reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"

@@ -190,11 +190,11 @@ def import_field_package(package: str | Path, reg: Register, *, evidence_folder:
     meta, rows, photo_rows = _read_package(folder, cfg)
     result = ImportResult(folder)
     _check_register(meta, reg, rows)
-    evidence.ensure_tables(reg)
     try:
         store = evidence_root(reg, evidence_folder)
     except ValueError as exc:
         raise FieldworkError(str(exc)) from exc
+    evidence.ensure_tables(reg)
     package_id = _text(meta.get("package_id"))
     hsx_by_patch = meta.get("hsx") if isinstance(meta.get("hsx"), dict) else {}
     epoch_dates = [parse_date(e.get("date")) for e in (meta.get("epochs") or []) if isinstance(e, dict)]
