@@ -67,14 +67,6 @@
       <translation>Pick on Map</translation>
     </message>
     <message>
-      <source>导出整改通知书</source>
-      <translation>Export Rectification Notice</translation>
-    </message>
-    <message>
-      <source>导出认定意见书</source>
-      <translation>Export Opinion Report</translation>
-    </message>
-    <message>
       <source>监测编号</source>
       <translation>Monitoring no.</translation>
     </message>
@@ -93,6 +85,14 @@
     <message>
       <source>输入监测编号（或其末几位）后回车</source>
       <translation>Type a monitoring number (or its last digits), then Enter</translation>
+    </message>
+    <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>项目</source>
