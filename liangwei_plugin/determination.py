@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config_schema import Either, Label, List, Node, Number, Table, Text, check, problems_text, read_toml, where_text
 from .feedback import Feedback, ensure_feedback
 from .fieldmap import resolve_field
 from .i18n import tr
@@ -552,17 +553,122 @@ def area_text(value: float) -> str:
     return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
+def _rule_context(root) -> dict:
+    """The thresholds and numeric variables the conditions of ``root`` (a parsed rule file) may use."""
+    root = root if isinstance(root, dict) else {}
+    th = root.get("thresholds") if isinstance(root.get("thresholds"), dict) else {}
+    kinds = root.get("kinds") if isinstance(root.get("kinds"), dict) else {}
+    return {"thresholds": {k: v for k, v in th.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+            "numeric": _numeric_vars(kinds)}
+
+
+def _rule_message(exc: RuleFileError) -> str:
+    return str(exc).split("：", 2)[-1]  # without "规则文件 <path>：<where>：" (the schema names the key)
+
+
+class _ConditionNode(Node):
+    """A condition string, checked by the parser the determination uses (so the schema never drifts)."""
+
+    description = "条件"
+
+    def __init__(self, allow_violation: bool):
+        self.allow_violation = allow_violation
+
+    def check(self, value, where, problems, root):
+        try:
+            _parse_condition(value, _rule_context(root), "", where_text(where), self.allow_violation)
+        except RuleFileError as exc:
+            message = _rule_message(exc)
+            problems.add(where, message if str(value) in message else f"条件 \"{value}\"：{message}")
+        except (TypeError, KeyError, ValueError):  # a parser of another shape: parse_rules reports it
+            pass
+
+
+class _DepartmentNode(Node):
+    """A key of [departments]."""
+
+    description = "部门键"
+
+    def check(self, value, where, problems, root):
+        departments = root.get("departments") if isinstance(root, dict) else None
+        keys = list(departments) if isinstance(departments, dict) else []
+        if not isinstance(value, str) or value not in keys:
+            problems.add(where, tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+                keys="、".join(keys), value=value))
+
+
+def _unique_rule_ids(data, where, problems, root) -> None:
+    seen: set[str] = set()
+    for i, spec in enumerate(data.get("rule") or [] if isinstance(data.get("rule"), list) else []):
+        rid = spec.get("id") if isinstance(spec, dict) else None
+        if isinstance(rid, str) and rid in seen:
+            problems.add(("rule", Label(_rule_label(spec, i)), "id"), tr("id 重复"))
+        seen.add(rid)
+
+
+def _rule_label(spec, index: int) -> str:
+    rid = spec.get("id") if isinstance(spec, dict) else None
+    if isinstance(rid, str) and rid.strip():
+        return tr("规则 {id}").format(id=rid)
+    return tr("第 {n} 条规则").format(n=index + 1)
+
+
+def _area_placeholders(root) -> set[str]:
+    return {n for n in _rule_context(root)["numeric"] if n.endswith("_m2")}
+
+
+def rules_schema() -> Table:
+    """The schema of a rule file (liangwei_plugin.config_schema); keys the parser knows (``_RULE_KEYS``,
+    ``_TOP_KEYS``) are accepted even when the schema gives them no node of their own."""
+    texts = List(Text(nonempty=True))
+    provisions = Either(Table({k: texts for k in ("default",) + PARTY_KINDS}), texts,
+                        description="{ default = [\"《法律》第N条\"], villager = […] }")
+    department = _DepartmentNode()
+    rule = Table({
+        "id": Text(nonempty=True), "name": Text(nonempty=True),
+        "when": List(_ConditionNode(False)), "when_any": List(_ConditionNode(False)),
+        "code": Text(choices=CODES), "violation": Number(integer=True, minimum=0, maximum=1),
+        "determination": Text(nonempty=True), "consequence": Text(choices=CONSEQUENCES),
+        "legal_basis": Text(), "lead": department, "violated": provisions, "penalty": provisions,
+        "competent": Either(department, Table({k: department for k in ("default",) + PARTY_KINDS}),
+                            description="部门键，或 { default = \"部门键\", villager = … }"),
+        "fact": Text(placeholders=_area_placeholders),
+    }, required=("id", "name", "code"), known=_RULE_KEYS)
+    return Table({
+        "version": Number(integer=True, minimum=1),
+        "thresholds": Table(values=Number(minimum=0)),
+        "wording": Table({c: Text(nonempty=True) for c in CODES}),
+        "kinds": Table(values=Table({"label": Text(nonempty=True), "patterns": List(Text(nonempty=True), nonempty=True),
+                                     "exclude": List(Text(nonempty=True))}, required=("patterns",)),
+                       key_pattern=r"[a-z][a-z0-9_]*", key_text=tr("类别名只能用小写英文字母、数字和下划线")),
+        "attributes": Table(values=texts),
+        "departments": Table(values=Text(nonempty=True, pattern=r"[^、]+", pattern_text=tr("部门名称不能含“、”"))),
+        "routing": Table({"default": department}, required=("default",)),
+        "route": List(Table({"department": department, "when": List(_ConditionNode(True)),
+                             "when_any": List(_ConditionNode(True))}, required=("department",), known=_ROUTE_KEYS)),
+        "rule": List(rule, nonempty=True, label=_rule_label),
+        "farmland_ratio": Table({"threshold_pct": Number(minimum=0, maximum=100, exclusive_min=True)}),
+        "party": Table({"villager_tblx": texts, "unit_patterns": texts}),
+    }, known=_TOP_KEYS, checks=(_unique_rule_ids,))
+
+
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Read and validate a rule file (default: the shipped ``resources/determination_rules.toml``)."""
+    """Read and validate a rule file (default: the shipped ``resources/determination_rules.toml``): every
+    problem the schema finds is reported at once (each naming the rule and key), then the parser's."""
     path = Path(path) if path else DEFAULT_RULES
+    data = read_toml(path, tr("规则文件"), error=RuleFileError)
+    problems = check(data, rules_schema())
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise RuleFileError(tr("找不到规则文件 {path}").format(path=path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(tr("规则文件 {path} 不是有效的 TOML：{error}").format(path=path, error=exc)) from None
-    return parse_rules(data, str(path))
+        rules = parse_rules(data, str(path))
+    except RuleFileError as exc:
+        parts = str(exc).split("：", 2)
+        where = parts[1] if len(parts) == 3 else ""
+        if not any(p.startswith(where) for p in problems):  # (the schema named this key already)
+            problems.append(str(exc).split("：", 1)[-1])
+        rules = None
+    if problems:
+        raise RuleFileError(problems_text(path, problems, tr("规则文件")))
+    return rules
 
 
 # ---------------------------------------------------------------------------------------------

@@ -293,8 +293,43 @@ def worker_python() -> str | None:
     return found
 
 
-def _warm_worker(font_path: str | None, subfont_index: int) -> None:
-    """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
+def _parent_alive(parent_pid: int) -> bool:
+    """Whether the process ``parent_pid`` that started this worker still runs (POSIX: a dead parent's
+    children are handed to another process; Windows keeps the number, so the process is asked)."""
+    if os.name != "nt":
+        return os.getppid() == parent_pid
+    import ctypes  # Windows only
+
+    synchronize, wait_timeout = 0x00100000, 0x00000102
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(synchronize, False, parent_pid)
+    if not handle:
+        return False
+    try:
+        return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """In a worker: a daemon thread that ends the process as soon as its parent is gone (a QGIS or
+    qgis_process killed mid-run), so no worker lives on orphaned (parent PID 1) for ever."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if not _parent_alive(parent_pid):
+                os._exit(3)  # nothing to save: the parent that would use the PDF is gone (its .part is discarded)
+
+    threading.Thread(target=watch, name="liangwei-parent-watch", daemon=True).start()
+
+
+def _warm_worker(font_path: str | None, subfont_index: int, parent_pid: int | None = None) -> None:
+    """Worker start-up: watch the parent, import the document builders and register the CJK font once,
+    not per PDF."""
+    if parent_pid:
+        watch_parent(parent_pid)
     from . import hearing, notice, referral, report, stop  # noqa: F401
     from .fonts import register_cjk_font
 
@@ -319,7 +354,7 @@ def _process_pool(workers: int, config: dict | None = None):
         ctx.set_executable(python)
     font = (config or {}).get("font", {})
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker,
-                               initargs=(font.get("path") or None, int(font.get("subfont_index", 0))))
+                               initargs=(font.get("path") or None, int(font.get("subfont_index", 0)), os.getpid()))
 
 
 def export_batch(
