@@ -363,3 +363,15 @@ def test_lock_taken_while_the_register_is_open(tmp_path, monkeypatch):
             other.close()
         assert reg.count_cases() == 2
     assert counts(str(path)) == (2, 2)
+
+
+def test_bad_date_in_an_edit_is_refused(tmp_path):
+    path = str(tmp_path / "台账.gpkg")
+    with Register(path) as reg:
+        reg.register_cases(cases(), found_date="2026-11-02")
+        with pytest.raises(WorkflowError, match="处罚决定日期“9999-12-31”"):
+            reg.update_case("R0", {"penalty_date": "9999-12-31", "party_official": 1}, actor="甲")
+        with pytest.raises(WorkflowError, match="无法识别的日期"):
+            reg.update_case("R0", {"referred_date": "2026-02-30"}, actor="甲")
+        assert reg.get_case("R0")["penalty_date"] is None
+    assert counts(path) == (2, 2)

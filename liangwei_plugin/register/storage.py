@@ -21,6 +21,7 @@ from ..log import logger
 from .dialect import Dialect, GpkgDialect, RegisterAccessError, RegisterOpenError, dialect_for, ident
 from .model import (
     CASE_COLUMNS,
+    COLUMN_LABELS,
     COLUMN_NAMES,
     DATE_COLUMNS,
     EDITABLE,
@@ -947,6 +948,8 @@ class Register:
         bad = set(changes) - EDITABLE
         if bad:
             raise WorkflowError(f"字段 {'、'.join(sorted(bad))} 不能直接修改（阶段只能通过处置流程转换）")
+        for column in sorted(set(changes) & DATE_COLUMNS):   # 处罚决定日期 9999-12-31 would date a referral
+            check_plausible_date(parse_date(changes[column]), COLUMN_LABELS.get(column, column))
         day = _day(date, "修改日期")
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)
