@@ -310,7 +310,7 @@ class Register:
         try:
             if not self.dialect.table_exists(cur, "schema_version"):
                 return 0
-            cur.execute("SELECT MAX(version) FROM schema_version")
+            self.x(cur, "SELECT MAX(version) FROM schema_version")
             return int(cur.fetchone()[0] or 0)
         finally:
             cur.close()
@@ -464,7 +464,7 @@ class Register:
     def count_cases(self) -> int:
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
+            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
             return int(cur.fetchone()[0])
         finally:
             cur.close()
@@ -475,7 +475,7 @@ class Register:
             raise KeyError(column)
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
+            self.x(cur, f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
             return [str(r[0]) for r in cur.fetchall() if r[0] not in ("", None)]
         finally:
             cur.close()
@@ -761,7 +761,7 @@ class Register:
         cur = self.conn.cursor()
         try:
             for table in (CASES, HISTORY):
-                cur.execute(f'ANALYZE "{table}"')
+                self.x(cur, f'ANALYZE "{table}"')
         finally:
             cur.close()
 
