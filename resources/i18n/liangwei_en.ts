@@ -2721,6 +2721,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
       <translation>(none)</translation>
     </message>
     <message>
+      <source>（未填）</source>
+      <translation>(not set)</translation>
+    </message>
+    <message>
       <source>（没有图斑）</source>
       <translation>(no patches)</translation>
     </message>
