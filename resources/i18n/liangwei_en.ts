@@ -405,6 +405,10 @@
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
     </message>
     <message>
+      <source>举证照片</source>
+      <translation>Evidence photos</translation>
+    </message>
+    <message>
       <source>举证照片存放文件夹（空为台账旁）</source>
       <translation>Evidence photo folder (empty: beside the register)</translation>
     </message>
@@ -1145,8 +1149,16 @@
       <translation>Import field package</translation>
     </message>
     <message>
+      <source>外业核查包导入…</source>
+      <translation>Import field package…</translation>
+    </message>
+    <message>
       <source>外业核查包导出</source>
       <translation>Export field package</translation>
+    </message>
+    <message>
+      <source>外业核查包导出（QField）…</source>
+      <translation>Export field package (QField)…</translation>
     </message>
     <message>
       <source>外业核查包文件夹</source>
@@ -2707,6 +2719,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>（无）</source>
       <translation>(none)</translation>
+    </message>
+    <message>
+      <source>（未填）</source>
+      <translation>(not set)</translation>
     </message>
     <message>
       <source>（没有图斑）</source>
