@@ -898,13 +898,18 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
     m = unknown[bcode]
     summary["landuse_unknown_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
     if unknown.any():
+        # per unknown code: distinct parcels, area, distinct patches (group-bys in numpy, not a loop per code)
         fids = np.concatenate(pairs.fids) if pairs.fids else np.zeros(0)
-        per_code = []
-        for c in np.nonzero(unknown)[0]:
-            hit = code_idx == c
-            per_code.append((str(codes[c]), int(len(np.unique(fids[hit]))) if len(fids) == len(hit) else 0,
-                             float(ar[hit].sum()), int(len(np.unique(pi[hit])))))
-        pairs.stats["unknown"] = per_code
+        sel = np.nonzero(unknown[code_idx])[0]
+        c_sel = code_idx[sel]
+        area_by = np.bincount(c_sel, weights=ar[sel], minlength=nc)
+        patches_by = np.bincount(np.unique(np.column_stack([c_sel, pi[sel]]), axis=0)[:, 0], minlength=nc)
+        parcels_by = np.zeros(nc, dtype=np.int64)
+        if len(fids) == len(code_idx):
+            fid_idx = pd.factorize(fids[sel])[0]
+            parcels_by = np.bincount(np.unique(np.column_stack([c_sel, fid_idx]), axis=0)[:, 0], minlength=nc)
+        pairs.stats["unknown"] = [(str(codes[c]), int(parcels_by[c]), float(area_by[c]), int(patches_by[c]))
+                                  for c in np.nonzero(unknown)[0]]
     m = farm[bcode]
     summary["farmland_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
     for grp, col in ((landuse_codes.CONSTRUCTION, "construction_m2"), (landuse_codes.AGRICULTURAL, "agricultural_m2"),

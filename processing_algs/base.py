@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QUrl
@@ -49,6 +50,10 @@ def open_help(name: str) -> bool:
     url = help_url(name)
     return bool(url) and QDesktopServices.openUrl(QUrl(url))
 
+
+#: text parameters that hold a date (yyyy-mm-dd, empty = the algorithm's default): by name, whatever the
+#: language of their description
+DATE_PARAMETERS = {"DATE", "AS_OF", "ISSUE_DATE", "REPORT_DATE", "START", "END"}
 
 # groupId -> group name (Chinese source string, translated through tr()).
 GROUPS = {
@@ -139,13 +144,20 @@ class LiangweiAlgorithm(QgsProcessingAlgorithm):
 
     def addParameter(self, definition, createOutput: bool = True) -> bool:  # noqa: N802, N803
         """As QGIS's, and a decimal number (area, percentage, distance) is edited with two decimals, not the
-        six of the default widget ("15.000000")."""
+        six of the default widget ("15.000000"); a date (a text parameter asking for yyyy-mm-dd) with QGIS's
+        date widget (:mod:`.date_widget`)."""
         if isinstance(definition, QgsProcessingParameterNumber) and \
                 definition.dataType() == Qgis.ProcessingNumberParameterType.Double:
             metadata = dict(definition.metadata())
             wrapper = dict(metadata.get("widget_wrapper") or {})
             wrapper.setdefault("decimals", 2)
             metadata["widget_wrapper"] = wrapper
+            definition.setMetadata(metadata)
+        elif isinstance(definition, QgsProcessingParameterString) and "widget_wrapper" not in definition.metadata() \
+                and (definition.name() in DATE_PARAMETERS or "yyyy-mm-dd" in definition.description()):
+            # a date: QGIS's date widget in the dialog, still text for models, scripts and qgis_process
+            metadata = dict(definition.metadata())
+            metadata["widget_wrapper"] = {"class": f"{__package__}.date_widget.DateWidgetWrapper"}
             definition.setMetadata(metadata)
         return super().addParameter(definition, createOutput)
 

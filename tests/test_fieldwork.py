@@ -320,6 +320,23 @@ def test_round_trip(office, tmp_path):
     assert _import(pkg / "外业核查.qgz", reg_path)["NEW_VERIFICATIONS"] == 0
     assert _counts(reg_path) == after_first
 
+    # the patch navigator's summary shows the check and the photos, flagged ones with their reason
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from liangwei.liangwei_plugin.onemap.navigator import patch_summary
+
+    project = QgsProject()
+    reg_layer = QgsVectorLayer(f"{reg_path}|layername=cases", "案件台账", "ogr")
+    reg_layer.setCustomProperty("liangwei/role", "register")
+    project.addMapLayer(reg_layer)
+    determined = QgsVectorLayer(office["determined"], "认定结果", "ogr")
+    feature = next(f for f in determined.getFeatures() if str(f["JCBH"]) == a)
+    rows = dict(patch_summary(feature, project))
+    assert rows["外业核查"] == "非农违法，张三，2026-11-20 10:00:00"
+    shots = rows["举证照片"]
+    assert shots.startswith("2 张") and f"{a}_2.jpg：" in shots and "超过 100 米" in shots
+    project.clear()
+
     # the next 规划认定意见书 carries the on-site check: conclusion, inspector, date, photos, the small map
     _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far)
 

@@ -84,3 +84,26 @@ def test_dialog_wording(qgis_app, liangwei_provider):
             if isinstance(d, QgsProcessingParameterNumber) and \
                     d.dataType() == Qgis.ProcessingNumberParameterType.Double:
                 assert d.metadata()["widget_wrapper"]["decimals"] == 2, (alg.id(), text)
+
+
+def test_date_parameters_get_the_qgis_date_widget(qgis_app, liangwei_provider):
+    from processing.gui.wrappers import WidgetWrapperFactory
+    from qgis.core import QgsProcessingParameterString
+    from qgis.gui import QgsDateEdit
+
+    dates = [(alg, d) for alg in liangwei_provider.algorithms() for d in alg.parameterDefinitions()
+             if isinstance(d, QgsProcessingParameterString) and "日期" in d.description()]
+    assert len(dates) >= 10  # 处置日期, 登记日期, 落款日期, 报送日期, 统计日期, 开始/结束日期 …
+    for alg, d in dates:
+        assert d.metadata()["widget_wrapper"]["class"].endswith("date_widget.DateWidgetWrapper"), alg.id()
+
+    class Dialog:  # any dialog that is not the batch or modeler one: the standard widget
+        pass
+
+    wrapper = WidgetWrapperFactory.create_wrapper(dates[0][1], Dialog())
+    assert isinstance(wrapper.widget, QgsDateEdit)
+    assert wrapper.value() == ""  # empty = the algorithm's default (today)
+    wrapper.setValue("2026-11-10")
+    assert wrapper.value() == "2026-11-10"
+    wrapper.setValue("")
+    assert wrapper.value() == ""

@@ -343,3 +343,35 @@ def test_grid_report_needs_a_reporter(tmp_path, liangwei_provider):
         assert reg.grid_reports() == []
     assert json.dumps(run("gridcheckin", REGISTER=path, UNIT="G01", DATE="2026-11-02", REPORTER="网格员A")) \
         == json.dumps({"CASES": 0})
+
+
+def test_lock_taken_while_the_register_is_open(tmp_path, monkeypatch):
+    """Another program starts writing after the register was opened: reads and writes say so."""
+    path = tmp_path / "台账.gpkg"
+    monkeypatch.setattr(GpkgDialect, "lock_timeout", 0.3)
+    with Register(str(path)) as reg:
+        reg.register_cases(cases(), found_date="2026-11-02")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            for action in (reg.count_cases, reg.find_cases, lambda: reg.advance("R0", "拆除整治", "2026-11-03", "甲"),
+                           lambda: reg.register_cases(cases(3), found_date="2026-11-03")):
+                with pytest.raises(RegisterAccessError, match="被其他程序锁定"):
+                    action()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert reg.count_cases() == 2
+    assert counts(str(path)) == (2, 2)
+
+
+def test_bad_date_in_an_edit_is_refused(tmp_path):
+    path = str(tmp_path / "台账.gpkg")
+    with Register(path) as reg:
+        reg.register_cases(cases(), found_date="2026-11-02")
+        with pytest.raises(WorkflowError, match="处罚决定日期“9999-12-31”"):
+            reg.update_case("R0", {"penalty_date": "9999-12-31", "party_official": 1}, actor="甲")
+        with pytest.raises(WorkflowError, match="无法识别的日期"):
+            reg.update_case("R0", {"referred_date": "2026-02-30"}, actor="甲")
+        assert reg.get_case("R0")["penalty_date"] is None
+    assert counts(path) == (2, 2)

@@ -300,12 +300,13 @@ def configure_field_forms(layer: QgsVectorLayer, photos: QgsVectorLayer, project
             photos.setFieldAlias(photo_fields.lookupField(name), label)
     photos.setEditorWidgetSetup(photo_fields.lookupField("ZP"), QgsEditorWidgetSetup("ExternalResource", {
         "DocumentViewer": 1,          # image viewer
-        "DocumentViewerHeight": 0, "DocumentViewerWidth": 0,
+        "DocumentViewerHeight": 240, "DocumentViewerWidth": 0,
         "FileWidget": True, "FileWidgetButton": True, "FileWidgetFilter": "",
         "RelativeStorage": 1,         # relative to the project path
         "StorageMode": 0,             # files
         "UseLink": False, "FullUrl": False,
     }))
+    photos.setEditorWidgetSetup(photo_fields.lookupField("fid"), QgsEditorWidgetSetup("Hidden", {}))
     pform = photos.editFormConfig()
     pform.setReadOnly(photo_fields.lookupField("JCBH"), True)
     pform.setReadOnly(photo_fields.lookupField("fid"), True)
@@ -332,11 +333,14 @@ def configure_field_forms(layer: QgsVectorLayer, photos: QgsVectorLayer, project
     root = form.invisibleRootContainer()
     root.clear()
     tab = QgsAttributeEditorContainer("核查", root)
+    tab.setType(Qgis.AttributeEditorContainerType.Tab)
     for name in FIELD_NAMES:
         tab.addChildElement(QgsAttributeEditorField(name, idx(name), tab))
     root.addChildElement(tab)
     photo_tab = QgsAttributeEditorContainer("照片", root)
+    photo_tab.setType(Qgis.AttributeEditorContainerType.Tab)
     editor = QgsAttributeEditorRelation(relation, photo_tab)
+    editor.setRelationWidgetTypeId("relation_editor")
     editor.setLabel("核查照片")
     photo_tab.addChildElement(editor)
     root.addChildElement(photo_tab)

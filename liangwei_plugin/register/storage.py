@@ -21,6 +21,7 @@ from ..log import logger
 from .dialect import Dialect, GpkgDialect, RegisterAccessError, RegisterOpenError, dialect_for, ident
 from .model import (
     CASE_COLUMNS,
+    COLUMN_LABELS,
     COLUMN_NAMES,
     DATE_COLUMNS,
     EDITABLE,
@@ -310,7 +311,7 @@ class Register:
         try:
             if not self.dialect.table_exists(cur, "schema_version"):
                 return 0
-            cur.execute("SELECT MAX(version) FROM schema_version")
+            self.x(cur, "SELECT MAX(version) FROM schema_version")
             return int(cur.fetchone()[0] or 0)
         finally:
             cur.close()
@@ -464,7 +465,7 @@ class Register:
     def count_cases(self) -> int:
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
+            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
             return int(cur.fetchone()[0])
         finally:
             cur.close()
@@ -475,7 +476,7 @@ class Register:
             raise KeyError(column)
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
+            self.x(cur, f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
             return [str(r[0]) for r in cur.fetchall() if r[0] not in ("", None)]
         finally:
             cur.close()
@@ -761,7 +762,7 @@ class Register:
         cur = self.conn.cursor()
         try:
             for table in (CASES, HISTORY):
-                cur.execute(f'ANALYZE "{table}"')
+                self.x(cur, f'ANALYZE "{table}"')
         finally:
             cur.close()
 
@@ -947,6 +948,8 @@ class Register:
         bad = set(changes) - EDITABLE
         if bad:
             raise WorkflowError(f"字段 {'、'.join(sorted(bad))} 不能直接修改（阶段只能通过处置流程转换）")
+        for column in sorted(set(changes) & DATE_COLUMNS):   # 处罚决定日期 9999-12-31 would date a referral
+            check_plausible_date(parse_date(changes[column]), COLUMN_LABELS.get(column, column))
         day = _day(date, "修改日期")
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)

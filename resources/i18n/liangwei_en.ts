@@ -67,14 +67,6 @@
       <translation>Pick on Map</translation>
     </message>
     <message>
-      <source>导出整改通知书</source>
-      <translation>Export Rectification Notice</translation>
-    </message>
-    <message>
-      <source>导出认定意见书</source>
-      <translation>Export Opinion Report</translation>
-    </message>
-    <message>
       <source>监测编号</source>
       <translation>Monitoring no.</translation>
     </message>
@@ -93,6 +85,14 @@
     <message>
       <source>输入监测编号（或其末几位）后回车</source>
       <translation>Type a monitoring number (or its last digits), then Enter</translation>
+    </message>
+    <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
     </message>
     <message>
       <source>项目</source>
@@ -309,6 +309,14 @@
       <translation>… see the log for details</translation>
     </message>
     <message>
+      <source>「{alg}」未能完成：{msg}</source>
+      <translation>"{alg}" did not complete: {msg}</translation>
+    </message>
+    <message>
+      <source>「{alg}」运行出错（内部错误 {kind}：{msg}），未写出任何结果；详细信息已记入日志面板「两违一张图」，请将其发给维护人员。</source>
+      <translation>"{alg}" failed (internal error {kind}: {msg}); no results were written. The details are in the log panel "两违一张图"; please send them to the maintainers.</translation>
+    </message>
+    <message>
       <source>「{code}」{parcels} 个地类图斑、{patches} 个图斑内 {area:.2f}㎡</source>
       <translation>"{code}": {parcels} parcels, {area:.2f} m² inside {patches} patches</translation>
     </message>
@@ -395,6 +403,10 @@
     <message>
       <source>为规划认定结果中的每个图斑输出一份规划认定意见书（PDF）：图斑编号与坐落、中心点坐标、前后时相影像对比图（红线为图斑范围）、位置示意图（规划分区与保护区）、叠加分析面积表（平方米和亩）、认定意见、适用规则与法律依据、责任部门、落款和盖章位置。另输出合并 PDF 和索引表 index.csv（patch_id, document, number, file, pages）。文书措辞、机关名称、编号格式在 resources/documents.toml 中配置。再次运行时已完成的文书保留（续跑）。</source>
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
+    </message>
+    <message>
+      <source>举证照片</source>
+      <translation>Evidence photos</translation>
     </message>
     <message>
       <source>举证照片存放文件夹（空为台账旁）</source>
@@ -661,6 +673,14 @@
       <translation>Parameter "{what}": {msg}</translation>
     </message>
     <message>
+      <source>参数「{what}」（{name}）的取值无效：{value}（文件不存在、无法打开、类型不对或必填项未填）</source>
+      <translation>Parameter "{what}" ({name}) has an invalid value: {value} (file missing, cannot be opened, wrong type or a required value not given)</translation>
+    </message>
+    <message>
+      <source>参数取值无效：{0}</source>
+      <translation>Invalid parameter value: {0}</translation>
+    </message>
+    <message>
       <source>发文机关、案件台账、工作文件夹和文书选项</source>
       <translation>Issuing authority, case register, working folder and document options</translation>
     </message>
@@ -739,6 +759,10 @@
     <message>
       <source>只导出该乡镇（名称或代码，空为全部）</source>
       <translation>Only this township (name or code; empty: all)</translation>
+    </message>
+    <message>
+      <source>只有 {0} 条</source>
+      <translation>only {0}</translation>
     </message>
     <message>
       <source>只有认定为违法的图斑才出具整改通知书</source>
@@ -1041,6 +1065,10 @@
       <translation>Land-use code field (default DLBM)</translation>
     </message>
     <message>
+      <source>坐标含无效数字（NaN 或无穷大），无法计算面积，面积按0计；请修正该几何</source>
+      <translation>The coordinates contain invalid numbers (NaN or infinity); the area cannot be calculated and is counted as 0. Please fix the geometry.</translation>
+    </message>
+    <message>
       <source>坐标看起来属于 {crs}（EPSG:{code}）</source>
       <translation>the coordinates look like {crs} (EPSG:{code})</translation>
     </message>
@@ -1121,8 +1149,16 @@
       <translation>Import field package</translation>
     </message>
     <message>
+      <source>外业核查包导入…</source>
+      <translation>Import field package…</translation>
+    </message>
+    <message>
       <source>外业核查包导出</source>
       <translation>Export field package</translation>
+    </message>
+    <message>
+      <source>外业核查包导出（QField）…</source>
+      <translation>Export field package (QField)…</translation>
     </message>
     <message>
       <source>外业核查包文件夹</source>
@@ -1469,10 +1505,6 @@
       <translation>Batch Review and Export Documents…</translation>
     </message>
     <message>
-      <source>找不到规则文件 {path}</source>
-      <translation>Rule file {path} not found.</translation>
-    </message>
-    <message>
       <source>把 QField 填好的外业核查包（文件夹或其中的 .qgz）导入案件台账：每个有核查结论的图斑在案件处置历史中记一条外业核查（处置人为核查人，日期为核查时间，含结论和描述），项目主体记为当事人，新增/存量记入案件；照片复制到台账旁的举证照片文件夹（按案件分），读取 EXIF 中的拍摄位置、时间和方向，检查是否在图斑边界设定距离内（默认 100 米）、是否晚于后时相影像日期；未通过的照片保留并标明原因。重复导入同一个包不会重复记录。来自其他台账的包整包拒绝，不写入任何内容。</source>
       <translation>Imports a field package filled in QField (the folder or its .qgz) into the case register: every patch with a conclusion gets an on-site verification entry in its case history (actor = inspector, date = verification time, with conclusion and description); the project owner becomes the party and new/stock is recorded on the case. Photos are copied into the evidence folder beside the register (one folder per case); their EXIF position, time and direction are read and checked: within the set distance of the patch boundary (default 100 m) and taken after the later imagery date. Photos failing a check are kept and flagged with the reason. Importing the same package again records nothing twice. A package from another register is refused as a whole, nothing is written.</translation>
     </message>
@@ -1691,6 +1723,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Cannot write patch {id}: {error}</translation>
     </message>
     <message>
+      <source>无法创建输出「{what}」（参数 {name}）{dest}</source>
+      <translation>Cannot create output "{what}" (parameter {name}) {dest}</translation>
+    </message>
+    <message>
       <source>无法加载台账图层</source>
       <translation>Cannot load the register layer.</translation>
     </message>
@@ -1709,6 +1745,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>无法识别的取值 {text}（数字、"文字"、["列表"] 或 $阈值名）</source>
       <translation>unrecognised value {text} (expected a number, "text", ["list"] or $threshold_name)</translation>
+    </message>
+    <message>
+      <source>无法读出</source>
+      <translation>unreadable</translation>
     </message>
     <message>
       <source>无法读取监测图斑图层（参数 PATCHES）：需要矢量面图层。</source>
@@ -1765,6 +1805,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未及时发现</source>
       <translation>Not found in time</translation>
+    </message>
+    <message>
+      <source>未填</source>
+      <translation>not given</translation>
     </message>
     <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
@@ -2079,6 +2123,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Other departments</translation>
     </message>
     <message>
+      <source>磁盘已满或该格式不能保存这些值</source>
+      <translation>the disk is full or the format cannot store these values</translation>
+    </message>
+    <message>
       <source>移交事由</source>
       <translation>Referral reason</translation>
     </message>
@@ -2307,8 +2355,8 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>rule {id}</translation>
     </message>
     <message>
-      <source>规则文件 {path} 不是有效的 TOML：{error}</source>
-      <translation>Rule file {path} is not valid TOML: {error}</translation>
+      <source>规则文件</source>
+      <translation>Rule file</translation>
     </message>
     <message>
       <source>规则文件 {path}：{where}：{message}</source>
@@ -2465,6 +2513,18 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>输入监测编号（或其末几位）后回车</source>
       <translation>Type a monitoring number (or its last digits), then Enter</translation>
+    </message>
+    <message>
+      <source>输出「{label}」{dest}写入第 {n} 条要素时失败（{error}）{free}；输出未保存，请检查磁盘空间与写入权限后重新运行。</source>
+      <translation>Output "{label}" {dest}: writing feature {n} failed ({error}){free}; the output was not saved. Check the disk space and write permissions, then run again.</translation>
+    </message>
+    <message>
+      <source>输出「{what}」未能完整写入 {dest}：应有 {wrote} 条要素，文件中{found}{free}。多半是磁盘已满；输出未保存（原有文件未改动），请清理磁盘或改选其他位置后重新运行。</source>
+      <translation>Output "{what}" was not completely written to {dest}: {wrote} features expected, the file has {found}{free}. Most likely the disk is full; the output was not saved (an existing file was left unchanged). Free some disk space or choose another location, then run again.</translation>
+    </message>
+    <message>
+      <source>输出「{what}」（参数 {name}）：{msg}</source>
+      <translation>Output "{what}" (parameter {name}): {msg}</translation>
     </message>
     <message>
       <source>输出文件夹</source>
@@ -2661,12 +2721,28 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
       <translation>(none)</translation>
     </message>
     <message>
+      <source>（未填）</source>
+      <translation>(not set)</translation>
+    </message>
+    <message>
       <source>（没有图斑）</source>
       <translation>(no patches)</translation>
     </message>
     <message>
+      <source>（该磁盘剩余 {mb:.1f} MB）</source>
+      <translation> ({mb:.1f} MB left on that disk)</translation>
+    </message>
+    <message>
+      <source>（请检查输入、输出路径及磁盘空间）</source>
+      <translation> (check the inputs, the output paths and the disk space)</translation>
+    </message>
+    <message>
       <source>（逾期）</source>
       <translation> (overdue)</translation>
+    </message>
+    <message>
+      <source>：文件可能被其他程序占用、扩展名不受支持或路径含无效字符（{0}）。</source>
+      <translation>: the file may be in use by another program, the extension is not supported, or the path contains invalid characters ({0}).</translation>
     </message>
     <message>
       <source>：该图层的叠加面积全部为 0。</source>
