@@ -169,7 +169,7 @@ def _show_register_layer(iface, uri: str | None, target: str | None) -> None:
             place_output(project, layer, "register")
             return
     try:
-        reg = Register(target)
+        reg = Register(target, readonly=True)   # only to load its layer: never create or migrate anything here
     except Exception:  # noqa: BLE001
         logger.exception("无法打开台账 %s", target)
         return

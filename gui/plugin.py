@@ -41,6 +41,8 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool, str, str]] = [
     ("liangwei:exportreports", "输出规划认定意见书…", False, "documents", "report.svg"),
     ("liangwei:exportnotices", "输出责令限期整改通知书…", False, "documents", "notice.svg"),
     ("liangwei:registercases", "登记案件（入台账）…", False, "register", "register_add.svg"),
+    ("liangwei:exportfieldpackage", "外业核查包导出（QField）…", False, "register", "field_export.svg"),
+    ("liangwei:importfieldpackage", "外业核查包导入…", False, "register", "field_import.svg"),
     ("liangwei:casestatistics", "案件统计…", False, "register", "statistics.svg"),
     ("liangwei:exportledger", "导出新增违法违规问题台账…", False, "register", "ledger_export.svg"),
 ]

@@ -35,6 +35,8 @@ ALGORITHMS = [
     ("export_field_package", "ExportFieldPackageAlgorithm"),
     ("import_field_package", "ImportFieldPackageAlgorithm"),
     ("review_map", "ReviewMapAlgorithm"),
+    ("void_number", "VoidNumberAlgorithm"),
+    ("record_service", "RecordServiceAlgorithm"),
 ]
 
 

@@ -14,6 +14,7 @@ one); :func:`write_onemap_project` writes a stand-alone ``.qgz`` with relative p
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from qgis.core import (
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..fieldmap import resolve_field
 from ..log import logger
-from .catalogue import Catalogue, CatalogueEntry, CatalogueError, load_catalogue
+from .catalogue import Catalogue, CatalogueEntry, CatalogueError, read_catalogue
 from .styles import choose_style, complete_categories, geometry_kind, relabel_field
 
 # (role, group name) top to bottom.  Boundary layers sit above the groups, ungrouped.
@@ -191,18 +192,25 @@ def _full_extent(project: QgsProject, layers: list[QgsMapLayer]) -> QgsRectangle
     return extent
 
 
+def _entry_number(problem: str) -> int:
+    """第3项[[layer]]… -> 3 (problems listed in the order of the file's entries)."""
+    m = re.match(r"第(\d+)项", problem)
+    return int(m.group(1)) if m else 0
+
+
 def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
                  feedback: Feedback | None = None) -> OneMapResult:
     """Add the catalogue's layers to ``project`` as the one map.  Nothing is added unless every
     entry opens and gets its style: the error then names each faulty entry (CatalogueError)."""
     feedback = ensure_feedback(feedback)
+    problems: list[str] = []
     if not isinstance(catalogue, Catalogue):
-        catalogue = load_catalogue(catalogue)
+        # the file's problems and those of opening its valid entries, reported together (one pass)
+        catalogue, problems = read_catalogue(catalogue)
     result = OneMapResult(warnings=list(catalogue.warnings))
     for w in catalogue.warnings:
         feedback.warning(w)
 
-    problems: list[str] = []
     total = max(1, len(catalogue.entries))
     for n, entry in enumerate(catalogue.entries):
         check_canceled(feedback)
@@ -214,7 +222,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
             problems.extend(exc.problems)
         feedback.set_progress(80.0 * (n + 1) / total)
     if problems:
-        raise CatalogueError(catalogue.path, problems)
+        order = {p: i for i, p in enumerate(problems)}
+        raise CatalogueError(catalogue.path, sorted(problems, key=lambda p: (_entry_number(p), order[p])))
     for entry in catalogue.by_role("imagery"):
         message = _overview_warning(entry, result.layers[entry.index])
         if message:
