@@ -84,7 +84,12 @@ def run_backend(name: str, target: str, n: int, records: list[dict], workdir: Pa
 
     print(f"\n[{name}] {target}")
     res: dict = {"backend": name, "cases": n}
-    reg = Register(target)
+    # the timings are of the register, not of the 外业核查 rule (workflow.toml [verification]): relaxed here
+    import dataclasses
+
+    from liangwei.liangwei_plugin.register.workflow import default_workflow
+
+    reg = Register(target, workflow=dataclasses.replace(default_workflow(), verification={}))
     r = timed(f"register {n} cases (one transaction)", res, reg.register_cases, records, actor="bench")
     res["registered"], res["closed_at_registration"] = len(r.added), len(r.closed)
     r = timed("re-register the same patches (adds nothing)", res, reg.register_cases, records, actor="bench")

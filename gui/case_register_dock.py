@@ -18,7 +18,7 @@ from qgis.core import (
     QgsSettings,
     QgsVectorLayer,
 )
-from qgis.gui import QgsDockWidget
+from qgis.gui import QgsDateEdit, QgsDockWidget, QgsFileWidget
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QDate, QMetaType, Qt
 from qgis.PyQt.QtGui import QAction, QBrush, QColor, QIcon
@@ -26,11 +26,9 @@ from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QLineEdit,
     QMessageBox,
@@ -82,7 +80,9 @@ class AdvanceDialog(QDialog):
         nxt = workflow.next_stage(case["stage"], case.get("violation") != 0)
         if nxt in targets:
             self.target.setCurrentIndex(targets.index(nxt))
-        self.date = QDateEdit(QDate.currentDate())
+        self.date = QgsDateEdit()  # QGIS's date widget: calendar pop-up, the user's date format
+        self.date.setAllowNull(False)
+        self.date.setDate(QDate.currentDate())
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.actor = QLineEdit(QgsSettings().value(ACTOR_KEY, ""))
@@ -98,6 +98,7 @@ class AdvanceDialog(QDialog):
         self.demolished.setDecimals(2)
         self.demolished.setSuffix(" ㎡")
         self.demolished.setValue(float(case.get("area_m2") or 0.0))
+        self.form = form
         form.addRow(tr("当前阶段"), QLineEdit(case["stage"], readOnly=True))
         form.addRow(tr("目标阶段"), self.target)
         form.addRow(tr("处置日期"), self.date)
@@ -119,8 +120,29 @@ class AdvanceDialog(QDialog):
         self.not_violation.setVisible(from_identify)
         self.not_violation.setChecked(from_identify)
         leaving_rectify = self.case["stage"] == "拆除整治"
-        self.disposal.setVisible(leaving_rectify)
-        self.demolished.setVisible(leaving_rectify)
+        # a hidden field takes its label with it (no label without its field)
+        for widget in (self.disposal, self.demolished):
+            widget.setVisible(leaving_rectify)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(leaving_rectify)
+
+    def accept(self) -> None:  # noqa: D102 - the dialog stays open, with what was typed, until it is complete
+        if not self.actor.text().strip():
+            QMessageBox.warning(self, tr("推进案件"), tr("请填写处置人（谁办理的这一步）"))
+            self.actor.setFocus()
+            return
+        super().accept()
+
+    def prefill(self, values: dict) -> None:
+        """Put back what was typed (a refused transition opens the dialog again, nothing lost)."""
+        index = self.target.findData(values.get("target"))
+        if index >= 0:
+            self.target.setCurrentIndex(index)
+        if values.get("date"):
+            self.date.setDate(QDate(values["date"].year, values["date"].month, values["date"].day))
+        self.actor.setText(values.get("actor") or "")
+        self.note.setPlainText(values.get("note") or "")
 
     def values(self) -> dict:
         fields = {}
@@ -154,10 +176,17 @@ class CaseRegisterDock(QgsDockWidget):
         ui.historyTable.setHorizontalHeaderLabels([tr(h) for _, h in HISTORY_COLUMNS])
         ui.historyTable.verticalHeader().setVisible(False)
         ui.historyTable.horizontalHeader().setStretchLastSection(True)
+        # the register: a GeoPackage chosen with QGIS's file widget (a new one is created), or typed: a
+        # postgresql:// address or a QGIS connection name in the same box
+        ui.registerFile.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
+        ui.registerFile.setConfirmOverwrite(False)
+        ui.registerFile.setFilter(tr("GeoPackage (*.gpkg)"))
+        ui.registerFile.setDialogTitle(tr("打开或新建案件台账"))
+        ui.registerEdit = ui.registerFile.lineEdit()
         ui.registerEdit.setText(QgsSettings().value(TARGET_KEY, ""))
         ui.openButton.clicked.connect(lambda: self.open_register(ui.registerEdit.text()))
         ui.registerEdit.returnPressed.connect(lambda: self.open_register(ui.registerEdit.text()))
-        ui.browseButton.clicked.connect(self._browse)
+        ui.registerFile.fileChanged.connect(self._file_chosen)
         ui.stageCombo.currentIndexChanged.connect(self.refresh)
         ui.townshipCombo.currentIndexChanged.connect(self.refresh)
         ui.overdueCheck.toggled.connect(self.refresh)
@@ -178,7 +207,7 @@ class CaseRegisterDock(QgsDockWidget):
                         (ui.loadLayerButton, "加载台账图层"), (ui.refreshButton, "刷新")):
             w.setText(tr(text))
         ui.searchEdit.setPlaceholderText(tr("搜索案件编号、监测编号、当事人、乡镇、村（回车）"))
-        ui.registerEdit.setPlaceholderText(tr(".gpkg 路径 / postgresql://… / QGIS 连接名"))
+        ui.registerFile.lineEdit().setPlaceholderText(tr(".gpkg 路径 / postgresql://… / QGIS 连接名"))
 
     def _set_enabled(self, on: bool) -> None:
         ui = self.ui
@@ -193,14 +222,13 @@ class CaseRegisterDock(QgsDockWidget):
         return self.as_of or dt.date.today()
 
     # -- opening -----------------------------------------------------------------------------
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("打开或新建案件台账"), self.ui.registerEdit.text(),
-                                              tr("GeoPackage (*.gpkg)"),
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            if not path.lower().endswith(".gpkg"):
-                path += ".gpkg"
-            self.ui.registerEdit.setText(path)
+    def _file_chosen(self, path: str) -> None:
+        """A GeoPackage picked in the file widget's dialog opens at once (typing waits for 回车/打开)."""
+        if self.ui.registerEdit.hasFocus() or not path or "://" in path:
+            return
+        if not path.lower().endswith(".gpkg"):
+            path += ".gpkg"
+        if self.register is None or getattr(self.register, "target", None) != path:
             self.open_register(path)
 
     def open_register(self, target: str) -> bool:
@@ -288,6 +316,9 @@ class CaseRegisterDock(QgsDockWidget):
                         if status.overdue else ""
                 elif key == "area_m2":
                     value = "" if case.get(key) is None else f"{case[key]:,.2f}"
+                elif key == "patch_id" and not case.get(key) and case.get("given_patch_id"):
+                    # 编号冲突: the case has no patch_id of its own; show the delivered id and why
+                    value = tr("{id}（编号冲突）").format(id=case["given_patch_id"])
                 else:
                     value = "" if case.get(key) is None else str(case[key])
                 item = QTableWidgetItem(value)
@@ -298,6 +329,8 @@ class CaseRegisterDock(QgsDockWidget):
                         stage=case["stage"], due=case["stage_due"], role=status.overdue_role))
                 elif not case.get("is_open"):
                     item.setBackground(QBrush(CLOSED_COLOR))
+                if key == "patch_id" and case.get("id_note"):
+                    item.setToolTip(str(case["id_note"]))
                 table.setItem(row, col, item)
         table.setSortingEnabled(True)
         table.resizeColumnsToContents()
@@ -374,24 +407,34 @@ class CaseRegisterDock(QgsDockWidget):
             return False
         cases = {c["fid"]: c for c in self.cases}
         first = cases.get(fids[0]) or self.register.get_case(fids[0])
-        if target is None:
-            dlg = AdvanceDialog(first, self.register.workflow, self)
-            if dlg.exec() != QDialog.DialogCode.Accepted:
+        ask = target is None
+        typed: dict | None = None
+        while True:
+            if ask:
+                dlg = AdvanceDialog(first, self.register.workflow, self)
+                if typed is not None:
+                    dlg.prefill(typed)
+                if dlg.exec() != QDialog.DialogCode.Accepted:
+                    return False
+                typed = dlg.values()
+                target, date, actor, note, fields = (typed["target"], typed["date"], typed["actor"], typed["note"],
+                                                     typed["fields"])
+                QgsSettings().setValue(ACTOR_KEY, actor)
+            versions = {fid: cases[fid]["version"] for fid in fids if fid in cases}
+            try:
+                result = self.register.advance_many(fids, target, date, actor or "", note, fields or {},
+                                                    atomic=True, expected_versions=versions)
+            except ConflictError as exc:
+                QMessageBox.warning(self, tr("并发冲突"), str(exc))
+                self.refresh()
                 return False
-            v = dlg.values()
-            target, date, actor, note, fields = v["target"], v["date"], v["actor"], v["note"], v["fields"]
-            QgsSettings().setValue(ACTOR_KEY, actor)
-        versions = {fid: cases[fid]["version"] for fid in fids if fid in cases}
-        try:
-            result = self.register.advance_many(fids, target, date, actor or "", note, fields or {}, atomic=True,
-                                                expected_versions=versions)
-        except ConflictError as exc:
-            QMessageBox.warning(self, tr("并发冲突"), str(exc))
-            self.refresh()
-            return False
-        except WorkflowError as exc:
-            self._message(Qgis.MessageLevel.Critical, str(exc))
-            return False
+            except WorkflowError as exc:
+                self._message(Qgis.MessageLevel.Critical, str(exc))
+                if ask:  # say why and ask again with what was typed (the note is not lost)
+                    QMessageBox.warning(self, tr("推进案件"), str(exc))
+                    continue
+                return False
+            break
         if result.refused:
             self._message(Qgis.MessageLevel.Warning, "；".join(m for _, m in result.refused[:3]))
         if result.advanced:
@@ -456,7 +499,9 @@ class CaseRegisterDock(QgsDockWidget):
         if layer is None:
             self._message(Qgis.MessageLevel.Critical, tr("无法加载台账图层"))
             return None
-        QgsProject.instance().addMapLayer(layer)
+        from ..liangwei_plugin.onemap.results import place_output
+
+        place_output(QgsProject.instance(), layer, "register")   # inside the one map's 案件台账 group
         return layer
 
     def closeEvent(self, event):  # noqa: N802
@@ -550,7 +595,10 @@ class CaseRegisterComponent:
             self.dock = CaseRegisterDock(self.iface)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self._visibility_changed)
-            last = QgsSettings().value(TARGET_KEY, "")
+            from ..liangwei_plugin import session
+
+            # the register of the settings (project, then profile), else the one opened last
+            last = session.value("register") or QgsSettings().value(TARGET_KEY, "")
             if last and (not last.lower().endswith(".gpkg") or Path(last).exists()):
                 self.dock.open_register(last)
         if self.dock is not None:

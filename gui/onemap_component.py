@@ -58,8 +58,9 @@ class OneMapComponent:
             if not extent.isNull():
                 canvas.setReferencedExtent(extent)
         canvas.refresh()
-        self.iface.messageBar().pushMessage(tr("加载一张图"), tr("已加载 %d 个图层") % len(result.layers),
-                                            Qgis.MessageLevel.Success, 5)
+        text = (tr("一张图已更新：%d 个图层已在项目中，未重复加载") % result.reused if result.reused
+                else tr("已加载 %d 个图层") % len(result.layers))
+        self.iface.messageBar().pushMessage(tr("加载一张图"), text, Qgis.MessageLevel.Success, 5)
         return True
 
     def unload(self) -> None:

@@ -111,8 +111,8 @@ class PatchNavigatorDock(QgsDockWidget):
         for widget, text in ((ui.layerLabel, "图斑图层"), (ui.determinationLabel, "认定结论"),
                              (ui.townshipLabel, "乡镇"), (ui.searchLabel, "监测编号"),
                              (ui.previousButton, "◀ 上一个"), (ui.nextButton, "下一个 ▶"),
-                             (ui.zoomButton, "缩放至图斑"), (ui.reportButton, "导出认定意见书"),
-                             (ui.noticeButton, "导出整改通知书"), (ui.pickButton, "地图点选"),
+                             (ui.zoomButton, "缩放至图斑"), (ui.reportButton, "输出规划认定意见书…"),
+                             (ui.noticeButton, "输出责令限期整改通知书…"), (ui.pickButton, "地图点选"),
                              (ui.autoSwipeCheck, "自动卷帘")):
             widget.setText(tr(text))
         ui.searchEdit.setPlaceholderText(tr("输入监测编号（或其末几位）后回车"))
@@ -315,9 +315,11 @@ class PatchNavigatorDock(QgsDockWidget):
         layer.selectByIds([feature.id()])
         params = document_parameters(algorithm, layer, QgsProject.instance())
         try:
-            import processing
+            from .algorithm_launcher import open_algorithm_dialog
 
-            processing.execAlgorithmDialog(alg_id, params)
+            # roles and settings fill the rest: the overlay detail table of the project, the documents'
+            # configuration, an output folder in the working folder (never a temporary one)
+            open_algorithm_dialog(self.iface, alg_id, params)
         except Exception:  # noqa: BLE001 — report, keep the dock alive
             logger.exception("无法打开 %s", alg_id)
             return False

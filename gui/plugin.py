@@ -33,6 +33,7 @@ MENU_GROUPS: list[tuple[str, str]] = [
 
 # Menu entries that open a Processing algorithm's dialog: (algorithm id, label, on toolbar, group, icon).
 ALGORITHM_ACTIONS: list[tuple[str, str, bool, str, str]] = [
+    ("liangwei:reviewmap", "审查本图…", True, "review", "review_map.svg"),
     ("liangwei:overlaycheck", "图斑叠加分析…", True, "review", "overlay.svg"),
     ("liangwei:determine", "规划认定…", False, "review", "determine.svg"),
     ("liangwei:farmlandratio", "违法占耕比统计…", False, "review", "farmland_ratio.svg"),
@@ -40,6 +41,8 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool, str, str]] = [
     ("liangwei:exportreports", "输出规划认定意见书…", False, "documents", "report.svg"),
     ("liangwei:exportnotices", "输出责令限期整改通知书…", False, "documents", "notice.svg"),
     ("liangwei:registercases", "登记案件（入台账）…", False, "register", "register_add.svg"),
+    ("liangwei:exportfieldpackage", "外业核查包导出（QField）…", False, "register", "field_export.svg"),
+    ("liangwei:importfieldpackage", "外业核查包导入…", False, "register", "field_import.svg"),
     ("liangwei:casestatistics", "案件统计…", False, "register", "statistics.svg"),
     ("liangwei:exportledger", "导出新增违法违规问题台账…", False, "register", "ledger_export.svg"),
 ]
@@ -52,6 +55,7 @@ ACTION_GROUPS: dict[str, str] = {
     "mLiangweiActionPatchNavigator": "onemap",
     "mLiangweiActionCaseRegister": "register",
     "mLiangweiActionUserGuide": "help",
+    "mLiangweiActionSettings": "help",
 }
 USER_GUIDE = "guide.html"  # resources/help/
 
@@ -61,6 +65,7 @@ USER_GUIDE = "guide.html"  # resources/help/
 COMPONENTS: list[tuple[str, str]] = [
     ("onemap_component", "OneMapComponent"),
     ("case_register_dock", "CaseRegisterComponent"),
+    ("settings_dialog", "SettingsComponent"),
 ]
 
 
@@ -187,11 +192,11 @@ class LiangweiPlugin:
             self.toolbar.addAction(action)
         self.actions.append(action)
 
-    @staticmethod
-    def _run_algorithm_dialog(alg_id: str) -> None:
-        import processing
+    def _run_algorithm_dialog(self, alg_id: str):
+        """The algorithm's dialog, pre-filled from the one map's layer roles and the settings."""
+        from .algorithm_launcher import open_algorithm_dialog
 
-        processing.execAlgorithmDialog(alg_id)
+        return open_algorithm_dialog(self.iface, alg_id)
 
     def unload(self) -> None:
         for component in self.components:

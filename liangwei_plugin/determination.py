@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config_schema import Either, Label, List, Node, Number, Table, Text, check, problems_text, read_toml, where_text
 from .feedback import Feedback, ensure_feedback
 from .fieldmap import resolve_field
 from .i18n import tr
@@ -38,8 +39,17 @@ CONSEQUENCES = ("限期拆除并恢复原状", "没收", "补办手续", "")
 # Overlay summary fields (brief: "Overlay output") the rules read; the patch id identifies rows.
 AREA_FIELDS = ("area_m2", "farmland_m2", "construction_m2", "agricultural_m2", "unused_m2")
 REQUIRED_OVERLAY_FIELDS = ("patch_id",) + AREA_FIELDS
-# Fields ending in _m2 that are not protected-layer areas.
-NON_LAYER_M2 = set(AREA_FIELDS)
+# Fields ending in _m2 that are not protected-layer areas (the overlay's land-use checks among them).
+NON_LAYER_M2 = set(AREA_FIELDS) | {"landuse_unknown_m2", "landuse_gap_m2"}
+
+# A patch without measurable area (area_m2 0, empty or not a number) is never determined: no rule can
+# judge a patch of no land; it gets this code, no violation value (NULL) and a warning naming it.
+UNDETERMINED = "undetermined"
+
+# How a rule / route treats a condition on an attribute the layer does not have (key ``if_absent``):
+# "error" (default: stop and name the field), "false" (the condition fails), "true" (it holds),
+# "empty" (the field is read as empty text, as if every value were blank).
+IF_ABSENT = ("error", "false", "true", "empty")
 
 # Output contract ("Determination output"), in this order.
 OUTPUT_FIELDS = (
@@ -61,13 +71,14 @@ OUTPUT_FIELDS = (
     "competent_all",  # names of all departments whose rules hold, competent first
     "rules_all",      # ids of every violation rule that holds, deciding rule first
     "grounds",        # facts of those rules ("位于永久基本农田内1,234.56平方米；…")
+    "stop_basis",     # provisions the 责令停止违法行为通知书 rests on (依据…的规定，责令…立即停止)
 )
 PARTY_KINDS = ("unit", "individual", "villager")
 PARTY_LABELS = {"unit": "单位", "individual": "个人", "villager": "农村村民"}
 
 _RULE_KEYS = {"id", "name", "when", "when_any", "code", "violation", "determination", "consequence",
-              "legal_basis", "lead", "violated", "penalty", "competent", "fact"}
-_ROUTE_KEYS = {"department", "when", "when_any"}
+              "legal_basis", "lead", "violated", "penalty", "competent", "fact", "if_absent", "stop"}
+_ROUTE_KEYS = {"department", "when", "when_any", "if_absent"}
 _TOP_KEYS = {"version", "thresholds", "wording", "kinds", "attributes", "departments", "routing", "route", "rule",
              "farmland_ratio", "party"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -79,6 +90,10 @@ _DUP_SUFFIX = re.compile(r"_\d+$")
 
 class RuleFileError(ValueError):
     """The rule file is malformed; the message names the file, rule and key at fault."""
+
+
+class AbsentFieldError(ValueError):
+    """A rule's condition reads an attribute the layer lacks and the rule does not say how to treat that."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,9 @@ class Rule:
     penalty: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     competent: Mapping[str, str] = field(default_factory=dict)
     fact: str = ""
+    if_absent: str = "error"  # see IF_ABSENT
+    # provisions the order to stop (责令停止违法行为) rests on; a kind not given uses the penalty provisions
+    stop: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def violated_for(self, party_kind: str) -> tuple[str, ...]:
         return tuple(self.violated.get(party_kind, self.violated.get("default", ())))
@@ -127,12 +145,19 @@ class Rule:
     def competent_for(self, party_kind: str) -> str | None:
         return self.competent.get(party_kind, self.competent.get("default"))
 
+    def stop_for(self, party_kind: str) -> tuple[str, ...]:
+        """Provisions of the order to stop: the rule's ``stop`` for the kind, else its penalty provisions
+        (城乡规划法 第六十四条 itself says 责令停止建设; 土地管理法 第七十七条 does not)."""
+        stop = self.stop.get(party_kind, self.stop.get("default"))
+        return tuple(stop) if stop else self.penalty_for(party_kind)
+
 
 @dataclass(frozen=True)
 class Route:
     department: str  # key into RuleSet.departments
     when: tuple[Condition, ...]
     when_any: tuple[Condition, ...]
+    if_absent: str = "error"  # see IF_ABSENT
 
 
 @dataclass
@@ -173,7 +198,7 @@ class RuleSet:
 class Determination:
     """The determination of one patch; ``as_dict`` gives the output-contract fields."""
 
-    violation: int
+    violation: int | None  # None: not determined (no measurable area, UNDETERMINED)
     determination_code: str
     determination: str
     consequence: str
@@ -190,6 +215,7 @@ class Determination:
     competent_all: str = ""
     rules_all: str = ""
     grounds: str = ""
+    stop_basis: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in OUTPUT_FIELDS}
@@ -269,6 +295,14 @@ def _conditions(spec: dict, key: str, ctx: dict, path: str, where: str, allow_vi
         raise _fail(path, f"{where} {key}", tr("必须是条件列表"))
     return tuple(_parse_condition(t, ctx, path, f"{where} {key}[{i + 1}]", allow_violation)
                  for i, t in enumerate(items))
+
+
+def _if_absent(spec: Mapping[str, Any], path: str, where: str) -> str:
+    value = spec.get("if_absent", "error")
+    if value not in IF_ABSENT:
+        raise _fail(path, f"{where} if_absent", tr("必须是 {values} 之一，实为 {value!r}").format(
+            values="、".join(f"\"{v}\"" for v in IF_ABSENT), value=value))
+    return value
 
 
 def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
@@ -351,7 +385,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         when_any = _conditions(spec, "when_any", ctx, path, where, True)
         if not when and not when_any:
             raise _fail(path, where, tr("没有条件（默认部门请写在 [routing] default）"))
-        routes.append(Route(spec["department"], when, when_any))
+        routes.append(Route(spec["department"], when, when_any, _if_absent(spec, path, where)))
 
     raw_rules = data.get("rule", [])
     if not raw_rules:
@@ -408,6 +442,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
         when_any = _conditions(spec, "when_any", ctx, path, where, False)
         violated = _provisions(spec, "violated", path, where, code)
         penalty = _provisions(spec, "penalty", path, where, code)
+        stop = _provisions(spec, "stop", path, where, "not_violation")  # optional: penalty provisions otherwise
         competent = spec.get("competent", {})
         if isinstance(competent, str):
             competent = {"default": competent}
@@ -426,7 +461,8 @@ def parse_rules(data: Mapping[str, Any], path: str = "<rules>") -> RuleSet:
             if placeholder not in ctx["numeric"] or not placeholder.endswith("_m2"):
                 raise _fail(path, f"{where} fact", tr("未知的面积占位符 {{{name}}}").format(name=placeholder))
         rules.append(Rule(rid, name, when, when_any, code, violation, determination, consequence, legal_basis, lead,
-                          violated, penalty, dict(competent), fact))
+                          violated, penalty, dict(competent), fact, if_absent=_if_absent(spec, path, where),
+                          stop=stop))
 
     for rule in rules[:-1]:
         if not rule.when and not rule.when_any:
@@ -517,17 +553,122 @@ def area_text(value: float) -> str:
     return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
+def _rule_context(root) -> dict:
+    """The thresholds and numeric variables the conditions of ``root`` (a parsed rule file) may use."""
+    root = root if isinstance(root, dict) else {}
+    th = root.get("thresholds") if isinstance(root.get("thresholds"), dict) else {}
+    kinds = root.get("kinds") if isinstance(root.get("kinds"), dict) else {}
+    return {"thresholds": {k: v for k, v in th.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+            "numeric": _numeric_vars(kinds)}
+
+
+def _rule_message(exc: RuleFileError) -> str:
+    return str(exc).split("：", 2)[-1]  # without "规则文件 <path>：<where>：" (the schema names the key)
+
+
+class _ConditionNode(Node):
+    """A condition string, checked by the parser the determination uses (so the schema never drifts)."""
+
+    description = "条件"
+
+    def __init__(self, allow_violation: bool):
+        self.allow_violation = allow_violation
+
+    def check(self, value, where, problems, root):
+        try:
+            _parse_condition(value, _rule_context(root), "", where_text(where), self.allow_violation)
+        except RuleFileError as exc:
+            message = _rule_message(exc)
+            problems.add(where, message if str(value) in message else f"条件 \"{value}\"：{message}")
+        except (TypeError, KeyError, ValueError):  # a parser of another shape: parse_rules reports it
+            pass
+
+
+class _DepartmentNode(Node):
+    """A key of [departments]."""
+
+    description = "部门键"
+
+    def check(self, value, where, problems, root):
+        departments = root.get("departments") if isinstance(root, dict) else None
+        keys = list(departments) if isinstance(departments, dict) else []
+        if not isinstance(value, str) or value not in keys:
+            problems.add(where, tr("必须是 [departments] 中的部门键（{keys}），实为 {value!r}").format(
+                keys="、".join(keys), value=value))
+
+
+def _unique_rule_ids(data, where, problems, root) -> None:
+    seen: set[str] = set()
+    for i, spec in enumerate(data.get("rule") or [] if isinstance(data.get("rule"), list) else []):
+        rid = spec.get("id") if isinstance(spec, dict) else None
+        if isinstance(rid, str) and rid in seen:
+            problems.add(("rule", Label(_rule_label(spec, i)), "id"), tr("id 重复"))
+        seen.add(rid)
+
+
+def _rule_label(spec, index: int) -> str:
+    rid = spec.get("id") if isinstance(spec, dict) else None
+    if isinstance(rid, str) and rid.strip():
+        return tr("规则 {id}").format(id=rid)
+    return tr("第 {n} 条规则").format(n=index + 1)
+
+
+def _area_placeholders(root) -> set[str]:
+    return {n for n in _rule_context(root)["numeric"] if n.endswith("_m2")}
+
+
+def rules_schema() -> Table:
+    """The schema of a rule file (liangwei_plugin.config_schema); keys the parser knows (``_RULE_KEYS``,
+    ``_TOP_KEYS``) are accepted even when the schema gives them no node of their own."""
+    texts = List(Text(nonempty=True))
+    provisions = Either(Table({k: texts for k in ("default",) + PARTY_KINDS}), texts,
+                        description="{ default = [\"《法律》第N条\"], villager = […] }")
+    department = _DepartmentNode()
+    rule = Table({
+        "id": Text(nonempty=True), "name": Text(nonempty=True),
+        "when": List(_ConditionNode(False)), "when_any": List(_ConditionNode(False)),
+        "code": Text(choices=CODES), "violation": Number(integer=True, minimum=0, maximum=1),
+        "determination": Text(nonempty=True), "consequence": Text(choices=CONSEQUENCES),
+        "legal_basis": Text(), "lead": department, "violated": provisions, "penalty": provisions,
+        "competent": Either(department, Table({k: department for k in ("default",) + PARTY_KINDS}),
+                            description="部门键，或 { default = \"部门键\", villager = … }"),
+        "fact": Text(placeholders=_area_placeholders),
+    }, required=("id", "name", "code"), known=_RULE_KEYS)
+    return Table({
+        "version": Number(integer=True, minimum=1),
+        "thresholds": Table(values=Number(minimum=0)),
+        "wording": Table({c: Text(nonempty=True) for c in CODES}),
+        "kinds": Table(values=Table({"label": Text(nonempty=True), "patterns": List(Text(nonempty=True), nonempty=True),
+                                     "exclude": List(Text(nonempty=True))}, required=("patterns",)),
+                       key_pattern=r"[a-z][a-z0-9_]*", key_text=tr("类别名只能用小写英文字母、数字和下划线")),
+        "attributes": Table(values=texts),
+        "departments": Table(values=Text(nonempty=True, pattern=r"[^、]+", pattern_text=tr("部门名称不能含“、”"))),
+        "routing": Table({"default": department}, required=("default",)),
+        "route": List(Table({"department": department, "when": List(_ConditionNode(True)),
+                             "when_any": List(_ConditionNode(True))}, required=("department",), known=_ROUTE_KEYS)),
+        "rule": List(rule, nonempty=True, label=_rule_label),
+        "farmland_ratio": Table({"threshold_pct": Number(minimum=0, maximum=100, exclusive_min=True)}),
+        "party": Table({"villager_tblx": texts, "unit_patterns": texts}),
+    }, known=_TOP_KEYS, checks=(_unique_rule_ids,))
+
+
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Read and validate a rule file (default: the shipped ``resources/determination_rules.toml``)."""
+    """Read and validate a rule file (default: the shipped ``resources/determination_rules.toml``): every
+    problem the schema finds is reported at once (each naming the rule and key), then the parser's."""
     path = Path(path) if path else DEFAULT_RULES
+    data = read_toml(path, tr("规则文件"), error=RuleFileError)
+    problems = check(data, rules_schema())
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise RuleFileError(tr("找不到规则文件 {path}").format(path=path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(tr("规则文件 {path} 不是有效的 TOML：{error}").format(path=path, error=exc)) from None
-    return parse_rules(data, str(path))
+        rules = parse_rules(data, str(path))
+    except RuleFileError as exc:
+        parts = str(exc).split("：", 2)
+        where = parts[1] if len(parts) == 3 else ""
+        if not any(p.startswith(where) for p in problems):  # (the schema named this key already)
+            problems.append(str(exc).split("：", 1)[-1])
+        rules = None
+    if problems:
+        raise RuleFileError(problems_text(path, problems, tr("规则文件")))
+    return rules
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,37 +753,63 @@ class _Variables:
         self.cache[name] = value
         return value
 
-    def attribute(self, name: str, rule_label: str) -> np.ndarray:
-        key = f"attr:{name}"
-        if key in self.cache:
-            return self.cache[key]
+    def has_attribute(self, name: str) -> bool:
+        return self._column(name) is not None
+
+    def _column(self, name: str):
         columns = [str(c) for c in self.df.columns]
-        col = None
         for candidate in [name] + self.rules.attribute_aliases.get(name, []):
             col = resolve_field(columns, candidate)
             if col is not None:
-                break
-        if col is None:
-            if name not in self.warned:
-                self.warned.add(name)
-                # Often normal (no approval numbers in a raw batch): information, not a warning.
-                self.feedback.info(
-                    tr("{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断").format(rule=rule_label, field=name))
-            value = np.full(self.n, "", dtype=object)
-        else:
-            value = _text(self.df[col])
+                return col
+        return None
+
+    def attribute(self, name: str, rule_label: str) -> np.ndarray:
+        """The attribute as text; an absent one as empty text (callers that must not guess check
+        :meth:`has_attribute` first)."""
+        key = f"attr:{name}"
+        if key in self.cache:
+            return self.cache[key]
+        col = self._column(name)
+        value = np.full(self.n, "", dtype=object) if col is None else _text(self.df[col])
         self.cache[key] = value
         return value
 
+    def absent(self, cond: Condition, if_absent: str, label: str) -> np.ndarray | None:
+        """The condition's value when its attribute is absent from the layer (per ``if_absent``), None when
+        the attribute is present or is to be read as empty text."""
+        if self.has_attribute(cond.var):
+            return None
+        fields = "、".join(str(c) for c in self.df.columns if str(c).lower() not in ("geometry", "fid")) or tr("（无）")
+        if if_absent == "error":
+            raise AbsentFieldError(tr(
+                "{rule} 的条件「{cond}」引用的字段 {field} 在输入图层中不存在（现有字段：{fields}）。"
+                "请补充该字段（或在 [attributes] 中写明其别名），或在该规则中写明缺少该字段时如何判断："
+                "if_absent = \"false\"（条件不成立）、\"true\"（条件成立）或 \"empty\"（按空值判断）").format(
+                rule=label, cond=cond.text, field=cond.var, fields=fields))
+        key = (cond.var, label)
+        if key not in self.warned:
+            self.warned.add(key)
+            how = {"false": tr("条件不成立"), "true": tr("条件成立"), "empty": tr("按空值判断")}[if_absent]
+            self.feedback.info(tr("{rule} 引用的字段 {field} 在输入图层中不存在，"
+                                  "按规则的 if_absent 设置：{how}").format(
+                rule=label, field=cond.var, how=how))
+        if if_absent == "empty":
+            return None
+        return np.full(self.n, if_absent == "true", dtype=bool)
+
 
 def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str,
-              violation: np.ndarray | None) -> np.ndarray:
+              violation: np.ndarray | None, if_absent: str = "error") -> np.ndarray:
     op, value = cond.op, cond.value
     if cond.var == "violation":
         data = violation.astype(float)
     elif cond.var in numeric:
         data = v.number(cond.var)
     else:
+        absent = v.absent(cond, if_absent, label)
+        if absent is not None:
+            return absent
         text = v.attribute(cond.var, label)
         if op in ("in", "not in"):
             hit = np.isin(text, list(value))
@@ -671,14 +838,15 @@ def _evaluate(cond: Condition, v: _Variables, numeric: set[str], label: str,
     raise ValueError(op)  # parse_rules admits no other operator
 
 
-def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, violation=None) -> np.ndarray:
+def _matches(when, when_any, v: _Variables, numeric: set[str], label: str, violation=None,
+             if_absent: str = "error") -> np.ndarray:
     mask = np.ones(v.n, dtype=bool)
     for cond in when:
-        mask &= _evaluate(cond, v, numeric, label, violation)
+        mask &= _evaluate(cond, v, numeric, label, violation, if_absent)
     if when_any:
         anym = np.zeros(v.n, dtype=bool)
         for cond in when_any:
-            anym |= _evaluate(cond, v, numeric, label, violation)
+            anym |= _evaluate(cond, v, numeric, label, violation, if_absent)
         mask &= anym
     return mask
 
@@ -737,6 +905,7 @@ def _legal_columns(v: _Variables, rules: RuleSet, masks: list[np.ndarray], index
         competent = decider.competent_for(kind) or ""
         violated = [p for r in held for p in r.violated_for(kind)]
         penalty = [p for r in held if r.competent_for(kind) == competent for p in r.penalty_for(kind)]
+        stop = [p for r in held if r.competent_for(kind) == competent for p in r.stop_for(kind)]
         all_keys = list(dict.fromkeys([competent] + [r.competent_for(kind) or "" for r in held]))
         grounds = []
         for r in held:
@@ -750,6 +919,7 @@ def _legal_columns(v: _Variables, rules: RuleSet, masks: list[np.ndarray], index
         cols["competent_all"][row] = "、".join(names[k] for k in all_keys if k)
         cols["rules_all"][row] = "、".join(r.id for r in held)
         cols["grounds"][row] = "；".join(grounds)
+        cols["stop_basis"][row] = compose_provisions(stop)
     return cols
 
 
@@ -771,15 +941,16 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     numeric = _numeric_vars(k.key for k in rules.kinds)
     _warn_missing_inputs(df, v, rules, feedback)
 
-    masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id)) for r in rules.rules]
+    masks = [_matches(r.when, r.when_any, v, numeric, tr("规则 {id}").format(id=r.id), if_absent=r.if_absent)
+             for r in rules.rules]
     if v.n:
         index = np.select(masks, np.arange(len(rules.rules)), default=len(rules.rules) - 1)
     else:
         index = np.zeros(0, dtype=int)
 
     violation = np.array([r.violation for r in rules.rules], dtype=int)[index]
-    route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation)
-                   for rt in rules.routes]
+    route_masks = [_matches(rt.when, rt.when_any, v, numeric, tr("部门路由 {d}").format(d=rt.department), violation,
+                            rt.if_absent) for rt in rules.routes]
     leads = [r.lead for r in rules.rules]
     names = rules.departments
     primary = np.empty(v.n, dtype=object)
@@ -805,15 +976,44 @@ def determine_frame(df: pd.DataFrame, rules: RuleSet | None = None, feedback: Fe
     out["departments"] = joined
     for name, column in _legal_columns(v, rules, masks, index).items():
         out[name] = column
+    _undetermined(df, out, feedback)
     if v.n:
         counts = out["rule_id"].value_counts()
         logger.info("规划认定：%d 个图斑，%s", v.n, "，".join(f"{k} {n} 个" for k, n in counts.items()))
     return out
 
 
+def _undetermined(df: pd.DataFrame, out: pd.DataFrame, feedback: Feedback) -> None:
+    """Patches without measurable area: no determination (code ``undetermined``, violation NULL), reported.
+
+    Area 0 comes from an empty or unusable geometry or coordinates in a wrong CRS; a determination (and a
+    限期拆除 order) on it would rest on no data."""
+    if not len(df):
+        return
+    col = next(c for c in df.columns if str(c).lower() == "area_m2")
+    area = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(area) & (area > 0))
+    if not bad.any():
+        return
+    idx = out.index[bad]
+    out["violation"] = out["violation"].astype(object)
+    out.loc[idx, "violation"] = None
+    out.loc[idx, "determination_code"] = UNDETERMINED
+    out.loc[idx, "determination"] = tr("未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），"
+                                       "请核实图斑后重新叠加分析")
+    for name in OUTPUT_FIELDS:
+        if name not in ("violation", "determination_code", "determination", "department", "departments"):
+            out.loc[idx, name] = ""
+    id_col = next((c for c in df.columns if str(c).lower() == "patch_id"), None)
+    ids = [str(x) for x in (df.loc[idx, id_col] if id_col is not None else idx)]
+    feedback.warning(tr("{n} 个图斑没有可量测的面积（area_m2 为 0 或空），未作认定（determination_code = "
+                        "undetermined，violation 为空）：{ids}。请核实图斑几何和坐标参考系后重新叠加分析").format(
+        n=len(ids), ids="、".join(ids[:20]) + ("…" if len(ids) > 20 else "")))
+
+
 def determine(record: Mapping[str, Any], rules: RuleSet | None = None,
               feedback: Feedback | None = None) -> Determination:
     """The determination of one patch given as a dict of overlay fields."""
     row = determine_frame(pd.DataFrame([dict(record)]), rules, feedback).iloc[0]
-    return Determination(**{name: (int(row[name]) if name == "violation" else str(row[name]))
-                            for name in OUTPUT_FIELDS})
+    return Determination(**{name: ((None if row[name] is None else int(row[name])) if name == "violation"
+                                   else str(row[name])) for name in OUTPUT_FIELDS})

@@ -11,17 +11,23 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from .config_schema import ConfigSchemaError, List, Table, Text, check, read_toml
 from .paths import resource
-from .toml_compat import tomllib
 
 DEFAULT_MAPPING = resource("field_mapping.toml")
+#: the schema of resources/field_mapping.toml (liangwei_plugin.config_schema)
+FIELD_MAPPING_SCHEMA = Table({"fields": Table(values=Table({"aliases": List(Text(nonempty=True), unique=True)}))},
+                             required=("fields",))
 
 
 @lru_cache(maxsize=8)
 def load_field_mapping(path: str | None = None) -> dict[str, list[str]]:
     """canonical name -> aliases (the canonical name itself first)."""
-    with open(path or DEFAULT_MAPPING, "rb") as f:
-        data = tomllib.load(f)
+    source = path or DEFAULT_MAPPING
+    data = read_toml(source, "字段映射文件")
+    problems = check(data, FIELD_MAPPING_SCHEMA)
+    if problems:
+        raise ConfigSchemaError(source, problems, "字段映射文件")
     mapping = {}
     for canonical, spec in data["fields"].items():
         aliases = [canonical] + [a for a in spec.get("aliases", []) if a != canonical]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .config_schema import ConfigSchemaError, List, Table, Text, check, read_toml
 from .paths import resource
-from .toml_compat import tomllib
 
 DEFAULT_TABLE = resource("landuse_codes.toml")
 
@@ -47,10 +47,32 @@ class _Table:
     farmland: frozenset
 
 
+def _farmland_known(data, where, problems, root) -> None:
+    codes = data.get("codes") if isinstance(data.get("codes"), dict) else {}
+    for i, code in enumerate(data.get("farmland") or [] if isinstance(data.get("farmland"), list) else []):
+        if isinstance(code, str) and code.upper() not in {str(k).upper() for k in codes}:
+            problems.add(("farmland", f"第 {i + 1} 个"), f"地类编码 {code} 不在 [codes] 中")
+
+
+def landuse_schema() -> Table:
+    """The schema of resources/landuse_codes.toml (liangwei_plugin.config_schema)."""
+    entry = Table({"name": Text(nonempty=True), "group": Text(choices=GROUPS)}, required=("name",))
+    return Table({
+        "farmland": List(Text(pattern=r"[0-9]{4}[A-Z]*", pattern_text="应为四位地类编码，如 \"0101\"（加引号）"),
+                         nonempty=True, unique=True),
+        "first_level": Table(values=entry, key_pattern=r"[0-9]{2}", key_text="一级类编码应为两位数字，如 \"01\""),
+        "codes": Table(values=entry, key_pattern=r"[0-9]{2}[0-9A-Za-z]{1,4}",
+                       key_text="地类编码应为 \"0101\"、\"05H1\"、\"1104A\" 这样的文字（加引号）"),
+    }, required=("codes",), checks=(_farmland_known,))
+
+
 @lru_cache(maxsize=4)
 def _load(path: str | None = None) -> _Table:
-    with open(path or DEFAULT_TABLE, "rb") as f:
-        data = tomllib.load(f)
+    source = path or DEFAULT_TABLE
+    data = read_toml(source, "地类编码表")
+    problems = check(data, landuse_schema())
+    if problems:
+        raise ConfigSchemaError(source, problems, "地类编码表")
     return _Table(
         codes={k.upper(): v for k, v in data.get("codes", {}).items()},
         first_level=dict(data.get("first_level", {})),
@@ -58,18 +80,40 @@ def _load(path: str | None = None) -> _Table:
     )
 
 
-def normalise(code) -> str:
-    """The code as a clean upper-case string ('' for None/NaN); numbers like 101.0 -> '0101'."""
+#: a code that lost its leading zero (stored as a number): 101 -> 0101, 305A -> 0305A, 5H1 -> 05H1, 1 -> 01
+_LOST_ZERO = re.compile(r"^(\d{3}[A-Z]*|\dH\d[A-Z]*|\d)$")
+_FLOAT_TEXT = re.compile(r"^(\d+)\.0*$")
+
+
+def restore(code) -> tuple[str, bool]:
+    """The code as a clean upper-case string ('' for None/NaN) and whether its leading zero was restored.
+
+    Land-use codes are text (0101); a field stored as a number loses the zero (101, 101.0, "101"), and
+    101 read as text would fall back to first-level class 10 (交通运输用地).  No GB/T 21010 or 三调 code
+    has three digits, so a three-digit code is always a lost zero."""
     if code is None:
-        return ""
+        return "", False
     if isinstance(code, float):
         if code != code:  # NaN
-            return ""
-        code = int(code)
-    if isinstance(code, int):
-        text = str(code)
-        return text.zfill(4) if len(text) == 3 and text[0] in "01" else text
-    return str(code).strip().upper()
+            return "", False
+        code = int(code) if code.is_integer() else code
+    text = str(code).strip().upper()
+    m = _FLOAT_TEXT.match(text)
+    if m:
+        text = m.group(1)
+    if _LOST_ZERO.match(text):
+        return "0" + text, True
+    return text, False
+
+
+def normalise(code) -> str:
+    """The code as a clean upper-case string ('' for None/NaN); lost leading zeros restored (101 -> '0101')."""
+    return restore(code)[0]
+
+
+def is_known(code, table: str | Path | None = None) -> bool:
+    """True when the table knows the code (exactly, without its working suffix, or by its first level)."""
+    return lookup(code, table).level > 0
 
 
 @lru_cache(maxsize=4096)

@@ -33,6 +33,7 @@ Decisions (documented in the README):
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
@@ -47,7 +48,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import landuse_codes
+from . import input_checks, landuse_codes
 from .areas import ELLIPSOIDAL, PLANAR, areas, geographic_transformer, square_metres_to_mu
 from .feedback import Canceled, Feedback, check_canceled, ensure_feedback
 from .fieldmap import protected_area_field, resolve_field
@@ -65,6 +66,13 @@ SUMMARY_FIELDS = (
     "agricultural_m2", "unused_m2", "zldwdm", "zldwmc",
 )
 TAIL_FIELDS = ("protected_summary", "repaired", "repair_note")
+#: summary fields added when a land-use layer is overlaid: the part of the patch no known land-use class
+#: covers — parcels whose code is unknown to resources/landuse_codes.toml or NULL, and the part no parcel
+#: covers at all (a gap in the land-use layer, or the patch outside its coverage)
+LANDUSE_CHECK_FIELDS = ("landuse_unknown_m2", "landuse_gap_m2")
+#: land-use overlaps and gaps smaller than this (m², or this share of the patch) are numerical noise
+COVERAGE_TOL_M2 = 0.01
+COVERAGE_TOL_SHARE = 1e-6
 DETAIL_FIELDS = ("patch_id", "layer", "class_code", "class_name", "area_m2", "area_mu", "share")
 
 LANDUSE = "landuse"
@@ -100,6 +108,10 @@ class ReferenceLayer:
     class_name_field: str | None = None  # DLMC: names for codes the shipped table does not know
     prefiltered: bool = False  # features far from every patch were already dropped (may be empty)
     reader: Callable[[np.ndarray, CRS], gpd.GeoDataFrame] | None = None
+    # the whole layer's extent (minx, miny, maxx, maxy) in ``source_crs`` (None: the layer has no CRS), as
+    # its source reports it: lets the engine check the CRS and the overlap before reading (input_checks)
+    extent: tuple[float, float, float, float] | None = None
+    source_crs: CRS | str | None = None
 
 
 @dataclass
@@ -110,6 +122,7 @@ class OverlayResult:
     crs: CRS                       # working CRS (projected) the geometries were overlaid in
     protected_fields: dict[str, str] = field(default_factory=dict)  # layer name -> its <layer>_m2 field
     geometries: np.ndarray | None = None  # repaired patch geometries in the working CRS
+    patches_crs: CRS | None = None  # the patches' CRS used: declared, or inferred when they had none
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (wall clock), for benchmarks
 
@@ -174,6 +187,19 @@ def _polygonal(geom):
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
+def _footprint(geom):
+    """The area a (possibly invalid) polygonal geometry covers, as a valid (Multi)Polygon or None.
+
+    ``make_valid`` of a MultiPolygon whose parts overlap keeps what is covered an odd number of times, so
+    the overlap is lost; the footprint is the union of the parts, each made valid on its own."""
+    if shapely.get_type_id(geom) in (6, 7):
+        parts = [p for p in (_polygonal(shapely.make_valid(g)) for g in shapely.get_parts(geom)) if p is not None]
+        if not parts:
+            return None
+        return _polygonal(shapely.make_valid(shapely.union_all(parts)))
+    return _polygonal(shapely.make_valid(geom))
+
+
 def _threaded(func, arr: np.ndarray, workers: int) -> np.ndarray:
     """``func`` over ``arr`` split in ``workers`` slices on threads (shapely releases the GIL)."""
     if workers <= 1 or len(arr) < 20_000:
@@ -208,12 +234,21 @@ def repair_geometries(geoms: np.ndarray, workers: int = 1) -> tuple[np.ndarray, 
         notes[i] = tr("几何不是面（{kind}），面积按0计").format(kind=geoms[i].geom_type)
         geoms[i] = None
         present[i] = False
+    # a coordinate that is not a number (NaN, infinite: a broken export) makes GEOS fail on the whole
+    # layer; such a geometry cannot be measured: kept as None with a note, like an empty one
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    if len(coords):
+        bad_local = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+        for i in np.nonzero(present)[0][bad_local]:
+            notes[i] = tr("坐标含无效数字（NaN 或无穷大），无法计算面积，面积按0计；请修正该几何")
+            geoms[i] = None
+            present[i] = False
     check = present.copy()
     valid = np.ones(n, dtype=bool)
     valid[check] = _threaded(shapely.is_valid, geoms[check], workers)
     for i in np.nonzero(check & ~valid)[0]:
         reason = shapely.is_valid_reason(geoms[i])
-        fixed = _polygonal(shapely.make_valid(geoms[i]))
+        fixed = _footprint(geoms[i])
         repaired[i] = 1
         if fixed is None or shapely.is_empty(fixed):
             notes[i] = tr("几何无效（{reason}），修复后无面状部分，面积按0计").format(reason=reason)
@@ -407,6 +442,9 @@ class _LayerPairs:
     attrs: dict = field(default_factory=dict)    # attribute name -> list of per-pair value arrays
     pieces: list = field(default_factory=list)   # intersection geometries (protected layers)
     repaired: set = field(default_factory=set)   # FIDs of repaired features
+    overlaps: dict = field(default_factory=dict)  # land use: patch index -> (overlap m², where)
+    fids: list = field(default_factory=list)      # land use: FID of the parcel of each pair
+    stats: dict = field(default_factory=dict)     # land use: code checks (_landuse_detail)
     reprojected_from: str | None = None
     started: bool = False
 
@@ -462,6 +500,7 @@ def overlay_patches(
     elif id_field not in patches.columns:
         raise OverlayInputError(tr("图层「{layer}」没有字段「{field}」；现有字段：{present}").format(
             layer=layer_name, field=id_field, present="、".join(c for c in patches.columns if c != "geometry")))
+    patches = _check_patches_crs(patches, id_field, layer_name, feedback, messages)
     crs = working_crs_for(patches, layer_name)
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -486,6 +525,9 @@ def overlay_patches(
     if len(order) > 1:
         hd = gpd.GeoSeries(geoms[order], crs=crs).hilbert_distance()  # (also caches the envelopes)
         order = order[np.argsort(hd.to_numpy(), kind="stable")]
+    # ---- every reference layer's CRS and extent checked before anything is read or measured
+    patch_bounds = input_checks.layer_bounds(geoms)
+    layers = [_check_reference_layer(layer, crs, patch_bounds, layer_name, feedback, messages) for layer in layers]
 
     # ---- start reading the layers that come with a reader, in parts, on a background thread: work
     # items (layer, part source, patches of the part), in the order they will be overlaid
@@ -513,6 +555,135 @@ def overlay_patches(
             if isinstance(it[1], Future):
                 it[1].cancel()
         io.shutdown(wait=True)
+
+
+def _check_patches_crs(patches: gpd.GeoDataFrame, id_field: str, layer_name: str, feedback: Feedback,
+                       messages: list[str]) -> gpd.GeoDataFrame:
+    """The patches with a CRS their coordinates can belong to (inferred when missing and unambiguous)."""
+    geoms = np.asarray(patches.geometry.values)
+    try:
+        input_checks.check_finite(geoms, patches[id_field].to_numpy(), layer_name)
+        verdict = input_checks.check_crs(layer_name, patches.crs, input_checks.layer_bounds(geoms))
+    except input_checks.InputCheckError as exc:
+        raise OverlayInputError(str(exc)) from None
+    if verdict.inferred:
+        feedback.warning(verdict.message)
+        messages.append(verdict.message)
+        patches = patches.set_crs(verdict.crs, allow_override=True)
+    return patches
+
+
+def _assume_crs_reader(reader, assumed: CRS):
+    """A reader of a layer without CRS whose CRS was inferred: the ``near`` rectangles are given to it in
+    that CRS (it cannot transform them itself) and what it reads is labelled with it."""
+    def read(near, near_crs):
+        if not CRS.from_user_input(near_crs).equals(assumed):
+            near = np.asarray(gpd.GeoSeries(np.asarray(near, dtype=object), crs=near_crs).to_crs(assumed).values)
+        gdf = reader(near, assumed)
+        return gdf.set_crs(assumed, allow_override=True) if input_checks.declared_crs(gdf.crs) is None else gdf
+    return read
+
+
+def _check_reference_layer(layer: ReferenceLayer, crs: CRS, patch_bounds, patches_name: str, feedback: Feedback,
+                           messages: list[str]) -> ReferenceLayer:
+    """The layer with a CRS its coordinates can belong to, after checking that it meets the patches
+    (:mod:`.input_checks`); a layer still being read (a Future, no ``extent``) is checked when it arrives."""
+    if layer.extent is not None:
+        declared, bounds = layer.source_crs, layer.extent
+    elif isinstance(layer.gdf, gpd.GeoDataFrame):
+        declared, bounds = layer.gdf.crs, input_checks.layer_bounds(np.asarray(layer.gdf.geometry.values))
+        if bounds is None and declared is None and layer.prefiltered:
+            return layer  # nothing near the patches: nothing to measure, nothing to judge the CRS by
+    else:
+        return layer
+    try:
+        verdict = input_checks.check_crs(layer.name, declared, bounds)
+        if verdict.inferred:
+            feedback.warning(verdict.message)
+            messages.append(verdict.message)
+            changes = {"source_crs": verdict.crs}
+            if isinstance(layer.gdf, gpd.GeoDataFrame):
+                changes["gdf"] = layer.gdf.set_crs(verdict.crs, allow_override=True)
+            if layer.reader is not None:
+                changes["reader"] = _assume_crs_reader(layer.reader, verdict.crs)
+            layer = dataclasses.replace(layer, **changes)
+        if bounds is not None and patch_bounds is not None and verdict.crs is not None:
+            note = input_checks.check_overlap(patches_name, patch_bounds, layer.name,
+                                              input_checks.bounds_in(bounds, verdict.crs, crs), layer.kind == LANDUSE)
+            if note:
+                feedback.warning(note)
+                messages.append(note)
+    except input_checks.InputCheckError as exc:
+        raise OverlayInputError(str(exc)) from None
+    return layer
+
+
+def _deoverlap_landuse(pi, rj, ar, patches, refs, patch_area, crs, method):
+    """Land-use pieces with the parcels' overlaps counted once (the parcel first in the layer keeps it).
+
+    Land-use parcels should be a partition; where they overlap, summing pieces counts the overlap twice
+    (shares over 100 %, 耕地 doubled).  Only patches whose pieces add up to more than the patch are
+    recomputed.  Returns (areas, {patch index: (overlap m², (x, y) of the overlap in ``crs``)})."""
+    n = len(patches)
+    total = np.bincount(pi, weights=ar, minlength=n)
+    tol = np.maximum(COVERAGE_TOL_M2, patch_area * COVERAGE_TOL_SHARE)
+    over = np.nonzero(total > patch_area + tol)[0]
+    if not len(over):
+        return ar, {}
+    ar = ar.copy()
+    sel = np.nonzero(np.isin(pi, over))[0]
+    sel = sel[np.lexsort((rj[sel], pi[sel]))]  # by patch, then by the parcel's position in the layer
+    empty = shapely.Polygon()
+    pieces = np.array([_polygonal(g) or empty for g in shapely.intersection(patches[pi[sel]], refs[rj[sel]])],
+                      dtype=object)
+    kept = np.empty(len(sel), dtype=object)
+    found: dict[int, object] = {}
+    covered = None
+    for k in range(len(sel)):  # only the pairs of the overlapped patches: few
+        first = k == 0 or pi[sel[k]] != pi[sel[k - 1]]
+        piece = pieces[k]
+        if first or covered is None:
+            covered = piece
+            kept[k] = piece
+            continue
+        dup = shapely.intersection(piece, covered)
+        if not shapely.is_empty(dup) and shapely.area(dup) > 0:
+            p = int(pi[sel[k]])
+            found[p] = dup if p not in found else shapely.union(found[p], dup)
+            kept[k] = shapely.difference(piece, covered)
+        else:
+            kept[k] = piece
+        covered = shapely.union(covered, piece)
+    ar[sel] = areas(kept, crs, method)
+    new_total = np.bincount(pi, weights=ar, minlength=n)
+    result = {}
+    for p, geom in found.items():
+        amount = float(total[p] - new_total[p])
+        if amount > tol[p]:
+            c = shapely.centroid(geom)
+            result[p] = (amount, (c.x, c.y))
+    return ar, result
+
+
+def _lonlat_many(points: np.ndarray, crs: CRS) -> list[str]:
+    """Points of the working CRS as text "E 117.12345°, N 25.12345°" for messages (one transform call)."""
+    points = np.asarray(points, dtype=object)
+    if not len(points):
+        return []
+    xy = shapely.get_coordinates(points)
+    if len(xy) != len(points):  # an empty centroid: no location
+        return [""] * len(points)
+    t = geographic_transformer(crs)
+    lon, lat = t.transform(xy[:, 0], xy[:, 1]) if t is not None else (xy[:, 0], xy[:, 1])
+    return [f"E {x:.5f}°, N {y:.5f}°" for x, y in zip(np.atleast_1d(lon), np.atleast_1d(lat))]
+
+
+def _lonlat(xy, crs: CRS) -> str:
+    return _lonlat_many(np.array([shapely.Point(xy)], dtype=object), crs)[0]
+
+
+def _examples(items: list[str], limit: int = 10) -> str:
+    return "；".join(items[:limit]) + ("…" if len(items) > limit else "")
 
 
 def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, layer_name, workers, feedback,
@@ -598,6 +769,8 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
         if not a.started:
             feedback.info(tr("叠加图层「{layer}」…").format(layer=layer.name))
             a.started = True
+        if gdf.crs is None and layer.source_crs is not None and layer.extent is None:
+            gdf = gdf.set_crs(layer.source_crs)  # inferred from the coordinates (_check_reference_layer)
         if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(crs):
             a.reprojected_from = CRS.from_user_input(gdf.crs).to_string()
         _check_reference_fields(layer, gdf)
@@ -607,6 +780,11 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
         is_landuse = layer.kind == LANDUSE
         pi, rj, ar, pieces = _pairs(geoms, cand, refs, crs, area_method, patch_area, not is_landuse,
                                     workers, feedback, (lo, lo + step))
+        if is_landuse:
+            # the pairs of a patch all come from one part (parts are disjoint groups of patches)
+            ar, overlaps = _deoverlap_landuse(pi, rj, ar, geoms, refs, patch_area, crs, area_method)
+            a.overlaps.update(overlaps)
+            a.fids.append(gdf.index.to_numpy()[rj])
         a.pi.append(pi)
         a.area.append(ar)
         for name, col in _pair_fields(layer).items():
@@ -631,6 +809,8 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
         ar_all = np.concatenate(a.area)
         if is_landuse:
             detail_parts[li] = _landuse_detail(layer, pi_all, a, ar_all, summary, patch_ids, patch_area)
+            _landuse_coverage(layer, pi_all, a, ar_all, summary, patch_ids, patch_area, geoms, crs, notes,
+                              feedback, messages)
         else:
             pieces_all = np.concatenate(a.pieces) if a.pieces else np.zeros(0, dtype=object)
             total, det = _protected_detail(layer, pi_all, a, ar_all, pieces_all, patch_ids, patch_area,
@@ -658,8 +838,10 @@ def _overlay(patches, layers, items, geoms, order, crs, id_field, area_method, l
     detail = detail[list(DETAIL_FIELDS)]
     lap("aggregation")
     feedback.set_progress(100)
-    logger.info("overlay: %d patches, %d detail rows, method %s", n, len(detail), area_method)
+    logger.info(tr("叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}").format(
+        n=n, m=len(detail), method=tr("椭球面积") if area_method == ELLIPSOIDAL else tr("平面面积")))
     return OverlayResult(summary=summary, detail=detail, area_method=area_method, crs=crs,
+                         patches_crs=CRS.from_user_input(patches.crs) if patches.crs is not None else None,
                          protected_fields=protected_fields, geometries=geoms, messages=messages,
                          timings=timings)
 
@@ -688,7 +870,10 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
     n = len(summary)
     # class codes: factorise the raw values of the parcels in pairs, normalise the few distinct ones
     raw_idx, raw_uniq = pd.factorize(pairs.cat("class"), use_na_sentinel=False)
-    norm = np.array([landuse_codes.normalise(v) for v in raw_uniq], dtype=object)
+    restored = [landuse_codes.restore(v) for v in raw_uniq]
+    norm = np.array([c for c, _ in restored], dtype=object)
+    pairs.stats["restored"] = sorted({(str(int(v)) if isinstance(v, float) else str(v), c)
+                                      for v, (c, r) in zip(raw_uniq, restored) if r})
     code_idx, codes = pd.factorize(norm[raw_idx] if len(raw_idx) else np.zeros(0, dtype=object))
     codes = np.asarray(codes, dtype=object)
     # order the codes so that sorting by code index sorts by code text
@@ -708,6 +893,23 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
             names[c] = dlmc[hit[0]] if len(hit) else ""
     farm = np.array([landuse_codes.is_farmland(c) for c in codes], dtype=bool)
     group = np.array([landuse_codes.land_group(c) for c in codes], dtype=object)
+    # codes the table does not know, and NULL codes: their area is counted, shown and reported
+    unknown = np.array([not landuse_codes.is_known(c) for c in codes], dtype=bool)
+    m = unknown[bcode]
+    summary["landuse_unknown_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
+    if unknown.any():
+        # per unknown code: distinct parcels, area, distinct patches (group-bys in numpy, not a loop per code)
+        fids = np.concatenate(pairs.fids) if pairs.fids else np.zeros(0)
+        sel = np.nonzero(unknown[code_idx])[0]
+        c_sel = code_idx[sel]
+        area_by = np.bincount(c_sel, weights=ar[sel], minlength=nc)
+        patches_by = np.bincount(np.unique(np.column_stack([c_sel, pi[sel]]), axis=0)[:, 0], minlength=nc)
+        parcels_by = np.zeros(nc, dtype=np.int64)
+        if len(fids) == len(code_idx):
+            fid_idx = pd.factorize(fids[sel])[0]
+            parcels_by = np.bincount(np.unique(np.column_stack([c_sel, fid_idx]), axis=0)[:, 0], minlength=nc)
+        pairs.stats["unknown"] = [(str(codes[c]), int(parcels_by[c]), float(area_by[c]), int(patches_by[c]))
+                                  for c in np.nonzero(unknown)[0]]
     m = farm[bcode]
     summary["farmland_m2"] = np.bincount(bpi[m], weights=area[m], minlength=n).astype(np.float64)
     for grp, col in ((landuse_codes.CONSTRUCTION, "construction_m2"), (landuse_codes.AGRICULTURAL, "agricultural_m2"),
@@ -736,6 +938,77 @@ def _landuse_detail(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: 
         "area_mu": square_metres_to_mu(area),
         "share": np.divide(area, pa, out=np.zeros_like(area), where=pa > 0),
     })
+
+
+def _landuse_coverage(layer: ReferenceLayer, pi, pairs: _LayerPairs, ar, summary: pd.DataFrame, patch_ids,
+                      patch_area, geoms, crs: CRS, notes: list[str], feedback: Feedback, messages: list[str]) -> None:
+    """Report what the land-use layer does not classify inside the patches: restored and unknown codes,
+    overlapping parcels (counted once) and gaps (``landuse_gap_m2``), with area and location."""
+    n = len(summary)
+
+    def note(i: int, text: str) -> None:
+        notes[i] = "；".join(x for x in (notes[i], text) if x)
+
+    def report(text: str) -> None:
+        feedback.warning(text)
+        messages.append(text)
+
+    restored = pairs.stats.get("restored", [])
+    if restored:
+        report(tr("地类图层「{layer}」的地类编码缺少前导零（字段可能存成了数字），已补齐后按地类编码表分类："
+                  "{codes}；请将该字段改为文本并补齐编码").format(
+            layer=layer.name, codes="、".join(f"{raw} → {code}" for raw, code in restored[:20])
+            + ("…" if len(restored) > 20 else "")))
+    unknown = pairs.stats.get("unknown", [])
+    if unknown:
+        text = "、".join(tr("「{code}」{parcels} 个地类图斑、{patches} 个图斑内 {area:.2f}㎡").format(
+            code=code or tr("空值"), parcels=k, patches=p, area=a) for code, k, a, p in unknown[:20])
+        report(tr("地类图层「{layer}」有地类编码表（resources/landuse_codes.toml）中没有的或为空的地类编码：{codes}。"
+                  "这些面积不计入耕地和三大类，记在 landuse_unknown_m2 字段和明细表中；请核对地类编码").format(
+            layer=layer.name, codes=text))
+    unk = summary["landuse_unknown_m2"].to_numpy()
+    tol = np.maximum(COVERAGE_TOL_M2, patch_area * COVERAGE_TOL_SHARE)
+    for i in np.nonzero(unk > tol)[0]:
+        note(i, tr("{area:.2f}㎡ 的地类编码未知或为空").format(area=unk[i]))
+
+    overlaps = pairs.overlaps
+    if overlaps:
+        where = []
+        for i in sorted(overlaps):
+            amount, xy = overlaps[i]
+            note(i, tr("地类图斑相互重叠 {area:.2f}㎡，只计一次").format(area=amount))
+            where.append(tr("图斑 {id} 内 {area:.2f}㎡（{at}）").format(
+                id=patch_ids[i], area=amount, at=_lonlat(xy, crs)))
+        report(tr("地类图层「{layer}」的地类图斑相互重叠：{n} 个图斑内共 {area:.2f}㎡ 被重复覆盖，重叠部分只计一次"
+                  "（计入图层中靠前的地类图斑）：{where}。请检查地类图层的拓扑").format(
+            layer=layer.name, n=len(overlaps), area=sum(v[0] for v in overlaps.values()), where=_examples(where)))
+
+    covered = np.bincount(pi, weights=ar, minlength=n) if len(pi) else np.zeros(n)
+    gap = np.clip(patch_area - covered, 0.0, None)
+    gap = np.where(gap > tol, gap, 0.0)
+    summary["landuse_gap_m2"] = gap
+    gapped = np.nonzero(gap > 0)[0]
+    if len(gapped):
+        none = covered[gapped] <= tol[gapped]
+        for i in gapped[none]:
+            note(i, tr("图斑不在地类图层范围内，地类面积为 0"))
+        for i in gapped[~none]:
+            note(i, tr("{area:.2f}㎡ 未被地类图斑覆盖").format(area=gap[i]))
+        # locations only for the examples named in the messages
+        shown = np.concatenate([gapped[none][:10], gapped[~none][:10]])
+        at = dict(zip(shown.tolist(), _lonlat_many(shapely.centroid(geoms[shown]), crs)))
+        outside = [f"{patch_ids[i]}（{at.get(i, '')}）" for i in gapped[none]]
+        partial = [tr("图斑 {id} {area:.2f}㎡（{at}）").format(id=patch_ids[i], area=gap[i], at=at.get(i, ""))
+                   for i in gapped[~none]]
+        if outside:
+            report(tr("{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。"
+                      "请检查地类图层是否完整、是否选对了图层").format(n=len(outside), layer=layer.name,
+                                                       ids=_examples(outside)))
+        if partial:
+            report(tr("{n} 个图斑有部分不被地类图层「{layer}」覆盖（地类图层有缝隙或图斑伸出其范围），共 {area:.2f}㎡："
+                      "{where}。缺少地类的面积记在 landuse_gap_m2 字段").format(
+                n=len(partial), layer=layer.name, area=float(gap[[i for i in gapped if covered[i] > tol[i]]].sum()),
+                where=_examples(partial)))
 
 
 def _union_area(pi, keys, ar, pieces, crs, method) -> pd.DataFrame:

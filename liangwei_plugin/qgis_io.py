@@ -111,6 +111,14 @@ def _python_value(v):
     return v
 
 
+def layer_crs_id(layer) -> str | None:
+    """The layer's CRS as authid or WKT, None when it has none (or only a placeholder for none)."""
+    crs = layer.crs()
+    if not crs.isValid() or (crs.description() or "").lower().startswith("undefined"):
+        return None
+    return crs.authid() or crs.toWkt() or None
+
+
 def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
     """For :attr:`.overlay.ReferenceLayer.reader`: a callable ``(near, crs) -> GeoDataFrame`` reading the
     features whose envelope meets one of the ``near`` geometries, safe to run on another thread; None when
@@ -118,13 +126,13 @@ def near_reader(layer: QgsVectorLayer, columns: list[str] | None = None):
     src = file_source(layer)
     if src is None:
         return None
-    layer_crs_id = layer.crs().authid() or layer.crs().toWkt() or None
+    crs_id = layer_crs_id(layer)
 
     def read(near, crs) -> gpd.GeoDataFrame:
         gdf = read_vector(src.path, src.layer, columns=columns, encoding=src.encoding,
                           keep_near=near, keep_near_crs=crs)
-        if gdf.crs is None and layer_crs_id:
-            gdf = gdf.set_crs(layer_crs_id)
+        if gdf.crs is None and crs_id:
+            gdf = gdf.set_crs(crs_id)
         return gdf
 
     return read
@@ -152,7 +160,7 @@ def layer_to_gdf(layer: QgsVectorLayer, columns: list[str] | None = None, keep_n
     reader = file_reader(layer, columns, keep_near, keep_near_crs)
     if reader is not None:
         return reader()
-    crs = layer.crs().authid() or layer.crs().toWkt() or None
+    crs = layer_crs_id(layer)
     fields = layer.fields()
     names = columns if columns is not None else [f.name() for f in fields]
     idx = [fields.indexOf(n) for n in names]

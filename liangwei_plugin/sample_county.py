@@ -1666,7 +1666,12 @@ def _write_county(path: Path, rng: np.random.Generator, land: _Landscape, admin:
 
 _PATCH_FIELDS = [("JCBH", _S, 30), ("XZQDM", _S, 12), ("XZQMC", _S, 50), ("TBLX", _S, 30), ("QSX", _S, 10),
                  ("HSX", _S, 10), ("JCMJ", _R, 2), ("ND", _I, 0), ("QS", _S, 4), ("DSR", _S, 100),
-                 ("PZWH", _S, 40)]
+                 ("PZWH", _S, 40), ("JSZT", _S, 10)]
+
+
+def construction_status(p: _Patch) -> str:
+    """建设状态 (JSZT): 在建 where the later epoch shows bare soil (a site being built on), else 已建成."""
+    return "在建" if p.variant == "soil" else "已建成"
 
 
 def _write_patches(path: Path, patches: list[_Patch]) -> None:
@@ -1680,7 +1685,7 @@ def _write_patches(path: Path, patches: list[_Patch]) -> None:
                 continue
             g = p.geom if epsg == CRS_PROJECTED else _to_lonlat(p.geom)
             rows.append((g, (p.jcbh, p.xzqdm, p.xzqmc, p.tblx, EPOCHS[0][1], EPOCHS[1][1], p.jcmj, PATCH_YEAR, "1",
-                             p.dsr, p.pzwh)))
+                             p.dsr, p.pzwh, construction_status(p))))
         _write_layer(ds, name, epsg, False, _PATCH_FIELDS, rows,
                      f"{PATCH_YEAR}年度卫片执法监测图斑（示例县，虚构）")
     ds = None

@@ -34,6 +34,7 @@ import shapely
 from osgeo import gdal, ogr, osr
 from pyproj import CRS
 
+from .i18n import tr
 from .log import logger
 
 BATCH_SIZE = 200_000
@@ -72,7 +73,8 @@ def detect_shapefile_encoding(shp_path: str | Path, ignore_cpg: bool = False) ->
                     break
                 decoder.decode(block)
         except UnicodeDecodeError:
-            logger.info("%s: no .cpg, not UTF-8 (LDID %d): reading as GB18030", shp.name, ldid)
+            logger.info(tr("{name}：没有 .cpg 文件，属性不是 UTF-8 编码（LDID {ldid}），按 GB18030 读取").format(
+                name=shp.name, ldid=ldid))
             return "GB18030"
     return "UTF-8"
 
@@ -103,7 +105,7 @@ def shapefile_encoding(shp_path: str | Path) -> str:
         codec = _codec_from_cpg(cpg.read_text(encoding="ascii", errors="replace"))
         if codec is not None:
             return codec
-        logger.info("%s: .cpg names no known encoding: detecting", shp.name)
+        logger.info(tr("{name}：.cpg 文件中的编码无法识别，自动检测编码").format(name=shp.name))
         return detect_shapefile_encoding(shp, ignore_cpg=True) or "UTF-8"
     return detect_shapefile_encoding(shp) or "UTF-8"
 
@@ -144,12 +146,17 @@ def _crs_of(lyr) -> str | None:
     srs = lyr.GetSpatialRef()
     if srs is None:
         return None
+    if (srs.GetName() or "").lower().startswith("undefined"):
+        return None  # a GeoPackage's placeholder for "no CRS" (srs_id 0 / -1), not a CRS
     srs = srs.Clone()
-    if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
-        auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
-        if auth and code:
-            return f"{auth}:{code}"
-    return srs.ExportToWkt()
+    try:
+        if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
+            auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+            if auth and code:
+                return f"{auth}:{code}"
+        return srs.ExportToWkt() or None
+    except RuntimeError:  # an empty SRS object (a CSV's geometry column): no CRS, which the caller reports
+        return None
 
 
 @dataclass
@@ -204,7 +211,7 @@ def read_vector(path: str | Path, layer: str | None = None, columns: list[str] |
         try:
             gdf = _read_gpkg_near(path, info, columns, shapely.bounds(near))
         except (sqlite3.Error, _Unsupported) as e:
-            logger.info("%s: GeoPackage R-tree read not possible (%s), reading through OGR", path, e)
+            logger.info(tr("{path}：无法按空间索引快速读取（{error}），改为逐要素读取").format(path=path, error=e))
         else:
             if gdf is not None:
                 return gdf
@@ -804,7 +811,8 @@ def write_field_aliases(path: str | Path, layer: str, aliases: dict[str, str]) -
                                 "DO UPDATE SET name = excluded.name, title = excluded.title", row + (row[2],))
                     n += 1
                 except sqlite3.IntegrityError:  # an older file's UNIQUE name: the style still carries it
-                    logger.info("%s: alias %s of %s.%s not stored (name taken)", path, row[2], layer, row[1])
+                    logger.info(tr("{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）").format(
+                        path=path, layer=layer, field=row[1], alias=row[2]))
         return n
     finally:
         con.close()

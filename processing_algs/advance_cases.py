@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from ..liangwei_plugin.register.model import DISPOSAL_KINDS as _KINDS
-from ..liangwei_plugin.register.workflow import default_workflow
+from ..liangwei_plugin.register.workflow import WorkflowError, default_workflow
 from .base import FeedbackProgress, LiangweiAlgorithm
 from .register_common import REGISTER, check_date, open_register, register_errors, register_parameter
 
@@ -24,8 +24,16 @@ DISPOSAL_KINDS = ["（不填）", *_KINDS]
 
 
 def stage_names() -> list[str]:
-    """The stages of resources/workflow.toml, in workflow order (the enum options are their indices)."""
-    return default_workflow().stage_names
+    """The stages of resources/workflow.toml, in workflow order (the enum options are their indices).
+    A workflow file refused by its schema must not stop the provider loading: the stages are then empty
+    and the algorithm says why when it runs."""
+    try:
+        return default_workflow().stage_names
+    except WorkflowError as exc:
+        from ..liangwei_plugin.log import logger
+
+        logger.error("%s", exc)
+        return []
 
 
 class AdvanceCasesAlgorithm(LiangweiAlgorithm):

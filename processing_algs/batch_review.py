@@ -15,13 +15,14 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
 )
 
 from ..liangwei_plugin.csv_out import read_csv, write_csv
-from .base import LiangweiAlgorithm
-from .documents_common import NUMBER_REGISTRY, number_registry_parameter
+from .base import LiangweiAlgorithm, StyleOnLoad
+from .documents_common import CONFIG, NUMBER_REGISTRY, number_registry_parameter
 
 AREA_METHODS = ("ellipsoidal", "planar")
 
@@ -39,6 +40,8 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
     IMAGERY = "IMAGERY"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
     NUMBER_REGISTRY = NUMBER_REGISTRY
+    CONFIG = CONFIG
+    STEPS = 4
 
     def displayName(self) -> str:  # noqa: N802
         return self.tr("批量审查并输出文书")
@@ -74,8 +77,11 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
             self.IMAGERY, self.tr("影像时相（栅格）"), Qgis.ProcessingSourceType.Raster, optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("输出文件夹")))
         registry = number_registry_parameter(self.tr)
-        registry.setFlags(registry.flags() | Qgis.ProcessingParameterFlag.Advanced)
-        self.addParameter(registry)
+        config = QgsProcessingParameterFile(self.CONFIG, self.tr("文书配置文件（documents.toml，默认为插件自带）"),
+                                            extension="toml", optional=True)
+        for p in (registry, config):
+            p.setFlags(p.flags() | Qgis.ProcessingParameterFlag.Advanced)
+            self.addParameter(p)
         self.addOutput(QgsProcessingOutputFolder("REPORTS", self.tr("规划认定意见书文件夹")))
         self.addOutput(QgsProcessingOutputFolder("NOTICES", self.tr("责令限期整改通知书文件夹")))
         self.addOutput(QgsProcessingOutputFile("REPORTS_MERGED", self.tr("规划认定意见书合并 PDF")))
@@ -100,6 +106,10 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
             return index
         return AREA_METHODS[index]
 
+    def _after_determination(self, parameters, context, determination_out: str, run, steps) -> dict:
+        """A step between the determination and the documents (审查本图 registers the cases there)."""
+        return {}
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import processing
 
@@ -109,7 +119,8 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
                 raise QgsProcessingException(self.tr("缺少算法 {0}，无法批量审查").format(needed))
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         folder.mkdir(parents=True, exist_ok=True)
-        steps = QgsProcessingMultiStepFeedback(4, feedback)
+        steps = QgsProcessingMultiStepFeedback(self.STEPS, feedback)
+        total = self.STEPS
 
         def run(alg_id: str, params: dict, step: int) -> dict:
             steps.setCurrentStep(step)
@@ -132,27 +143,30 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
             value = self.parameterAsString(parameters, name, context)
             if value:
                 overlay_params[name] = value
-        feedback.pushInfo(self.tr("1/4 叠加分析"))
+        feedback.pushInfo(self.tr("{0}/{1} 叠加分析").format(1, total))
         overlay = run("liangwei:overlaycheck", overlay_params, 0)
         overlay_out = overlay.get("OUTPUT", overlay_path)
         detail_out = overlay.get("OUTPUT_DETAIL", detail_path)
 
         # 2. determination (规划认定)
-        feedback.pushInfo(self.tr("2/4 规划认定"))
+        feedback.pushInfo(self.tr("{0}/{1} 规划认定").format(2, total))
         determination_path = str(folder / "determination.gpkg")
         det = run("liangwei:determine", {"INPUT": overlay_out, "OUTPUT": determination_path}, 1)
         determination_out = det.get("OUTPUT", determination_path)
+        extra = self._after_determination(parameters, context, determination_out, run, steps)
+        first_doc_step = self.STEPS - 2
 
         # 3./4. documents
         imagery = parameters.get(self.IMAGERY) or []
         context_layers = parameters.get(self.PROTECTED) or []
         # the bureau's registry (the document algorithms resolve it when empty), not one per output folder
         registry_file = self.parameterAsString(parameters, self.NUMBER_REGISTRY, context).strip()
+        config_file = self.parameterAsFile(parameters, self.CONFIG, context) or ""
         results = {}
         for step, (alg_id, sub, merged) in enumerate(
                 (("liangwei:exportreports", "reports", "规划认定意见书_合并.pdf"),
-                 ("liangwei:exportnotices", "notices", "责令限期整改通知书_合并.pdf")), start=2):
-            feedback.pushInfo(self.tr("{0}/4 输出 {1}").format(step + 1, sub))
+                 ("liangwei:exportnotices", "notices", "责令限期整改通知书_合并.pdf")), start=first_doc_step):
+            feedback.pushInfo(self.tr("{0}/{1} 输出 {2}").format(step + 1, total, sub))
             results[sub] = run(alg_id, {
                 "INPUT": determination_out,
                 "OVERLAY_DETAIL": detail_out,
@@ -162,6 +176,7 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
                 "OUTPUT_FOLDER": str(folder / sub),
                 "MERGED_PDF": str(folder / merged),
                 "NUMBER_REGISTRY": registry_file,
+                "CONFIG": config_file,
             }, step)
 
         # index.csv over both document sets, paths relative to the output folder
@@ -176,7 +191,13 @@ class BatchReviewAlgorithm(LiangweiAlgorithm):
         index_path = folder / "index.csv"
         write_csv(index_path, ["patch_id", "document", "number", "file", "pages"], rows)
         feedback.pushInfo(self.tr("文书已输出到 {0}").format(folder))
-        return {
+        # the results on the map, each in its group of the one map (when run from a project's dialog)
+        for path, name, kind in ((str(determination_out), self.tr("规划认定结果"), "determination"),
+                                 (str(overlay_out), self.tr("叠加分析结果"), "overlay"),
+                                 (str(detail_out), self.tr("叠加分析明细"), "overlay_detail")):
+            if os.path.exists(path.split("|")[0]):
+                StyleOnLoad.load_on_completion(context, path, name, kind)
+        return {**extra,
             self.OUTPUT_FOLDER: str(folder),
             "REPORTS": str(folder / "reports"),
             "NOTICES": str(folder / "notices"),

@@ -67,9 +67,9 @@ class DetectChangesAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.BEFORE, self.tr("前时相影像")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.AFTER, self.tr("后时相影像")))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            self.LANDUSE, self.tr("三调地类图斑（可选）"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
+            self.LANDUSE, self.tr("三调地类图斑"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            self.PATCHES, self.tr("已下发的监测图斑（可选，用于标记已知）"), [Qgis.ProcessingSourceType.VectorPolygon],
+            self.PATCHES, self.tr("已下发的监测图斑（用于标记已知图斑）"), [Qgis.ProcessingSourceType.VectorPolygon],
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_AREA, self.tr("最小面积（平方米）"), Qgis.ProcessingNumberParameterType.Double,

@@ -60,7 +60,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("叠加分析结果（overlaycheck 的输出）"), [Qgis.ProcessingSourceType.Vector]))
+            self.INPUT, self.tr("叠加分析结果（图斑叠加分析的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFile(
             self.RULES, self.tr("规则文件（留空用默认规则）"), extension="toml", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("规划认定结果")))
@@ -70,6 +70,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
 
         from ..liangwei_plugin.determination import (
             OUTPUT_FIELDS,
+            AbsentFieldError,
             RuleFileError,
             determine_frame,
             load_rules,
@@ -124,13 +125,16 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             result = determine_frame(frame, rules, FeedbackProgress(feedback))
         except Canceled:
             return {}
+        except AbsentFieldError as exc:
+            raise QgsProcessingException(
+                self.tr("图层“{layer}”：{error}").format(layer=layer_name, error=exc)) from None
         feedback.setProgress(60)
 
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, source.wkbType(),
                                              source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "determination")
+        StyleOnLoad.attach(context, dest_id, None, "determination")  # coloured by result
         id_index = next(i for i, x in enumerate(names) if x.lower() == "patch_id")
         columns = [result[name].tolist() for name in OUTPUT_FIELDS]
         step = 40.0 / len(features) if features else 0
@@ -141,7 +145,8 @@ class DetermineAlgorithm(LiangweiAlgorithm):
             out = QgsFeature(out_fields)
             out.setGeometry(feat.geometry())
             values = [attrs[i] for i in kept]
-            values += [int(columns[0][n])] + [str(col[n]) for col in columns[1:]]
+            violation = columns[0][n]  # None: not determined (no measurable area)
+            values += [None if violation is None else int(violation)] + [str(col[n]) for col in columns[1:]]
             out.setAttributes(values)
             if not sink.addFeature(out, QgsFeatureSink.Flag.FastInsert):
                 raise QgsProcessingException(self.tr("无法写出图斑 {id}：{error}").format(
@@ -150,7 +155,7 @@ class DetermineAlgorithm(LiangweiAlgorithm):
 
         counts = result["determination_code"].value_counts()
         labels = {"uncorrectable": self.tr("无法采取改正措施"), "correctable": self.tr("尚可采取改正措施"),
-                  "not_violation": self.tr("不属于违法")}
+                  "not_violation": self.tr("不属于违法"), "undetermined": self.tr("未认定（无可量测面积）")}
         feedback.pushInfo(self.tr("共认定 {n} 个图斑：").format(n=len(result)) + "，".join(
             f"{labels[c]} {int(counts.get(c, 0))}" for c in labels))
         return {self.OUTPUT: dest_id}

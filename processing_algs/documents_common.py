@@ -38,6 +38,7 @@ CONFIG = "CONFIG"
 NUMBER_REGISTRY = "NUMBER_REGISTRY"
 ISSUE_DATE = "ISSUE_DATE"
 WORKERS = "WORKERS"
+REGISTER = "REGISTER"   # the case register: 移送函 issued are recorded in the cases' history
 INDEX = "INDEX"
 COUNT = "COUNT"
 KEPT = "KEPT"
@@ -86,6 +87,45 @@ def number_registry_path(explicit: str, config: dict, context) -> str:
     return str(path)
 
 
+def register_param(tr) -> QgsProcessingParameterString:
+    """REGISTER: the case register the referral letters are recorded in (optional)."""
+    p = QgsProcessingParameterString(REGISTER, tr("案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）"),
+                                     optional=True)
+    p.setHelp(tr("填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。"))
+    return p
+
+
+def record_referrals(target: str, rows, records, config: dict, issue_date, fb, tr) -> int:
+    """Record every 移送函 of an export in the register (the case of its patch): department, number, date.
+    Patches not registered are skipped with a message; returns how many were recorded."""
+    from ..liangwei_plugin.documents.model import DocumentInput
+    from ..liangwei_plugin.documents.referral import addressee
+    from ..liangwei_plugin.register.served import record_referral
+    from .register_common import open_register
+
+    letters = [r for r in rows if r.document == "referral"]
+    if not letters:
+        return 0
+    by_id = {r.patch_id: r for r in records}
+    done, missing = 0, []
+    reg = open_register(target)
+    try:
+        for row in letters:
+            rec = by_id.get(row.patch_id)
+            department = addressee(DocumentInput(row.patch_id, rec.attrs), config) if rec else ""
+            try:
+                record_referral(reg, row.patch_id, department, row.number, issue_date, actor="文书输出")
+                done += 1
+            except KeyError:
+                missing.append(row.patch_id)
+    finally:
+        reg.close()
+    fb.info(tr("{n} 份移送函已记入台账 {target}").format(n=done, target=target))
+    if missing:
+        fb.warning(tr("台账中没有以下图斑的案件，移送未记录：{ids}").format(ids="、".join(missing[:20])))
+    return done
+
+
 class ExportDocumentsAlgorithm(LiangweiAlgorithm):
     """Base of the two export algorithms; subclasses set KIND."""
 
@@ -95,9 +135,9 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
-            INPUT, self.tr("规划认定结果（liangwei:determine 的输出）"), [Qgis.ProcessingSourceType.VectorPolygon]))
+            INPUT, self.tr("规划认定结果（规划认定的输出）"), [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            OVERLAY_DETAIL, self.tr("叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）"),
+            OVERLAY_DETAIL, self.tr("叠加分析明细表（图斑叠加分析的明细输出）"),
             [Qgis.ProcessingSourceType.Vector], optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             IMAGERY, self.tr("影像时相（栅格，日期取自 catalogue.csv、文件名或元数据）"),
@@ -113,6 +153,7 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
             QgsProcessingParameterFile(CONFIG, self.tr("文书配置文件（documents.toml，默认为插件自带）"),
                                        extension="toml", optional=True),
             number_registry_parameter(self.tr),
+            register_param(self.tr),
             QgsProcessingParameterString(ISSUE_DATE, self.tr("落款日期（yyyy-mm-dd，默认今天）"), optional=True),
             QgsProcessingParameterNumber(WORKERS, self.tr("生成 PDF 的工作进程数（0 为单进程）"),
                                          Qgis.ProcessingNumberParameterType.Integer, default_workers(),
@@ -189,16 +230,35 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
         folder = Path(self.parameterAsString(parameters, OUTPUT_FOLDER, context))
         merged = self.parameterAsFileOutput(parameters, MERGED_PDF, context) or None
         workers = self.parameterAsInt(parameters, WORKERS, context)
+        evidence = None
+        target = (self.parameterAsString(parameters, REGISTER, context) or "").strip()
+        if target:   # the 现场核查 section and the on-site findings in 经查 come from the register
+            from ..liangwei_plugin.fieldwork.documents import field_evidence
+            from .register_common import open_register
+
+            reg = open_register(target)
+            try:
+                evidence = field_evidence(reg, [r.patch_id for r in records])
+            finally:
+                reg.close()
+            for r in records:    # a field rule (合法 with approval, 设施农用地 on file, 农村道路) decided on import
+                ev = evidence.get(r.patch_id)
+                if ev is not None and ev.determination:
+                    r.attrs.update(ev.determination)
+                    fb.info(self.tr("图斑 {0}：按外业核查认定（{1} {2}）").format(
+                        r.patch_id, ev.determination["rule_id"], ev.determination["rule_name"]))
         try:
             result = export_batch(self.KIND, records, folder, config=config, details=details, renderer=renderer,
                                   registry_path=registry, issue_date=issue_date, landuse_layer=landuse_layer,
-                                  merged_path=merged, workers=workers, feedback=fb)
+                                  merged_path=merged, workers=workers, feedback=fb, evidence=evidence)
         except Canceled:
             raise QgsProcessingException(self.tr("已取消；已完成的文书保留，再次运行将续跑")) from None
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         for pid, message in result.failed:
             feedback.reportError(self.tr("图斑 {0}：{1}").format(pid, message), fatalError=False)
+        if target and self.KIND == "notice":
+            record_referrals(target, result.rows, records, config, issue_date, fb, self.tr)
         return {
             OUTPUT_FOLDER: str(folder),
             MERGED_PDF: str(result.merged) if result.merged else None,

@@ -51,11 +51,11 @@ class ExportLedgerAlgorithm(LiangweiAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("台账文件"), self.tr("Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)"), defaultValue=None))
         self.addParameter(QgsProcessingParameterFile(
-            self.NUMBER_REGISTRY, self.tr("文书编号登记（文书编号登记.sqlite，可空）"), extension="sqlite",
+            self.NUMBER_REGISTRY, self.tr("文书编号登记库（.sqlite）"), extension="sqlite",
             optional=True))
         for name, label in ((self.UNIT, self.tr("填报单位（空为文书配置的发文机关，或留空手填）")),
-                            (self.REPORTER, self.tr("填报人（可空）")), (self.REVIEWER, self.tr("审核人（可空）")),
-                            (self.REPORT_DATE, self.tr("报送日期（yyyy-mm-dd，可空）"))):
+                            (self.REPORTER, self.tr("填报人")), (self.REVIEWER, self.tr("审核人")),
+                            (self.REPORT_DATE, self.tr("报送日期（yyyy-mm-dd）"))):
             self.addParameter(QgsProcessingParameterString(name, label, optional=True))
         self.addOutput(QgsProcessingOutputNumber("ROWS", self.tr("案件数")))
 

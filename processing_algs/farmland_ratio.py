@@ -13,10 +13,11 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QMetaType
 
-from .base import FeedbackProgress, LiangweiAlgorithm
+from .base import FeedbackProgress, LiangweiAlgorithm, StyleOnLoad
 
 _TYPES = {
     "township_code": QMetaType.Type.QString,
@@ -67,14 +68,14 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("规划认定结果（determine 的输出）"), [Qgis.ProcessingSourceType.Vector]))
+            self.INPUT, self.tr("规划认定结果（规划认定的输出）"), [Qgis.ProcessingSourceType.Vector]))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.TOWNSHIPS, self.tr("乡镇界线（可选）"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
+            self.TOWNSHIPS, self.tr("乡镇界线"), [Qgis.ProcessingSourceType.VectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            self.TOWNSHIP_CODE_FIELD, self.tr("乡镇代码字段"), parentLayerParameterName=self.TOWNSHIPS,
             optional=True))
         self.addParameter(QgsProcessingParameterField(
-            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段（可选）"), parentLayerParameterName=self.TOWNSHIPS,
+            self.TOWNSHIP_NAME_FIELD, self.tr("乡镇名称字段"), parentLayerParameterName=self.TOWNSHIPS,
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, self.tr("违法占耕比阈值（%）"), Qgis.ProcessingNumberParameterType.Double,
@@ -98,6 +99,35 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
                 layer=layer_name, what=self.tr("代码") if canonical == "XZQDM" else self.tr("名称"),
                 canonical=canonical))
         return found
+
+    def _checked_crs(self, source, layer_name, towns, towns_name, feedback):
+        """Both layers' CRSs checked against their coordinates (liangwei_plugin.input_checks) and their extents
+        against each other: a township layer in a wrong CRS would put every patch "未落入乡镇".  Returns the
+        patches' CRS, the townships' CRS and whether the townships must be reprojected here (a CRS was
+        inferred, which QGIS does not know)."""
+        from ..liangwei_plugin import input_checks
+
+        def crs_id(crs):
+            if not crs.isValid() or (crs.description() or "").lower().startswith("undefined"):
+                return None
+            return crs.authid() or crs.toWkt()
+
+        def extent(src):
+            e = src.sourceExtent()
+            return None if e.isNull() else (e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum())
+
+        try:
+            pv = input_checks.check_crs(layer_name, crs_id(source.sourceCrs()), extent(source))
+            tv = input_checks.check_crs(towns_name, crs_id(towns.sourceCrs()), extent(towns))
+            for v in (pv, tv):
+                if v.inferred:
+                    feedback.pushWarning(v.message)
+            if extent(source) is not None and extent(towns) is not None:
+                input_checks.check_overlap(layer_name, extent(source), towns_name,
+                                           input_checks.bounds_in(extent(towns), tv.crs, pv.crs), required=True)
+        except input_checks.InputCheckError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        return pv.crs, tv.crs, pv.inferred or tv.inferred
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..liangwei_plugin.farmland_ratio import OUTPUT_FIELDS, Township, assign_largest_part, farmland_ratio_table
@@ -162,13 +192,23 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
             import shapely
 
             t_name = townships_source.sourceName() or self.TOWNSHIPS
+            if QgsWkbTypes.geometryType(townships_source.wkbType()) != Qgis.GeometryType.Polygon:
+                # points or lines hold no part of any patch: every patch would be "未落入乡镇"
+                raise QgsProcessingException(self.tr(
+                    "乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。"
+                    "请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。").format(
+                    layer=t_name, kind=QgsWkbTypes.displayString(townships_source.wkbType())))
             t_code_field = self._field(townships_source.fields(), code_param, "XZQDM", t_name, False)
             t_name_field = self._field(townships_source.fields(), name_param, "XZQMC", t_name, False)
             if t_code_field is None and t_name_field is None:
                 raise QgsProcessingException(self.tr(
                     "乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定").format(
                     layer=t_name))
-            request = QgsFeatureRequest().setDestinationCrs(source.sourceCrs(), context.transformContext())
+            patches_crs, towns_crs, reproject = self._checked_crs(source, layer_name, townships_source, t_name,
+                                                                  feedback)
+            request = QgsFeatureRequest()
+            if not reproject:
+                request.setDestinationCrs(source.sourceCrs(), context.transformContext())
             t_geoms, t_skipped = [], 0
             for feat in townships_source.getFeatures(request):
                 if feedback.isCanceled():
@@ -184,6 +224,10 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
             if t_skipped:
                 feedback.reportError(self.tr("乡镇界线图层“{layer}”有 {n} 个要素没有几何，未参与分配").format(
                     layer=t_name, n=t_skipped), fatalError=False)
+            if reproject and t_geoms:  # a CRS was inferred: QGIS cannot transform what it thinks has none
+                import geopandas as gpd
+
+                t_geoms = list(gpd.GeoSeries(t_geoms, crs=towns_crs).to_crs(patches_crs).values)
             p_geoms = [None if g is None or g.isEmpty() else shapely.from_wkb(bytes(g.asWkb())) for g in geoms]
             valid = [i for i, g in enumerate(p_geoms) if g is not None]
             try:
@@ -216,6 +260,7 @@ class FarmlandRatioAlgorithm(LiangweiAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields, Qgis.WkbType.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        StyleOnLoad.attach(context, dest_id, None, "farmland_ratio")
         for row in table.itertuples(index=False):
             feat = QgsFeature(out_fields)
             values = []

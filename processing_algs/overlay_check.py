@@ -4,8 +4,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import CRS
 from qgis.core import (
     Qgis,
+    QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
@@ -25,6 +27,7 @@ from ..liangwei_plugin.feedback import Canceled, ProgressSlice
 from ..liangwei_plugin.fieldmap import resolve_field
 from ..liangwei_plugin.qgis_io import (
     LayerInputError,
+    layer_crs_id,
     layer_display_name,
     layer_to_gdf,
     near_reader,
@@ -41,6 +44,15 @@ NAME_FIELDS = ("MC", "名称", "NAME", "BHQMC", "ZRBHDMC", "GHFQMC")
 
 DOUBLE_FIELDS = {"area_m2", "area_mu", "farmland_m2", "farmland_mu", "construction_m2", "agricultural_m2",
                  "unused_m2", "share"}
+
+
+def _layer_extent(layer) -> dict:
+    """The whole layer's extent and declared CRS (None: it has none) for the engine's input checks."""
+    ext = layer.extent()
+    if ext is None or ext.isNull():
+        return {}
+    return {"extent": (ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()),
+            "source_crs": layer_crs_id(layer)}
 
 
 class OverlayCheckAlgorithm(LiangweiAlgorithm):
@@ -114,6 +126,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         patches_name = layer_display_name(patches_layer)
         id_field = self.parameterAsString(parameters, self.ID_FIELD, context) or None
         landuse_layer = self.parameterAsVectorLayer(parameters, self.LANDUSE, context)
+        # a field the user named must exist; only the default (DLBM) is looked up among its aliases
         landuse_field = self.parameterAsString(parameters, self.LANDUSE_FIELD, context) or "DLBM"
         protected_layers = self.parameterAsLayerList(parameters, self.PROTECTED, context)
         method = self.METHODS[self.parameterAsEnum(parameters, self.AREA_METHOD, context)]
@@ -133,6 +146,8 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         near_cache = []
 
         def near():  # patch envelopes, for layers read through QGIS (the engine reads files itself)
+            if near_crs is None:  # patches without CRS (the engine infers it): nothing to filter by
+                return None
             if not near_cache:
                 near_cache.append(patch_envelopes(patches.geometry.values))
             return near_cache[0]
@@ -141,7 +156,12 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         landuse = None
         if landuse_layer is not None:
             names = [f.name() for f in landuse_layer.fields()]
-            code_field = landuse_field if landuse_field in names else resolve_field(names, "DLBM")
+            if landuse_field in names:
+                code_field = landuse_field
+            elif landuse_field.upper() == "DLBM":
+                code_field = resolve_field(names, "DLBM")
+            else:
+                code_field = None
             if code_field is None:
                 raise QgsProcessingException(self.tr(
                     "地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}").format(
@@ -155,10 +175,13 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             gdf = None
             if reader is None:
                 fb.info(self.tr("读取地类图层「{layer}」（只保留与图斑相交范围内的要素）…").format(layer=lname))
-                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near(), keep_near_crs=near_crs, feedback=fb)
+                # without a CRS the patches' envelopes cannot be put into the layer's coordinates: read it
+                # whole, the engine infers its CRS or refuses it (input_checks)
+                gdf = layer_to_gdf(landuse_layer, columns=cols, keep_near=near() if layer_crs_id(landuse_layer)
+                                   else None, keep_near_crs=near_crs, feedback=fb)
             landuse = ov.ReferenceLayer(lname, gdf, ov.LANDUSE, code_field, zldwdm_field=extra["ZLDWDM"],
                                         zldwmc_field=extra["ZLDWMC"], class_name_field=extra["DLMC"],
-                                        prefiltered=True, reader=reader)
+                                        prefiltered=True, reader=reader, **_layer_extent(landuse_layer))
         fb.set_progress(15)
 
         protected = []
@@ -176,10 +199,11 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
             name_field = next((resolve_field(names, c) for c in NAME_FIELDS if resolve_field(names, c)), None)
             cols = [name_field] if name_field else []
             reader = near_reader(lyr, columns=cols)
-            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols, keep_near=near(),
+            gdf = None if reader is not None else layer_to_gdf(lyr, columns=cols,
+                                                                keep_near=near() if layer_crs_id(lyr) else None,
                                                                 keep_near_crs=near_crs, feedback=fb)
             protected.append(ov.ReferenceLayer(name, gdf, ov.PROTECTED, name_field=name_field, prefiltered=True,
-                                               reader=reader))
+                                               reader=reader, **_layer_extent(lyr)))
         fb.set_progress(20)
 
         # ---- overlay
@@ -191,14 +215,20 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         # ---- write OUTPUT
         out_fields, getters = self._output_fields(patches_layer, patches, result, fb)
         geoms = result.geometries
-        if not patches.crs or not result.crs.equals(patches.crs):
-            geoms = gpd.GeoSeries(geoms, crs=result.crs).to_crs(patches.crs).values
+        out_crs = result.patches_crs or patches.crs  # inferred by the engine when the layer had none
+        if not out_crs or not result.crs.equals(out_crs):
+            geoms = gpd.GeoSeries(geoms, crs=result.crs).to_crs(out_crs).values
         wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(geoms, dtype=object)))
+        sink_crs = patches_layer.crs()
+        if layer_crs_id(patches_layer) is None and out_crs is not None:  # the CRS the engine inferred
+            inferred = CRS.from_user_input(out_crs)
+            code = inferred.to_epsg()
+            sink_crs = QgsCoordinateReferenceSystem(f"EPSG:{code}" if code else inferred.to_wkt())
         (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, out_fields,
-                                               Qgis.WkbType.MultiPolygon, patches_layer.crs())
+                                               Qgis.WkbType.MultiPolygon, sink_crs)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "patches")
+        StyleOnLoad.attach(context, dest_id, None, "overlay")  # styled by 耕地 share / protected
         # values converted column by column (not cell by cell), features added in batches
         rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
         n = len(result.summary)
@@ -230,6 +260,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                                                   Qgis.WkbType.NoGeometry)
         if dsink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT_DETAIL))
+        StyleOnLoad.attach(context, detail_id, None, "overlay_detail")
         d = result.detail
         drows = list(zip(*[_column_values(d[c].to_numpy(), f.type()) for c, f in zip(ov.DETAIL_FIELDS, dfields)]))
         for start in range(0, len(drows), 5000):
@@ -242,7 +273,9 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
                 batch.append(feat)
             dsink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
         feedback.setProgress(100)
-        fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积方法 {method}").format(n=n, m=len(d), method=method))
+        method_name = self.tr("椭球面积") if method == ov.ELLIPSOIDAL else self.tr("平面面积")
+        fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}").format(
+            n=n, m=len(d), method=method_name))
         for msg in result.messages:
             fb.info(msg)
         return {self.OUTPUT: dest_id, self.OUTPUT_DETAIL: detail_id}
@@ -288,7 +321,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         for name in result_names:
             if name == "repaired":
                 qtype = QMetaType.Type.Int
-            elif name in DOUBLE_FIELDS or name in result.protected_fields.values():
+            elif name in DOUBLE_FIELDS or name in result.protected_fields.values() or name in ov.LANDUSE_CHECK_FIELDS:
                 qtype = QMetaType.Type.Double
             else:
                 qtype = QMetaType.Type.QString

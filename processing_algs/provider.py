@@ -34,6 +34,9 @@ ALGORITHMS = [
     ("missed_grid_reports", "MissedGridReportsAlgorithm"),
     ("export_field_package", "ExportFieldPackageAlgorithm"),
     ("import_field_package", "ImportFieldPackageAlgorithm"),
+    ("review_map", "ReviewMapAlgorithm"),
+    ("void_number", "VoidNumberAlgorithm"),
+    ("record_service", "RecordServiceAlgorithm"),
 ]
 
 

@@ -46,7 +46,7 @@ class RegisterCasesAlgorithm(LiangweiAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("认定结果图斑（liangwei:determine 的输出）"),
+            self.INPUT, self.tr("规划认定结果（规划认定的输出）"),
             [Qgis.ProcessingSourceType.VectorPolygon]))
         self.addParameter(register_parameter())
         self.addParameter(QgsProcessingParameterEnum(

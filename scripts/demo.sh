@@ -31,15 +31,17 @@ secs=$(( $(date +%s) - start ))
 reports=$(find "$OUT/reports" -maxdepth 1 -name '*.pdf' | wc -l)
 notices=$(find "$OUT/notices" -maxdepth 1 -name '*.pdf' | wc -l)
 hearings=$(find "$OUT/notices/hearings" -maxdepth 1 -name '*.pdf' ! -name '*_合并.pdf' 2>/dev/null | wc -l)
+stops=$(find "$OUT/notices/stop_orders" -maxdepth 1 -name '*.pdf' ! -name '*_合并.pdf' 2>/dev/null | wc -l)
 referrals=$(find "$OUT/notices/referrals" -maxdepth 1 -name '*.pdf' ! -name '*_合并.pdf' 2>/dev/null | wc -l)
 pending=$(($(wc -l < "$OUT/notices/待查明清单.csv" 2>/dev/null || echo 1) - 1))
 echo
 echo "liangwei:batchreview finished in ${secs}s on the sample county."
 echo "  规划认定意见书        ${reports} PDFs in  $OUT/reports/"
 echo "  责令限期整改通知书    ${notices} PDFs in  $OUT/notices/ (the bureau's own cases with a known party)"
+echo "  责令停止违法行为通知书 ${stops} PDFs in  $OUT/notices/stop_orders/ (cases under construction, 建设状态 在建)"
 echo "  行政处罚听证告知书    ${hearings} PDFs in  $OUT/notices/hearings/ (before each 限期拆除)"
 echo "  案件线索移送函        ${referrals} PDFs in  $OUT/notices/referrals/ (cases of other departments)"
-echo "  待查明清单            ${pending} patches without a known party: $OUT/notices/待查明清单.csv"
+echo "  待查明清单            ${pending} patches without a known party: $OUT/notices/待查明清单.csv (and .pdf)"
 echo "  merged:  $OUT/规划认定意见书_合并.pdf"
 echo "           $OUT/责令限期整改通知书_合并.pdf"
 echo "  index:   $OUT/index.csv   overlay: $OUT/overlay.gpkg  determination: $OUT/determination.gpkg"

@@ -28,6 +28,28 @@ os.environ.setdefault("LIANGWEI_DATA_DIR", tempfile.mkdtemp(prefix="liangwei-dat
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _verification_rule_relaxed():
+    """The shipped workflow refuses 快速认定 → 拆除整治 for a 卫片 case without an on-site check on record
+    (workflow.toml [verification], 自然资发〔2023〕258号).  Tests of other parts of the workflow advance
+    cases without one (module fixtures too): they run with that one rule relaxed, as a bureau may relax
+    it; tests marked ``verification_rule`` (tests/test_fieldwork.py) get it back (next fixture)."""
+    from liangwei.liangwei_plugin.register.workflow import Workflow
+
+    original = Workflow.needs_verification
+    Workflow.needs_verification = lambda self, case, target: False
+    yield original
+    Workflow.needs_verification = original
+
+
+@pytest.fixture(autouse=True)
+def _verification_rule(request, monkeypatch, _verification_rule_relaxed):
+    if request.node.get_closest_marker("verification_rule") is not None:
+        from liangwei.liangwei_plugin.register.workflow import Workflow
+
+        monkeypatch.setattr(Workflow, "needs_verification", _verification_rule_relaxed)
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Where tests keep files a person should look at (screenshots, PDFs)."""

@@ -47,6 +47,9 @@ RURAL = {"TBLX": "农村村民建房"}
 
 # rule id -> (record, code, consequence); each record hand-made to satisfy that rule and no earlier one.
 CASES = {
+    "F01": (patch(HCJL="合法", PZWH="闽政地〔2026〕12号", 生态保护红线_m2=10.0), "not_violation", ""),
+    "F02": (patch(HCJL="设施农用地", PZWH="设施农用地备案〔2026〕3号", 永久基本农田_m2=300), "not_violation", ""),
+    "F03": (patch(HCJL="农村道路", farmland_m2=300, 永久基本农田_m2=300), "not_violation", ""),
     "R00": (patch(PZWH="闽政地〔2026〕12号", farmland_m2=900, agricultural_m2=1000, 生态保护红线_m2=10.0), "not_violation", ""),
     "R01": (patch(TBLX="耕地非粮化", farmland_m2=900, agricultural_m2=1000), "not_violation", ""),
     "R02": (patch(生态保护红线_m2=5.0, farmland_m2=800, agricultural_m2=800), "uncorrectable", "限期拆除并恢复原状"),
@@ -299,7 +302,11 @@ def test_attribute_aliases_and_missing_attribute(rules):
 def test_null_and_zero_area_rows_are_kept(rules):
     frame = pd.DataFrame([patch(area_m2=None, farmland_m2=None), patch(area_m2=0.0)])
     out = determine_frame(frame, rules)
-    assert out["rule_id"].tolist() == ["R99", "R99"]
+    # kept, but not determined (issue 12: no 限期拆除 on a patch of no measurable area)
+    assert len(out) == 2
+    assert out["determination_code"].tolist() == ["undetermined", "undetermined"]
+    assert out["violation"].tolist() == [None, None]
+    assert out["rule_id"].tolist() == ["", ""] and out["consequence"].tolist() == ["", ""]
     assert determine_frame(frame.iloc[0:0], rules).empty
 
 

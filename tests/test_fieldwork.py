@@ -89,7 +89,7 @@ def office(sample_county, tmp_path_factory, qgis_processing):
     assert out["PATCH_COUNT"] == determined.featureCount()
     ids = sorted(str(f["JCBH"]) for f in determined.getFeatures())
     return {"register": register, "package": package, "project": Path(out["PROJECT"]), "ids": ids,
-            "base": base}
+            "base": base, "determined": determined.source()}
 
 
 def _copy(office, tmp_path):
@@ -256,8 +256,8 @@ def test_round_trip(office, tmp_path):
         a: {"HCJL": "非农违法", "HCSM": "新建钢结构厂房一栋，未见用地批文", "XMMC": "某机械厂扩建",
             "XMZT": "云溪某机械有限公司", "JSSJ": "2025-08-01", "XZLX": "新增", "HCR": "张三",
             "HCSJ": "2026-11-20T10:00:00"},
-        b: {"HCJL": "合法", "HCSM": "已办理农用地转用，批文见附件", "XZLX": "新增", "HCR": "张三",
-            "HCSJ": "2026-11-20T14:00:00"},
+        b: {"HCJL": "合法", "HCSM": "已办理农用地转用，批文见附件", "XZLX": "新增", "PZWH": "闽政地〔2026〕12号",
+            "HCR": "张三", "HCSJ": "2026-11-20T14:00:00"},
         c: {"HCJL": "设施农用地", "HCSM": "大棚看护房，已备案", "XZLX": "存量", "HCR": "李四",
             "HCSJ": "2026-11-21T15:00:00"},
     }, [(a, f"DCIM/{a}_1.jpg"), (a, f"DCIM/{a}_2.jpg"), (b, f"DCIM/{b}_1.jpg"), (c, f"DCIM/{c}_1.jpg")])
@@ -270,6 +270,15 @@ def test_round_trip(office, tmp_path):
         case = reg.get_case(a)
         assert case["party"] == "云溪某机械有限公司" and case["stock_kind"] == "增量"
         assert reg.get_case(c)["stock_kind"] == "存量"
+        # 合法 with an approval: the field rule F01 decides and closes the case as not a violation
+        closed = reg.get_case(b)
+        assert (closed["stage"], closed["violation"], closed["rule_id"], closed["determination_code"]) == \
+            ("办结", 0, "F01", "not_violation")
+        assert closed["closed_date"] == "2026-11-20"
+        assert "闽政地〔2026〕12号" in reg.history(b)[-1]["note"]
+        # 设施农用地 without a filing number and 非农违法: the desk determination stands, the case stays open
+        for ref in (a, c):
+            assert reg.get_case(ref)["stage"] == "快速认定" and reg.get_case(ref)["rule_id"] != "F02"
         hist = [h for h in reg.history(a) if h["action"] == "verify"]
         assert len(hist) == 1
         h = hist[0]
@@ -299,7 +308,8 @@ def test_round_trip(office, tmp_path):
         assert evidence.has_verification(reg, case) and not evidence.has_verification(
             reg, reg.get_case(office["ids"][3]))
     after_first = _counts(reg_path)
-    assert after_first[:3] == (before["case_history"] + 3, 3, 4)     # one verify row per checked case
+    # one verify row per checked case, and b's closing
+    assert after_first[:3] == (before["case_history"] + 4, 3, 4)
 
     # the same package again: nothing changes
     again = _import(pkg, f"{reg_path}")
@@ -309,6 +319,61 @@ def test_round_trip(office, tmp_path):
     # also accepted as its .qgz
     assert _import(pkg / "外业核查.qgz", reg_path)["NEW_VERIFICATIONS"] == 0
     assert _counts(reg_path) == after_first
+
+    # the patch navigator's summary shows the check and the photos, flagged ones with their reason
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from liangwei.liangwei_plugin.onemap.navigator import patch_summary
+
+    project = QgsProject()
+    reg_layer = QgsVectorLayer(f"{reg_path}|layername=cases", "案件台账", "ogr")
+    reg_layer.setCustomProperty("liangwei/role", "register")
+    project.addMapLayer(reg_layer)
+    determined = QgsVectorLayer(office["determined"], "认定结果", "ogr")
+    feature = next(f for f in determined.getFeatures() if str(f["JCBH"]) == a)
+    rows = dict(patch_summary(feature, project))
+    assert rows["外业核查"] == "非农违法，张三，2026-11-20 10:00:00"
+    shots = rows["举证照片"]
+    assert shots.startswith("2 张") and f"{a}_2.jpg：" in shots and "超过 100 米" in shots
+    project.clear()
+
+    # the next 规划认定意见书 carries the on-site check: conclusion, inspector, date, photos, the small map
+    _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far)
+
+
+def _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far):
+    import processing
+    from pypdf import PdfReader
+    from qgis.core import QgsFeatureRequest, QgsVectorLayer
+
+    determined = QgsVectorLayer(office["determined"], "认定结果", "ogr")
+    ids = ", ".join(f"'{x}'" for x in (a, b, c, office["ids"][3]))
+    layer = determined.materialize(QgsFeatureRequest().setFilterExpression(f'"JCBH" IN ({ids})'))
+    out = tmp_path / "reports"
+    processing.run("liangwei:exportreports", {"INPUT": layer, "REGISTER": str(reg_path), "OUTPUT_FOLDER": str(out),
+                                              "ISSUE_DATE": "2026-11-22", "WORKERS": 0})
+
+    def text(pid):
+        pdf = next(out.glob(f"{pid}*.pdf"))
+        return "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace("\n", ""), pdf
+
+    ta, pdf_a = text(a)
+    for expected in ("四、现场核查", "2026年11月20日经现场核查，核查结论为非农违法", "核查人：张三", "举证照片2张",
+                     "某机械厂扩建", "照片1", "方向 45°（东北）", "位于图斑内", "未通过检查",
+                     f"距图斑边界 {d_far:.0f} 米", "拍摄位置与方向示意", "五、认定意见", "六、处理意见"):
+        assert expected in ta, expected
+    tb, _ = text(b)
+    assert "核查结论为合法" in tb and "F01" in tb and "闽政地〔2026〕12号" in tb
+    tn, _ = text(office["ids"][3])      # no check on record: the report says so
+    assert "尚无该图斑的外业核查记录" in tn and "258号" in tn
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftoppm"):
+        from tests.conftest import ARTIFACTS
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf_a), str(ARTIFACTS / "fieldwork_report")], check=True)
 
 
 def _counts_or_zero(reg_path):
@@ -442,3 +507,89 @@ def test_exif_reader_round_trip(tmp_path):
     _jpeg(p, 24.5, 118.25, dt.datetime(2026, 11, 20, 10, 5, 7), 12.0)
     gps = Image.open(p).getexif().get_ifd(0x8825)   # Pillow reads what we wrote the same way
     assert float(gps[17]) == pytest.approx(12.0)
+
+
+@pytest.mark.verification_rule
+def test_violation_finding_needs_a_verification(office, tmp_path):
+    """workflow.toml [verification]: a 卫片 case goes from 快速认定 to 拆除整治 only with an on-site check on record."""
+    from liangwei.liangwei_plugin.register import Register, Workflow, WorkflowError
+
+    pkg, reg_path = _copy(office, tmp_path)
+    a, b = office["ids"][:2]
+    with Register(str(reg_path)) as reg:
+        with pytest.raises(WorkflowError) as info:
+            reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")
+        assert "尚无外业核查记录" in str(info.value) and "258号" in str(info.value)
+        assert reg.get_case(a)["stage"] == "快速认定"
+    _fill(pkg, {a: {"HCJL": "非农违法", "HCR": "张三", "HCSJ": "2026-11-20T10:00:00"}}, [])
+    _import(pkg, reg_path)
+    with Register(str(reg_path)) as reg:
+        assert reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"
+        assert reg.advance_many([b], "拆除整治", "2026-11-21", actor="认定员").refused   # b: still no check
+    # a bureau that relaxes the rule
+    relaxed = tmp_path / "workflow.toml"
+    text = (ROOT / "resources" / "workflow.toml").read_text(encoding="utf-8")
+    relaxed.write_text(text.replace("[verification]\nrequired = true", "[verification]\nrequired = false"),
+                       encoding="utf-8")
+    with Register(str(reg_path), workflow=Workflow.load(relaxed)) as reg:
+        assert reg.advance(b, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"
+
+
+def test_notice_facts_state_the_on_site_findings():
+    """经查 of the notice (and the 听证告知书) states what the inspector found, in documents.toml's words."""
+    from liangwei.liangwei_plugin.documents.config import load_config
+    from liangwei.liangwei_plugin.documents.model import DocumentInput, FieldEvidence
+    from liangwei.liangwei_plugin.documents.notice import notice_values
+    from liangwei.liangwei_plugin.documents.values import fill
+
+    config = load_config()
+    attrs = {"XZQMC": "城关镇", "zldwmc": "城关镇东山村", "QSX": "2024-05-20", "HSX": "2025-05-18",
+             "DSR": "云溪某机械有限公司", "area_m2": 1200.0, "farmland_m2": 0.0, "violation": 1,
+             "determination": "无法采取改正措施消除对规划实施的影响", "determination_code": "uncorrectable",
+             "consequence": "限期拆除并恢复原状"}
+    plain = fill(config["notice"]["facts"], notice_values(DocumentInput("P1", dict(attrs)), config))
+    assert "现场核查" not in plain
+    ev = FieldEvidence(conclusion="非农违法", description="新建钢结构厂房一栋，未见用地批文。", inspector="张三",
+                       verified_at="2026-11-20T10:00:00")
+    facts = fill(config["notice"]["facts"], notice_values(DocumentInput("P1", dict(attrs), verification=ev), config))
+    assert "。2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。经我局规划认定" in facts
+    assert facts.replace("2026年11月20日经现场核查，新建钢结构厂房一栋，未见用地批文。", "") == plain
+
+
+@pytest.mark.postgis
+@pytest.mark.verification_rule
+def test_round_trip_on_postgis(office, tmp_path, pg):
+    """The same import into a PostGIS register: tables created there, photos in the given evidence folder,
+    idempotent, and the rule on 拆除整治 reads the verification."""
+    import uuid
+
+    from liangwei.liangwei_plugin.fieldwork.importer import import_field_package
+    from liangwei.liangwei_plugin.register import Register, evidence
+
+    pkg, reg_path = _copy(office, tmp_path)
+    target = pg.uri("fw_" + uuid.uuid4().hex[:10])
+    with Register(str(reg_path)) as src, Register(target) as dst:
+        cases = src.find_cases(with_geometry=True)
+        dst.register_cases([{"patch_id": c["patch_id"], "geom": c["geom"], "violation": 1, "hsx": c["hsx"],
+                             "case_no": c["case_no"]} for c in cases], found_date="2026-11-02", actor="内业员")
+    a, b = office["ids"][:2]
+    lat, lon, _ = _lonlat(reg_path, a)
+    _jpeg(pkg / "DCIM" / f"{a}_1.jpg", lat, lon, dt.datetime(2026, 11, 20, 10, 5), 45.0)
+    _jpeg(pkg / "DCIM" / f"{b}_1.jpg", lat, lon, dt.datetime(2026, 11, 20, 10, 6), 90.0)   # far from b
+    _fill(pkg, {a: {"HCJL": "非农违法", "XMZT": "某公司", "HCR": "张三", "HCSJ": "2026-11-20T10:00:00"},
+                b: {"HCJL": "其他", "HCR": "张三", "HCSJ": "2026-11-20T11:00:00"}},
+          [(a, f"DCIM/{a}_1.jpg"), (b, f"DCIM/{b}_1.jpg")])
+    store = tmp_path / "举证"
+    with Register(target) as reg:
+        with pytest.raises(Exception) as info:
+            import_field_package(pkg, reg)          # a database register needs a folder for the photos
+        assert "请指定举证照片的存放文件夹" in str(info.value)
+        first = import_field_package(pkg, reg, evidence_folder=store)
+        assert (len(first.new_verifications), len(first.photos), len(first.flagged)) == (2, 2, 1)
+        again = import_field_package(pkg, reg, evidence_folder=store)
+        assert not again.new_verifications and not again.new_photos
+        case = reg.get_case(a)
+        assert case["party"] == "某公司" and len(reg.history(a)) == case["version"]
+        assert evidence.photos(reg, b)[0]["flagged"] == 1
+        assert (store / evidence.photos(reg, a)[0]["file"]).is_file()
+        assert reg.advance(a, "拆除整治", "2026-11-21", actor="认定员")["stage"] == "拆除整治"

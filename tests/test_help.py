@@ -57,9 +57,9 @@ def test_menu_grouped_with_separators_and_distinct_icons(qgis_iface, qgis_proces
         order = ["加载一张图…", "图斑叠加分析…", "输出规划认定意见书…", "案件台账", "用户指南"]
         assert [labels.index(label) for label in order] == sorted(labels.index(label) for label in order)
         assert "卷帘对比" in labels and "图斑导航" in labels
-        # between two groups a separator (a heading): the action before 图斑叠加分析 is one
+        # between two groups a separator (a heading): the action before 审查本图, the first of 审查, is one
         actions = menu.actions()
-        assert actions[actions.index(entries[labels.index("图斑叠加分析…")]) - 1].isSeparator()
+        assert actions[actions.index(entries[labels.index("审查本图…")]) - 1].isSeparator()
         icons = [icon for *_rest, icon in ALGORITHM_ACTIONS]
         assert len(set(icons)) == len(icons) and all((ICONS / icon).is_file() for icon in icons)
         assert all(not a.icon().isNull() for a in entries)
@@ -68,3 +68,42 @@ def test_menu_grouped_with_separators_and_distinct_icons(qgis_iface, qgis_proces
     finally:
         plugin.unload()
         QgsApplication.processEvents()
+
+
+def test_dialog_wording(qgis_app, liangwei_provider):
+    """No "（可选）" beside QGIS's own [可选], no internal ids in labels, decimals with two places."""
+    from qgis.core import Qgis, QgsProcessingParameterNumber
+
+    for alg in liangwei_provider.algorithms():
+        for d in alg.parameterDefinitions():
+            text = d.description()
+            if d.flags() & Qgis.ProcessingParameterFlag.Optional:
+                assert "可选" not in text and "可空" not in text, (alg.id(), text)
+            assert "liangwei:" not in text and "OUTPUT" not in text, (alg.id(), text)
+            assert not re.search(r"\b(overlaycheck|determine)\b", text), (alg.id(), text)
+            if isinstance(d, QgsProcessingParameterNumber) and \
+                    d.dataType() == Qgis.ProcessingNumberParameterType.Double:
+                assert d.metadata()["widget_wrapper"]["decimals"] == 2, (alg.id(), text)
+
+
+def test_date_parameters_get_the_qgis_date_widget(qgis_app, liangwei_provider):
+    from processing.gui.wrappers import WidgetWrapperFactory
+    from qgis.core import QgsProcessingParameterString
+    from qgis.gui import QgsDateEdit
+
+    dates = [(alg, d) for alg in liangwei_provider.algorithms() for d in alg.parameterDefinitions()
+             if isinstance(d, QgsProcessingParameterString) and "日期" in d.description()]
+    assert len(dates) >= 10  # 处置日期, 登记日期, 落款日期, 报送日期, 统计日期, 开始/结束日期 …
+    for alg, d in dates:
+        assert d.metadata()["widget_wrapper"]["class"].endswith("date_widget.DateWidgetWrapper"), alg.id()
+
+    class Dialog:  # any dialog that is not the batch or modeler one: the standard widget
+        pass
+
+    wrapper = WidgetWrapperFactory.create_wrapper(dates[0][1], Dialog())
+    assert isinstance(wrapper.widget, QgsDateEdit)
+    assert wrapper.value() == ""  # empty = the algorithm's default (today)
+    wrapper.setValue("2026-11-10")
+    assert wrapper.value() == "2026-11-10"
+    wrapper.setValue("")
+    assert wrapper.value() == ""

@@ -159,8 +159,15 @@ def test_outputs_loaded_with_shipped_styles(liangwei_provider, county, qgis_new_
         "INPUT": overlay["OUTPUT"], "OUTPUT": "TEMPORARY_OUTPUT"})
     project = QgsProject.instance()
     overlay_layer = project.mapLayer(overlay["OUTPUT"])
-    for layer in overlay_layer.renderer().symbol().symbolLayers():   # outlines only: the imagery shows through
-        assert layer.layerType() != "SimpleFill" or layer.brushStyle() == Qt.NoBrush or layer.color().alpha() == 0
+    # overlay.qml: by protected occupation and 耕地 share, light fills so the imagery shows through
+    renderer = overlay_layer.renderer()
+    assert renderer.type() == "RuleRenderer"
+    assert [r.label() for r in renderer.rootRule().children()][:2] == ["占用保护区", "占用耕地 ≥ 50%"]
+    for rule in renderer.rootRule().children():
+        for layer in rule.symbol().symbolLayers():
+            assert layer.layerType() != "SimpleFill" or layer.brushStyle() == Qt.NoBrush or layer.color().alpha() <= 80
+    # results in the one map's group of patches, not loose on top of the tree
+    assert project.layerTreeRoot().findLayer(overlay_layer.id()).parent().name() == "监测图斑"
     renderer = project.mapLayer(determined["OUTPUT"]).renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "determination_code"
     values = {c.value() for c in renderer.categories()}

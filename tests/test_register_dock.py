@@ -114,3 +114,49 @@ def test_advance_dialog_values(qgis_iface):
     dlg.disposal.setCurrentIndex(dlg.disposal.findData("拆除"))
     assert dlg.values()["fields"] == {"disposal_kind": "拆除", "demolished_m2": 120.0}
     assert dlg.values()["target"] == "监督检查"
+
+
+def test_advance_dialog_labels_go_with_fields_and_note_kept_without_actor(qgis_iface, monkeypatch):
+    from qgis.gui import QgsDateEdit
+    from qgis.PyQt.QtWidgets import QDialog, QMessageBox
+
+    from liangwei.gui.case_register_dock import AdvanceDialog
+    from liangwei.liangwei_plugin.register import default_workflow
+
+    case = {"case_no": "LW2026-000009", "stage": "快速认定", "violation": 1, "area_m2": 120.0}
+    dlg = AdvanceDialog(case, default_workflow())
+    # 处置方式 / 拆除面积 hidden here: their labels are hidden with them
+    for widget in (dlg.disposal, dlg.demolished):
+        assert widget.isHidden() and dlg.form.labelForField(widget).isHidden()
+    dlg2 = AdvanceDialog(dict(case, stage="拆除整治"), default_workflow())
+    assert not dlg2.form.labelForField(dlg2.disposal).isHidden()
+    assert isinstance(dlg.date, QgsDateEdit)  # QGIS's date widget
+    # OK without an actor: a message, the dialog stays open with the note typed
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    dlg.actor.setText("")
+    dlg.note.setPlainText("现场核实：已停工")
+    dlg.accept()
+    assert warnings and dlg.result() != QDialog.DialogCode.Accepted
+    assert dlg.note.toPlainText() == "现场核实：已停工"
+    dlg.actor.setText("国土所")
+    dlg.accept()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    # what was typed can be put back into a new dialog
+    again = AdvanceDialog(case, default_workflow())
+    again.prefill(dlg.values())
+    assert again.note.toPlainText() == "现场核实：已停工" and again.actor.text() == "国土所"
+
+
+def test_register_path_is_a_file_widget(qgis_iface):
+    from qgis.gui import QgsFileWidget
+
+    from liangwei.gui.case_register_dock import CaseRegisterDock
+
+    dock = CaseRegisterDock(qgis_iface)
+    try:
+        assert isinstance(dock.ui.registerFile, QgsFileWidget)
+        assert dock.ui.registerEdit is dock.ui.registerFile.lineEdit()
+    finally:
+        dock.shutdown()
+        dock.deleteLater()

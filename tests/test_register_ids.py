@@ -9,6 +9,7 @@ Runs on a GeoPackage file and on a throw-away PostGIS cluster (tests/pg_cluster.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import shapely
@@ -191,3 +192,55 @@ def test_register_of_schema_3_is_migrated_and_keeps_its_cases(tmp_path, monkeypa
         # history intact: the migration wrote no history row (no backfill through the edit triggers)
         for case in reg.find_cases():
             assert [h["version"] for h in reg.history(case["fid"])] == list(range(1, case["version"] + 1))
+
+
+def test_overlay_to_register_and_notices_with_ids_that_read_generated(tmp_path, liangwei_provider):
+    """JCBH X, X, X#2 and an empty one through overlaycheck → determine → registercases → exportnotices:
+    four distinct patch_ids (once two read "X#2" and exportnotices refused the batch), four cases, and a later
+    batch's real "X#3" / "#4" registered, not skipped."""
+    import geopandas as gpd
+    import processing
+
+    from liangwei.liangwei_plugin.csv_out import read_csv
+    from liangwei.liangwei_plugin.vector_io import write_vector
+
+    def county(ids, first=0):
+        patches = gpd.GeoDataFrame(
+            {"JCBH": ids, "XZQDM": "350521101", "XZQMC": "城关镇", "TBLX": "新增建设用地", "QSX": "2024-05-20",
+             "HSX": "2025-10-12", "DSR": "张三"},
+            geometry=[square(first + i) for i in range(len(ids))], crs="EPSG:4527")
+        folder = tmp_path / f"batch{first}"
+        folder.mkdir()
+        write_vector(patches, folder / "patches.gpkg", layer="卫片图斑")
+        landuse = gpd.GeoDataFrame({"DLBM": ["0101"], "DLMC": ["水田"], "ZLDWDM": ["350521101201"],
+                                    "ZLDWMC": ["东村"]}, geometry=[box(X0 - 50, Y0 - 50, X0 + 2000, Y0 + 100)],
+                                   crs="EPSG:4527")
+        write_vector(landuse, folder / "county.gpkg", layer="三调地类图斑")
+        overlay = processing.run("liangwei:overlaycheck", {
+            "PATCHES": f"{folder / 'patches.gpkg'}|layername=卫片图斑",
+            "LANDUSE": f"{folder / 'county.gpkg'}|layername=三调地类图斑", "AREA_METHOD": 1,
+            "OUTPUT": str(folder / "overlay.gpkg"), "OUTPUT_DETAIL": str(folder / "detail.csv")})
+        determined = processing.run("liangwei:determine", {"INPUT": overlay["OUTPUT"],
+                                                          "OUTPUT": str(folder / "determined.gpkg")})
+        return folder, determined["OUTPUT"]
+
+    register = str(tmp_path / "台账.gpkg")
+    folder, determined = county(["X", "X", "X#2", ""])
+    from qgis.core import QgsVectorLayer
+
+    ids = [f["patch_id"] for f in QgsVectorLayer(determined, "d", "ogr").getFeatures()]
+    assert sorted(ids) == ["#4", "X", "X#2", "X#3"]
+    notices = processing.run("liangwei:exportnotices", {
+        "INPUT": determined, "OUTPUT_FOLDER": str(folder / "notices"), "ISSUE_DATE": "2026-11-22", "WORKERS": 0,
+        "NUMBER_REGISTRY": str(tmp_path / "编号.sqlite")})
+    rows = [r for r in read_csv(Path(notices["INDEX"])) if r["document"] == "notice"]
+    assert sorted(r["patch_id"] for r in rows) == sorted(ids)
+    res = processing.run("liangwei:registercases", {"INPUT": determined, "REGISTER": register, "DATE": "2026-11-02"})
+    assert (res["ADDED"], res["SKIPPED"], res["CONFLICTS"], res["NO_ID"]) == (4, 0, 1, 1)
+    # the next batch has real ids that equal the generated ones of the first
+    _, later = county(["X#3", "#4"], first=10)
+    res = processing.run("liangwei:registercases", {"INPUT": later, "REGISTER": register, "DATE": "2026-11-09"})
+    assert (res["ADDED"], res["SKIPPED"], res["CONFLICTS"]) == (2, 0, 0)
+    with Register(register, readonly=True) as reg:
+        assert reg.count_cases() == 6
+        assert {c["patch_id"] for c in reg.find_cases()} == {"X", "X#2", "X#3", "#4", None}

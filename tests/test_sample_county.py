@@ -36,7 +36,7 @@ COUNTY_LAYERS = {
     "河道管理范围": ["MC"],
     "林地": ["MC"],
 }
-PATCH_FIELDS = ["JCBH", "XZQDM", "XZQMC", "TBLX", "QSX", "HSX", "JCMJ", "ND", "QS", "DSR", "PZWH"]
+PATCH_FIELDS = ["JCBH", "XZQDM", "XZQMC", "TBLX", "QSX", "HSX", "JCMJ", "ND", "QS", "DSR", "PZWH", "JSZT"]
 
 # GB/T 21010-2017 second-level classes and the 三调 working codes (TD/T 1055-2019 表 A.2) with names.
 LANDUSE = {
@@ -259,6 +259,9 @@ def test_patch_attributes(patches, county, sample):
     mu = np.array([r["JCMJ"] for r in rows]) * 15 / 10000
     assert np.mean((mu >= 0.07) & (mu <= 3.0)) > 0.65 and mu.max() <= 46
     assert sum(bool(r["DSR"]) for r in rows) >= 30
+    # 建设状态: some patches are still being built on (a 责令停止违法行为通知书 at once), the rest are built
+    status = [r["JSZT"] for r in rows]
+    assert set(status) == {"在建", "已建成"} and 10 <= status.count("在建") <= len(rows) - 10
 
 
 def test_approved_patches(patches, sample):

@@ -38,10 +38,12 @@ NOTICE = "notice"
 REFERRAL = "referral"   # 移送函: written with the notices, into REFERRALS_DIR, for cases of other departments
 HEARING = "hearing"     # 听证告知书: before the notice of a 限期拆除 case, into HEARINGS_DIR
 PENDING = "pending"     # index rows of violations without a known party (待查明清单, no document)
+STOP = "stop"           # 责令停止违法行为通知书: at once for a case under construction, into STOP_DIR
 KINDS = {REPORT: "规划认定意见书", NOTICE: "责令限期整改通知书", REFERRAL: "案件线索移送函",
-         HEARING: "行政处罚听证告知书"}
+         HEARING: "行政处罚听证告知书", STOP: "责令停止违法行为通知书"}
 REFERRALS_DIR = "referrals"
 HEARINGS_DIR = "hearings"
+STOP_DIR = "stop_orders"
 INDEX_COLUMNS = ["patch_id", "document", "number", "file", "pages"]
 STATE_DIR = ".liangwei"
 
@@ -76,6 +78,22 @@ class PatchRecord:
     attrs: dict[str, Any]
     geometry: Any = None     # QgsGeometry
     crs: Any = None          # QgsCoordinateReferenceSystem
+
+
+def number_key(record: PatchRecord) -> str:
+    """The key under which a patch's document number is kept in the bureau's registry (文书编号登记).
+
+    A delivered id (监测编号) is the key: the same patch exported again keeps its number.  An id the overlay
+    generated for a duplicate or empty one (``X#2``, ``#17``) only says where the row stood in its batch, and
+    the next batch generates the same string for another patch: its key adds a hash of the geometry, so a
+    different patch never inherits a number."""
+    pid = record.patch_id
+    if "#" not in pid:
+        return pid
+    wkb = b""
+    if record.geometry is not None and not record.geometry.isEmpty():
+        wkb = bytes(record.geometry.asWkb())
+    return f"{pid}@{hashlib.sha1(wkb, usedforsecurity=False).hexdigest()[:16]}"
 
 
 @dataclass
@@ -126,6 +144,13 @@ def fingerprint(kind: str, record: PatchRecord, detail: list[dict], number: str,
                           .encode("utf-8")).hexdigest()
 
 
+def _evidence_of(evidence: dict, patch_id: str):
+    """The patch's on-site check; a patch the register has none for gets a "missing" one (stated in the report)."""
+    from .model import FieldEvidence
+
+    return evidence.get(patch_id) or FieldEvidence(missing=True)
+
+
 def _atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write to ``*.part`` and rename.  No fsync: a sidecar lost or truncated by a power cut fails
     its JSON or SHA-256 check on the next run and the document is simply made again."""
@@ -149,6 +174,10 @@ def build_pdf(kind: str, doc: DocumentInput, config: dict, path: str) -> int:
         from .hearing import build_hearing
 
         return build_hearing(doc, config, path)
+    if kind == STOP:
+        from .stop import build_stop_order
+
+        return build_stop_order(doc, config, path)
     from .notice import build_notice
 
     return build_notice(doc, config, path)
@@ -280,9 +309,44 @@ def worker_python() -> str | None:
     return found
 
 
-def _warm_worker(font_path: str | None, subfont_index: int) -> None:
-    """Worker start-up: import the document builders and register the CJK font once, not per PDF."""
-    from . import hearing, notice, referral, report  # noqa: F401
+def _parent_alive(parent_pid: int) -> bool:
+    """Whether the process ``parent_pid`` that started this worker still runs (POSIX: a dead parent's
+    children are handed to another process; Windows keeps the number, so the process is asked)."""
+    if os.name != "nt":
+        return os.getppid() == parent_pid
+    import ctypes  # Windows only
+
+    synchronize, wait_timeout = 0x00100000, 0x00000102
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(synchronize, False, parent_pid)
+    if not handle:
+        return False
+    try:
+        return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """In a worker: a daemon thread that ends the process as soon as its parent is gone (a QGIS or
+    qgis_process killed mid-run), so no worker lives on orphaned (parent PID 1) for ever."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if not _parent_alive(parent_pid):
+                os._exit(3)  # nothing to save: the parent that would use the PDF is gone (its .part is discarded)
+
+    threading.Thread(target=watch, name="liangwei-parent-watch", daemon=True).start()
+
+
+def _warm_worker(font_path: str | None, subfont_index: int, parent_pid: int | None = None) -> None:
+    """Worker start-up: watch the parent, import the document builders and register the CJK font once,
+    not per PDF."""
+    if parent_pid:
+        watch_parent(parent_pid)
+    from . import hearing, notice, referral, report, stop  # noqa: F401
     from .fonts import register_cjk_font
 
     register_cjk_font(font_path, subfont_index)
@@ -306,7 +370,7 @@ def _process_pool(workers: int, config: dict | None = None):
         ctx.set_executable(python)
     font = (config or {}).get("font", {})
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker,
-                               initargs=(font.get("path") or None, int(font.get("subfont_index", 0))))
+                               initargs=(font.get("path") or None, int(font.get("subfont_index", 0)), os.getpid()))
 
 
 def export_batch(
@@ -325,11 +389,13 @@ def export_batch(
     workers: int = 0,
     feedback: Feedback | None = None,
     progress: Callable[[float], None] | None = None,
+    evidence: dict | None = None,
 ) -> ExportResult:
     """Write the documents of ``kind`` (report | notice) for ``records`` into ``folder``.
 
     Notices are written for violations only.  ``renderer`` (maps.MapExcerptRenderer) adds map
-    excerpts; ``workers`` > 0 builds PDFs in that many worker processes.
+    excerpts; ``workers`` > 0 builds PDFs in that many worker processes.  ``evidence``: patch id ->
+    model.FieldEvidence (the on-site check from the register; fieldwork.documents.field_evidence).
     """
     if kind not in KINDS:
         raise ValueError(f"未知文书类型：{kind}")
@@ -348,6 +414,14 @@ def export_batch(
 
     referred: list[PatchRecord] = []
     no_party: list[PatchRecord] = []
+    # a patch without measurable area was not determined (determination.UNDETERMINED): no document rests
+    # on it — neither an opinion nor an order; it is named so that it is checked and overlaid again
+    undetermined = [r for r in records if text_value(r.attrs.get("determination_code")) == "undetermined"]
+    if undetermined:
+        ids = [r.patch_id for r in undetermined]
+        fb.warning(f"{len(ids)} 个图斑未作认定（没有可量测的面积），不出具{title}：" + "、".join(ids[:20])
+                   + ("…" if len(ids) > 20 else ""))
+        records = [r for r in records if text_value(r.attrs.get("determination_code")) != "undetermined"]
     if kind == NOTICE:
         # only the competent authority orders; another department's case is referred (移送函), a case
         # without a known party is investigated first (待查明清单) and takes no number
@@ -372,7 +446,18 @@ def export_batch(
     # imported once and its numbers stay valid in this folder
     reg_path = Path(registry_path) if registry_path else \
         registry_location(configured=config.get("numbering", {}).get("registry"))[0]
-    hearings = None
+    hearings = stops = None
+    if kind == NOTICE:
+        # under construction: the 责令停止违法行为通知书 goes out at once, numbered before the notice
+        building = [r for r in selected if DocumentInput(r.patch_id, r.attrs).under_construction(config)]
+        if building:
+            stops = export_batch(STOP, building, folder / config.get("stop_order", {}).get("folder", STOP_DIR),
+                                 config=config, details=details, registry_path=reg_path, issue_date=issue_date,
+                                 landuse_layer=landuse_layer, workers=workers, feedback=fb, evidence=evidence)
+            ordered = {row.patch_id: row.number for row in stops.rows}
+            selected = [PatchRecord(r.patch_id, {**r.attrs, "stop_number": ordered[r.patch_id]}, r.geometry, r.crs)
+                        if r.patch_id in ordered else r for r in selected]
+            fb.info(f"{len(building)} 个在建图斑先行出具责令停止违法行为通知书（{stops.folder}）")
     if kind == NOTICE:
         # 限期拆除: the 听证告知书 is numbered and written first; the notice refers to its number
         from .notice import needs_hearing
@@ -381,7 +466,8 @@ def export_batch(
         if heard:
             hearings = export_batch(HEARING, heard, folder / config.get("hearing", {}).get("folder", HEARINGS_DIR),
                                     config=config, details=details, registry_path=reg_path, issue_date=issue_date,
-                                    landuse_layer=landuse_layer, workers=workers, feedback=fb)
+                                    landuse_layer=landuse_layer, workers=workers, feedback=fb,
+                                    evidence=evidence)
             told = {row.patch_id: row.number for row in hearings.rows}
             selected = [PatchRecord(r.patch_id, {**r.attrs, "hearing_number": told[r.patch_id]}, r.geometry, r.crs)
                         if r.patch_id in told else r for r in selected]
@@ -395,7 +481,9 @@ def export_batch(
                 origins.append(origin)
                 if conflicts:
                     fb.info(f"{legacy}：{conflicts} 个文书编号与编号登记库中已发出的编号重复，仅在本文件夹中沿用")
-        numbers = reg.numbers(kind, [r.patch_id for r in selected], issue_date.year, origins=origins)
+        keys = {r.patch_id: number_key(r) for r in selected}
+        by_key = reg.numbers(kind, list(keys.values()), issue_date.year, origins=origins)
+        numbers = {pid: by_key[key] for pid, key in keys.items()}
     fb.info(f"文书编号登记库：{reg_path}")
 
     extra = {"config": json.dumps(config, sort_keys=True, ensure_ascii=False, default=str),
@@ -412,7 +500,8 @@ def export_batch(
             name = f"{name}_{hashlib.sha1(r.patch_id.encode('utf-8'), usedforsecurity=False).hexdigest()[:8]}"
         used_names.add(name.lower())
         fname = f"{name}.pdf"
-        fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id], extra)
+        fp = fingerprint(kind, r, details.get(r.patch_id, []), numbers[r.patch_id],
+                         extra if evidence is None else [extra, _evidence_of(evidence, r.patch_id)])
         planned.append((r, fname))
         side = state / f"{fname}.json"
         pdf = folder / fname
@@ -472,7 +561,8 @@ def export_batch(
 
     def inputs(r: PatchRecord, number: str) -> DocumentInput:
         return DocumentInput(r.patch_id, r.attrs, details.get(r.patch_id, []), None, centroid_of(r), number,
-                             issue_date, landuse_layer)
+                             issue_date, landuse_layer,
+                             None if evidence is None else _evidence_of(evidence, r.patch_id))
 
     try:
         # Maps of the next patch render in QGIS's threads while this one's PDF is built.
@@ -513,11 +603,12 @@ def export_batch(
         meta = json.loads(side.read_text(encoding="utf-8"))
         result.rows.append(IndexRow(r.patch_id, kind, meta.get("number", ""), fname, int(meta.get("pages", 0))))
         files.append(folder / fname)
-    if hearings is not None:
-        prefix = hearings.folder.relative_to(folder).as_posix()
-        result.rows = [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages)
-                       for r in hearings.rows] + result.rows
-        result.failed += hearings.failed
+    for before in (hearings, stops):   # index order: 停止通知书, 听证告知书, then the notice
+        if before is not None:
+            prefix = before.folder.relative_to(folder).as_posix()
+            result.rows = [IndexRow(r.patch_id, r.document, r.number, f"{prefix}/{r.file}", r.pages)
+                           for r in before.rows] + result.rows
+            result.failed += before.failed
     if referred:
         sub = export_batch(REFERRAL, referred, folder / config.get("referral", {}).get("folder", REFERRALS_DIR),
                            config=config, details=details, renderer=renderer, registry_path=reg_path,
@@ -527,9 +618,14 @@ def export_batch(
         result.failed += sub.failed
         fb.info(f"{len(referred)} 个图斑属于其他部门职责，出具移送函（{sub.folder}），不出具{title}")
     if no_party:
-        from .referral import pending_note, write_pending_list
+        from .referral import pending_note, write_pending_list, write_pending_pdf
 
         listed = write_pending_list(no_party, folder, config)
+        try:
+            write_pending_pdf(no_party, folder, config, issue_date)   # to print for the investigators
+        except Exception as exc:  # noqa: BLE001 - the CSV is the list; a PDF that fails is reported
+            logger.exception("待查明清单 PDF 生成失败")
+            fb.warning(f"待查明清单 PDF 生成失败：{exc}")
         result.rows += [IndexRow(r.patch_id, PENDING, "", listed.name, 0) for r in no_party]
         fb.warning(f"{pending_note(config, len(no_party))}（{listed}）：{'、'.join(r.patch_id for r in no_party[:20])}"
                    + ("…" if len(no_party) > 20 else ""))

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..config_schema import read_toml
 from ..paths import resource
-from ..toml_compat import tomllib
 
 DEFAULT_CONFIG = resource("documents.toml")
 ENV_CONFIG = "LIANGWEI_DOCUMENTS_CONFIG"
@@ -47,7 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Every text of these sections is a template filled with the values of the section's document (its
 # *_values() function, see _document_placeholders); a text without braces (a title, party_unknown) passes.
-DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing")
+DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing", "stop_order")
 
 # Templates filled with values of their own, not the document's (report.py ClassFigures, numbering.py).
 OWN_PLACEHOLDERS: dict[tuple[str, str], frozenset[str]] = {
@@ -103,6 +103,10 @@ def _document_placeholders(config: dict) -> dict[str, frozenset[str]]:
             pass
         else:
             out["hearing"] = frozenset(hearing_values(doc, config))
+    if isinstance(config.get("stop_order"), dict):
+        from .stop import stop_values
+
+        out["stop_order"] = frozenset(stop_values(doc, config))
     return out
 
 
@@ -137,50 +141,61 @@ def _numeric(text: str) -> bool:
 
 
 def validate(data: dict, override: dict | None = None, override_path: str | None = None) -> None:
-    """Refuse an invalid configuration with a DocumentConfigError naming the file and the key."""
-    def fail(keys: tuple[str, ...], what: str):
+    """Refuse an invalid configuration with a DocumentConfigError naming the file and the key of every
+    problem, all at once (one problem: ``文书配置文件 <file>：[section] key …``)."""
+    problems: list[tuple[str, str]] = []  # (file, "[section] key what")
+
+    def fail(keys: tuple[str, ...], what: str) -> None:
         section, key = ".".join(keys[:-1]), keys[-1]
         where = f"[{section}] {key}" if section else key
-        raise DocumentConfigError(f"文书配置文件 {_file_of(keys, override, override_path)}：{where} {what}")
+        problems.append((_file_of(keys, override, override_path), f"{where} {what}"))
 
     for section, keys in REQUIRED.items():
         table = data.get(section)
         if not isinstance(table, dict):
             fail((section,), "缺失或不是表（[section]）")
+            continue
         for key in keys:
             if key not in table:
                 fail((section, key), "缺失（必填项）")
-            if not isinstance(table[key], str):
+            elif not isinstance(table[key], str):
                 fail((section, key), f"应为文字，而不是 {table[key]!r}")
 
-    def check(keys: tuple[str, ...], template, allowed: frozenset[str] | None):
+    def check(keys: tuple[str, ...], template, allowed: frozenset[str] | None) -> bool:
         if not isinstance(template, str):
             fail(keys, f"应为文字，而不是 {template!r}")
+            return False
         try:
             names = _placeholders(template)
         except ValueError:
             fail(keys, f"的花括号不成对（占位符应写作 {{名称}}，文字中的花括号写作 {{{{ 或 }}}}）：{template}")
+            return False
+        ok = True
         for name in names:
             base = name.split(".")[0].split("[")[0]
             if not base or base.isdigit():
                 fail(keys, f"含无名称的占位符 {{{name}}}（占位符应写作 {{名称}}）")
-            if allowed is not None and base not in allowed:
+                ok = False
+            elif allowed is not None and base not in allowed:
                 names_ok = "、".join("{" + a + "}" for a in sorted(allowed))
                 fail(keys, f"含未知占位符 {{{name}}}；可用的占位符：{names_ok}")
+                ok = False
+        return ok
 
     # braces first: the values functions below fill some templates (also_referred, farmland_clause ...)
-    for keys, template in _templates(data):
-        check(keys, template, None)
+    braces_ok = {keys: check(keys, template, None) for keys, template in _templates(data)}
     for (section, key), allowed in OWN_PLACEHOLDERS.items():
-        if key in data.get(section, {}):
+        if key in (data.get(section) if isinstance(data.get(section), dict) else {}):
             check((section, key), data[section][key], allowed)
-    for kind, table in (data.get("numbering") or {}).items():
+    numbering = data.get("numbering") or {}
+    for kind, table in (numbering.items() if isinstance(numbering, dict) else ()):
         if isinstance(table, dict) and "pattern" in table:
             check(("numbering", kind, "pattern"), table["pattern"], NUMBERING_PLACEHOLDERS)
 
     deadlines = data.get("deadlines", {})
     if not isinstance(deadlines, dict):
         fail(("deadlines",), "应为表（[deadlines]）")
+        deadlines = {}
     day_counts = [(("deadlines", k), v) for k, v in deadlines.items()]
     day_counts += [((s, k), data[s][k]) for s, k in DAY_COUNTS if isinstance(data.get(s), dict) and k in data[s]]
     for keys, value in day_counts:
@@ -188,32 +203,60 @@ def validate(data: dict, override: dict | None = None, override_path: str | None
             continue  # not a number of days ([deadlines] period, service_date_fields)
         if isinstance(value, bool) or not isinstance(value, int):
             fail(keys, f"应为整数天数（≥ 0，不加引号），而不是 {value!r}")
-        if value < 0:
+        elif value < 0:
             fail(keys, f"不能为负数（{value}）：期限会早于落款日期")
 
-    allowed = _document_placeholders(data)
+    try:  # the values functions need the keys checked above; a broken structure is reported already
+        allowed = _document_placeholders(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        if not problems:
+            raise
+        allowed = {}
     for keys, template in _templates(data):
-        if keys[0] in allowed:
+        if keys[0] in allowed and braces_ok.get(keys, True):
             check(keys, template, allowed[keys[0]])
+
+    if len(problems) == 1:
+        file, text = problems[0]
+        raise DocumentConfigError(f"文书配置文件 {file}：{text}")
+    if problems:
+        lines = "\n".join(f"  {i}. {file}：{text}" for i, (file, text) in enumerate(problems, start=1))
+        raise DocumentConfigError(f"文书配置文件有 {len(problems)} 处错误：\n{lines}")
+
+
+def _read_override(p: Path, seen: tuple[str, ...] = ()) -> dict:
+    """A bureau's file; ``extends = "other.toml"`` (relative to it) is read first and this file merged over
+    it (the settings dialog writes such a file: the issuing authority over the bureau's configuration)."""
+    if not p.is_file():
+        raise FileNotFoundError(f"文书配置文件不存在：{p}")
+    data = read_toml(p, "文书配置文件", error=DocumentConfigError)
+    base = data.pop("extends", None)
+    if base:
+        if not isinstance(base, str):
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 应为文件路径（字符串）")
+        base_path = Path(os.path.expandvars(base)).expanduser()
+        base_path = base_path if base_path.is_absolute() else p.parent / base_path
+        if str(base_path.resolve()) in seen:
+            raise DocumentConfigError(f"文书配置文件 {p}：extends 循环引用 {base_path}")
+        data = _merge(_read_override(base_path, seen + (str(p.resolve()),)), data)
+    return data
+
+
+def _load(path: str | None) -> dict:
+    # keyed by the file's modification time too: the settings dialog rewrites its file in place
+    stamp = os.stat(path).st_mtime_ns if path and os.path.isfile(path) else 0
+    return _load_cached(path, stamp)
+
+
+_load.cache_clear = lambda: _load_cached.cache_clear()  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=8)
-def _load(path: str | None) -> dict:
-    with open(DEFAULT_CONFIG, "rb") as f:
-        try:
-            data = tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
-            raise DocumentConfigError(f"文书配置文件 {DEFAULT_CONFIG} 格式错误：{exc}") from exc
+def _load_cached(path: str | None, _stamp: int) -> dict:
+    data = read_toml(DEFAULT_CONFIG, "文书配置文件", error=DocumentConfigError)
     override = None
     if path:
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"文书配置文件不存在：{p}")
-        with open(p, "rb") as f:
-            try:
-                override = tomllib.load(f)
-            except tomllib.TOMLDecodeError as exc:
-                raise DocumentConfigError(f"文书配置文件 {p} 格式错误：{exc}") from exc
+        override = _read_override(Path(path))
         data = _merge(data, override)
     validate(data, override, path)
     return data

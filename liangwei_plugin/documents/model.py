@@ -14,6 +14,7 @@ from ..fieldmap import resolve_field
 from .values import MISSING, Optional, date_cn, m2_text, mu_text, number_value, parse_date, text_value
 
 NOTICE, REFERRAL, PENDING = "notice", "referral", "pending"
+UNDER_CONSTRUCTION = ("在建", "正在建设", "施工中", "在施工", "未建成", "未完工")
 _CONDITIONAL = re.compile(r"（[^（）]*的，[^（）]*）")
 
 
@@ -57,6 +58,41 @@ class Centroid:
 
 
 @dataclass
+class FieldPhoto:
+    """An evidence photo (举证照片) of the on-site check, as the register keeps it."""
+
+    path: str                   # the copy in the evidence store
+    taken: str = ""             # ISO time from EXIF
+    lat: float | None = None
+    lon: float | None = None
+    direction: float | None = None   # GPSImgDirection, degrees from north
+    distance_m: float | None = None  # from the patch boundary
+    flagged: bool = False
+    reason: str = ""
+    x: float | None = None      # position in the outline's projected CRS (for the small map)
+    y: float | None = None
+
+
+@dataclass
+class FieldEvidence:
+    """The latest on-site check (外业核查) of a case; ``missing`` when the register has none."""
+
+    conclusion: str = ""
+    description: str = ""
+    inspector: str = ""
+    verified_at: str = ""
+    approval: str = ""
+    project_name: str = ""
+    party: str = ""
+    photos: list[FieldPhoto] = field(default_factory=list)
+    outline: list[list[tuple[float, float]]] = field(default_factory=list)   # patch rings, projected
+    missing: bool = False
+    # the case's determination where a field rule (determination_rules.toml F-rules) decided it on import:
+    # the documents print it instead of the desk determination of the input layer
+    determination: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class DocumentInput:
     patch_id: str
     attrs: dict[str, Any]
@@ -66,6 +102,7 @@ class DocumentInput:
     number: str = ""
     issue_date: _dt.date = field(default_factory=_dt.date.today)
     landuse_layer: str = ""   # name of the land-use layer in OVERLAY_DETAIL (listed first)
+    verification: FieldEvidence | None = None   # 外业核查 from the register (None: not looked up)
 
     # -- attribute access through the configurable field mapping ----------------------------
     def attr(self, canonical: str) -> str:
@@ -125,6 +162,23 @@ class DocumentInput:
         return text_value(self.attrs.get("penalty_basis")) or strip_conditionals(
             text_value(self.attrs.get("legal_basis")))
 
+    def stop_text(self) -> str:
+        """Provisions the order to stop rests on (determination ``stop_basis``), else the penalty provisions."""
+        return text_value(self.attrs.get("stop_basis")) or self.penalty_text()
+
+    def construction_status(self) -> str:
+        """建设状态 of the patch (JSZT through the field mapping: 在建 / 已建成 …), '' when not recorded."""
+        return self.attr("JSZT")
+
+    def under_construction(self, config: dict | None = None) -> bool:
+        """True when the 建设状态 says the construction is going on (documents.toml [stop_order]
+        under_construction words, e.g. 在建, 施工中): a 责令停止违法行为通知书 is issued at once."""
+        status = self.construction_status()
+        if not status:
+            return False
+        words = ((config or {}).get("stop_order", {}) or {}).get("under_construction") or UNDER_CONSTRUCTION
+        return any(w and w in status for w in words)
+
     def competent_key(self) -> str:
         """Key of the competent department ('' when the record predates competence: the issuer is assumed)."""
         return text_value(self.attrs.get("competent_key"))
@@ -173,8 +227,25 @@ class DocumentInput:
             "you": self.you(),
             "violated": self.violated_text(),
             "penalty_basis": self.penalty_text(),
+            "stop_basis": self.stop_text(),
+            "construction_status": self.construction_status(),
             "competent": text_value(self.attrs.get("competent")),
             "grounds_clause": Optional(("，其中" + "、".join(g for g in grounds.split("；") if g)) if grounds else ""),
             "date": date_cn(self.issue_date),
             "number": self.number,
+            **self.field_check_values(),
         }
+
+    def field_check_values(self) -> dict[str, Any]:
+        """Placeholders of the on-site check (外业核查): empty when there is none on record."""
+        v = self.verification if self.verification is not None and not self.verification.missing else None
+        if v is None:
+            return {"check_conclusion": "", "check_inspector": "", "check_date": "", "check_photos": 0,
+                    "check_description": "", "check_description_clause": Optional(""), "check_findings": ""}
+        day = parse_date(v.verified_at)
+        description = v.description.rstrip("。；;，, ")
+        return {"check_conclusion": v.conclusion, "check_inspector": v.inspector or "（未填）",
+                "check_date": date_cn(day) if day else v.verified_at, "check_photos": len(v.photos),
+                "check_description": description,
+                "check_description_clause": Optional(f"，{description}" if description else ""),
+                "check_findings": description or f"核查结论为{v.conclusion}"}

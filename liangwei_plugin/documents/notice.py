@@ -100,9 +100,13 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
     others = [d for d in text_value(doc.attrs.get("competent_all")).split("、") if d and d != values["competent"]]
     values["hearing_number"] = text_value(doc.attrs.get("hearing_number"))
     values["hearing_title"] = config.get("hearing", {}).get("title", "听证告知书")
+    values["stop_number"] = text_value(doc.attrs.get("stop_number"))
+    values["stop_title"] = config.get("stop_order", {}).get("title", "责令停止违法行为通知书")
     values["others"] = "、".join(others)
     values["also_referred"] = Optional(fill(cfg.get("also_referred", ""), values) if others else "")
     farmland = doc.num("farmland_m2")
+    values["field_check_clause"] = Optional(
+        fill(cfg.get("field_check_clause", ""), values) if values.get("check_conclusion") else "")
     values["farmland_clause"] = Optional(fill(cfg["farmland_clause"], values) if farmland and farmland > 0 else "")
     return values
 
@@ -119,6 +123,9 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
         PT(cfg["provisions"], v, st.body_indent),
         PT(cfg["order"], v, st.body_indent),
     ]
+    if v["stop_number"] and cfg.get("stop_ref"):
+        # the order to stop was served at once when the construction was going on
+        story.append(PT(cfg["stop_ref"], v, st.body_indent))
     if needs_hearing(doc) and v["hearing_number"]:
         # the hearing right was told in the 听证告知书 served before this order (not embedded here)
         story.append(PT(cfg["hearing_ref"], v, st.body_indent))

@@ -91,8 +91,10 @@ def build_referral(doc: DocumentInput, config: dict, target: str | BinaryIO) -> 
         it.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st.font), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story += [KeepTogether([it]), Spacer(1, 2 * mm)]
+    story.append(PT(cfg["legal"], v, st.body_indent))
+    if cfg.get("in_construction") and doc.under_construction(config):
+        story.append(PT(cfg["in_construction"], v, st.body_indent))
     story += [
-        PT(cfg["legal"], v, st.body_indent),
         PT(cfg["request"], v, st.body_indent),
         PT(cfg["attachments"], v, st.body_indent),
         P(f"联系人：{v['report_place']}，电话：{v['report_phone']}", st.small),
@@ -124,6 +126,54 @@ def write_pending_list(records: Sequence, folder: str | Path, config: dict) -> P
                      v["violated"], text_value(r.attrs.get("competent")), "当事人待查明"])
     write_csv(path, PENDING_COLUMNS, rows)
     return path
+
+
+def write_pending_pdf(records: Sequence, folder: str | Path, config: dict, issue_date=None) -> Path:
+    """The 待查明清单 as a PDF to print and hand to the investigators: no document number (it is no
+    document served on anyone), one row per patch with a blank column for what the check finds."""
+    import datetime as _dt
+    import os
+
+    from .layout import PageInfo, make_doc, make_styles, numbered_canvas_class
+
+    cfg = config.get("pending", {})
+    path = Path(folder) / f"{cfg.get('file', '待查明清单')}.pdf"
+    part = path.with_name(path.name + ".part")
+    st = make_styles(config)
+    authority = config["authority"]["name"]
+    title = cfg.get("title", "当事人待查明清单")
+    issue_date = issue_date or _dt.date.today()
+    pdf, margins = make_doc(str(part), config, title, authority, subject=f"{len(records)} 个图斑当事人待查明")
+    info = PageInfo(st.font, authority, title, margins)
+    head = ["序号", "监测编号", "坐落", "面积（㎡/亩）", "涉嫌违反", "主管部门", "查明的当事人"]
+    rows = [[P(h, st.cell_center) for h in head]]
+    for i, r in enumerate(records, start=1):
+        doc = DocumentInput(r.patch_id, r.attrs)
+        v = doc.common_values()
+        rows.append([str(i), P(r.patch_id, st.cell), P(v["location"], st.cell),
+                     P(f"{v['area_m2']}\n（{v['area_mu']}亩）", st.cell_center), P(v["violated"], st.cell),
+                     P(text_value(r.attrs.get("competent")), st.cell), ""])
+    w = pdf.width
+    widths = [w * f for f in (0.065, 0.18, 0.14, 0.13, 0.22, 0.11)]
+    widths.append(w - sum(widths))
+    t = grid_table(rows, widths, st)
+    t.setStyle(TableStyle([("ALIGN", (0, 1), (0, -1), "CENTER"), ("FONTSIZE", (0, 0), (-1, -1), st.cell.fontSize),
+                           ("TOPPADDING", (0, 1), (-1, -1), 6), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)]))
+    story = [P(authority, st.authority), P(title, st.title),
+             P(fill("共{count}个图斑　{date}", {"count": len(records), "date": _date_text(issue_date)}), st.number)]
+    if cfg.get("note"):
+        story.append(P(cfg["note"], st.body_indent))
+    story += [Spacer(1, 2 * mm), t, Spacer(1, 4 * mm),
+              P("核查人：__________　　　　核查日期：______年____月____日", st.body)]
+    pdf.build(story, canvasmaker=numbered_canvas_class(info))
+    os.replace(part, path)
+    return path
+
+
+def _date_text(d) -> str:
+    from .values import date_cn
+
+    return date_cn(d)
 
 
 def pending_note(config: dict, count: int) -> str:

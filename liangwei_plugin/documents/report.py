@@ -335,18 +335,31 @@ def build_report(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     if repair:
         story.append(P(f"几何修复说明：{repair}", st.small))
 
-    # 四、认定意见  五、处理意见
+    # 四、现场核查 (where the register was consulted), then 认定意见 and 处理意见 numbered on
+    numerals = iter("四五六七")
+    if doc.verification is not None:
+        from .field_check import field_check_story
+
+        story.append(CondPageBreak(60 * mm))
+        story += field_check_story(doc, cfg, values, st, width,
+                                   f"{next(numerals)}、{cfg.get('field_check_heading', '现场核查')}")
     story.append(CondPageBreak(50 * mm))
-    story.append(P("四、认定意见", st.heading))
+    story.append(P(f"{next(numerals)}、认定意见", st.heading))
     story.append(PT(cfg["determination"], values, st.body_indent))
     approval = approval_values(doc, cfg)
     if approval:
         story.append(PT(cfg["approval"], {**values, **approval}, st.body_indent))
     if values["rule_id"] or values["rule_name"]:
         story.append(PT(cfg["rule"], values, st.body_indent))
-    if values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
+    separate = doc.violation and text_value(doc.attrs.get("violated")) and cfg.get("violated")
+    if separate:
+        # provisions violated and penalty provisions apart, as the notice cites them
+        story.append(PT(cfg["violated"], values, st.body_indent))
+        if cfg.get("penalty"):
+            story.append(PT(cfg["penalty"], values, st.body_indent))
+    elif values["legal_basis"] or doc.violation:  # a violation without its basis prints a blank to fill in
         story.append(PT(cfg["basis"], values, st.body_indent))
-    story.append(P("五、处理意见", st.heading))
+    story.append(P(f"{next(numerals)}、处理意见", st.heading))
     story.append(PT(cfg["handling"] if doc.violation else cfg["handling_none"], values, st.body_indent))
     story.append(Spacer(1, 2 * mm))
     rounding = cfg.get("rounding_clause", "") if cfg.get("largest_remainder", True) else ""

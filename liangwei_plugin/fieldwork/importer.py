@@ -25,7 +25,7 @@ from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..log import logger
 from ..register import evidence
 from ..register.storage import Register
-from ..register.workflow import parse_date
+from ..register.workflow import WorkflowError, parse_date
 from .config import META_TABLE, FieldworkConfig, FieldworkError, load_config
 from .exif import ExifError, PhotoExif, read_exif
 
@@ -50,6 +50,7 @@ class ImportResult:
     new_verifications: list[str] = field(default_factory=list)
     photos: list[PhotoOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)        # rows or photos that could not be taken in
+    redetermined: list[tuple[str, str]] = field(default_factory=list)   # (patch id, what the field rule did)
 
     @property
     def flagged(self) -> list[PhotoOutcome]:
@@ -180,7 +181,7 @@ def _check_register(meta: dict, reg: Register, rows: list[dict]) -> None:
 
 def import_field_package(package: str | Path, reg: Register, *, evidence_folder: str | Path | None = None,
                          max_distance_m: float | None = None, config: FieldworkConfig | None = None,
-                         feedback: Feedback | None = None) -> ImportResult:
+                         rules=None, feedback: Feedback | None = None) -> ImportResult:
     """Take a filled field package into the register ``reg`` (see the module docstring)."""
     fb = ensure_feedback(feedback)
     cfg = config or load_config()
@@ -189,11 +190,11 @@ def import_field_package(package: str | Path, reg: Register, *, evidence_folder:
     meta, rows, photo_rows = _read_package(folder, cfg)
     result = ImportResult(folder)
     _check_register(meta, reg, rows)
-    evidence.ensure_tables(reg)
     try:
         store = evidence_root(reg, evidence_folder)
     except ValueError as exc:
         raise FieldworkError(str(exc)) from exc
+    evidence.ensure_tables(reg)
     package_id = _text(meta.get("package_id"))
     hsx_by_patch = meta.get("hsx") if isinstance(meta.get("hsx"), dict) else {}
     epoch_dates = [parse_date(e.get("date")) for e in (meta.get("epochs") or []) if isinstance(e, dict)]
@@ -233,7 +234,8 @@ def import_field_package(package: str | Path, reg: Register, *, evidence_folder:
         todo.append((case, evidence.Verification(
             patch_id=jcbh, conclusion=conclusion, description=_text(row.get("HCSM")),
             project_name=_text(row.get("XMMC")), party=_text(row.get("XMZT")), build_time=_text(row.get("JSSJ")),
-            new_or_stock=stock, inspector=_text(row.get("HCR")), verified_at=_iso_time(row.get("HCSJ")),
+            new_or_stock=stock, approval=_text(row.get("PZWH")), inspector=_text(row.get("HCR")),
+            verified_at=_iso_time(row.get("HCSJ")),
             package_id=package_id)))
         result.verified.append(jcbh)
     fb.set_progress(20)
@@ -292,12 +294,17 @@ def import_field_package(package: str | Path, reg: Register, *, evidence_folder:
         fb.set_progress(20 + 60 * n / max(1, len(photo_rows)))
 
     # 3. one transaction for all register rows
+    field_rules = FieldRules(folder, cfg, meta, rules)
     with reg.transaction() as cur:
         locked: dict[int, dict] = {}
         for case, v in todo:
             current = locked.get(case["fid"]) or reg._lock_case(cur, case["fid"])
             if evidence.record_verification(reg, cur, current, v, cfg.stock):
                 result.new_verifications.append(v.patch_id)
+                outcome = field_rules.apply(reg, cur, current, v)
+                if outcome:
+                    result.redetermined.append((v.patch_id, outcome))
+                    current = reg._lock_case(cur, case["fid"])
             locked[case["fid"]] = current
         for case, row, outcome in photo_records:
             outcome.new = evidence.record_photo(reg, cur, case, row)
@@ -313,6 +320,75 @@ def import_field_package(package: str | Path, reg: Register, *, evidence_folder:
     fb.info(summary)
     fb.set_progress(100)
     return result
+
+
+class FieldRules:
+    """The determination rules that read the field conclusion (``HCJL``; determination_rules.toml F-rules).
+
+    A case's overlay figures come from the package's base layer 监测图斑 (the determination layer it was
+    exported from), the conclusion and PZWH from 外业核查.  When a rule that reads HCJL decides, the case
+    takes its determination; a 不属于违法 outcome closes a case still in 快速认定 (合法 with an approval,
+    设施农用地 on file, 农村道路).  Otherwise the desk determination stands."""
+
+    def __init__(self, folder: Path, cfg: FieldworkConfig, meta: dict, rules=None):
+        from ..determination import load_rules
+
+        self.rules = rules if rules is not None and not isinstance(rules, (str, Path)) else load_rules(rules)
+        self.ids = {r.id for r in self.rules.rules if any(c.var == "HCJL" for c in r.when + r.when_any)}
+        self.names = {r.id: r.name for r in self.rules.rules}
+        self.base: dict[str, dict] = {}
+        id_field = _text(meta.get("id_field")) or "JCBH"
+        path = folder / cfg.base_geopackage
+        if not self.ids or not path.is_file():
+            return
+        try:
+            conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+            conn.row_factory = sqlite3.Row
+            try:
+                geom_cols = {r[0] for r in conn.execute(
+                    "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = '监测图斑'")}
+                for r in conn.execute('SELECT * FROM "监测图斑"'):
+                    row = {k: r[k] for k in r.keys() if k not in geom_cols and k != "fid"}
+                    if _text(row.get(id_field)):
+                        self.base[_text(row[id_field])] = row
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            logger.warning("外业核查包底图 %s 无法读取：%s", path, exc)
+
+    def apply(self, reg: Register, cur, case: dict, v: evidence.Verification) -> str:
+        """Apply a field rule to ``case`` inside ``cur``; returns what was done ("" when nothing)."""
+        from ..determination import determine
+
+        if not self.ids:
+            return ""
+        record = dict(self.base.get(v.patch_id) or {"patch_id": v.patch_id, "area_m2": case.get("area_m2")})
+        record["HCJL"] = v.conclusion
+        if v.approval:
+            record["PZWH"] = v.approval
+        d = determine(record, self.rules)
+        if d.rule_id not in self.ids:
+            return ""
+        fields = {"violation": d.violation, "determination_code": d.determination_code,
+                  "determination": d.determination, "consequence": d.consequence, "rule_id": d.rule_id}
+        day = parse_date(v.verified_at) or dt.date.today()
+        actor = v.inspector or "外业核查"
+        note = f"外业核查认定：{d.rule_name}" + (f"（{v.approval}）" if v.approval else "") + \
+            (f"；{v.description}" if v.description else "")
+        wf = reg.workflow
+        if d.violation == 0 and wf.final_stage in wf.allowed_targets(case["stage"]):
+            try:   # checked before anything is written: on refusal only the determination is updated
+                reg._advance_locked(cur, case, wf.final_stage, day, actor, note, None, fields)
+                return f"{d.rule_id} {d.rule_name}：办结（不属于违法）"
+            except WorkflowError as exc:
+                logger.warning("案件 %s 未能办结：%s", case["case_no"], exc)
+        changes = {k: val for k, val in fields.items() if str(case.get(k)) != str(val)}
+        if not changes:
+            return ""
+        version = reg._update(cur, case, changes, actor, case["version"])
+        reg._history(cur, case, version, "update", case["stage"], case["stage"], day, actor, note,
+                     {k: [case.get(k), val] for k, val in changes.items()})
+        return f"{d.rule_id} {d.rule_name}"
 
 
 def evidence_root(reg: Register, folder=None) -> Path:

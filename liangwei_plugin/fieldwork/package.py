@@ -50,6 +50,8 @@ from ..fieldmap import resolve_field
 from ..log import logger
 from .config import META_TABLE, PACKAGE_FORMAT, FieldworkConfig, FieldworkError, load_config
 
+# the columns of 外业核查, in form order (PZWH: the approval or 设施农用地 filing number seen on site)
+FIELD_NAMES = ("JCBH", "HCJL", "HCSM", "XZLX", "PZWH", "XMMC", "XMZT", "JSSJ", "HCR", "HCSJ")
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.]?([01]\d)[-_.]?([0-3]\d)")
 
 
@@ -185,7 +187,7 @@ def _create_field_tables(gpkg: Path, cfg: FieldworkConfig, patches: list[tuple[s
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     lyr = ds.CreateLayer(cfg.layer, srs, ogr.wkbMultiPolygon, ["GEOMETRY_NAME=geom", "FID=fid"])
     types = {"JSSJ": ogr.OFTDate, "HCSJ": ogr.OFTDateTime}
-    for name in ("JCBH", "HCJL", "HCSM", "XMMC", "XMZT", "JSSJ", "XZLX", "HCR", "HCSJ"):
+    for name in FIELD_NAMES:
         fd = ogr.FieldDefn(name, types.get(name, ogr.OFTString))
         if name == "JCBH":
             fd.SetNullable(False)
@@ -277,7 +279,7 @@ def configure_field_forms(layer: QgsVectorLayer, photos: QgsVectorLayer, project
     layer.setEditorWidgetSetup(idx("HCJL"), _value_map(cfg.conclusions))
     layer.setEditorWidgetSetup(idx("XZLX"), _value_map(list(cfg.stock)))
     layer.setEditorWidgetSetup(idx("HCSM"), QgsEditorWidgetSetup("TextEdit", {"IsMultiline": True, "UseHtml": False}))
-    for name in ("JCBH", "XMMC", "XMZT", "HCR"):
+    for name in ("JCBH", "PZWH", "XMMC", "XMZT", "HCR"):
         layer.setEditorWidgetSetup(idx(name), QgsEditorWidgetSetup("TextEdit", {"IsMultiline": False}))
     layer.setEditorWidgetSetup(idx("JSSJ"), QgsEditorWidgetSetup("DateTime", {
         "field_format": "yyyy-MM-dd", "display_format": "yyyy-MM-dd", "calendar_popup": True, "allow_null": True}))
@@ -298,12 +300,13 @@ def configure_field_forms(layer: QgsVectorLayer, photos: QgsVectorLayer, project
             photos.setFieldAlias(photo_fields.lookupField(name), label)
     photos.setEditorWidgetSetup(photo_fields.lookupField("ZP"), QgsEditorWidgetSetup("ExternalResource", {
         "DocumentViewer": 1,          # image viewer
-        "DocumentViewerHeight": 0, "DocumentViewerWidth": 0,
+        "DocumentViewerHeight": 240, "DocumentViewerWidth": 0,
         "FileWidget": True, "FileWidgetButton": True, "FileWidgetFilter": "",
         "RelativeStorage": 1,         # relative to the project path
         "StorageMode": 0,             # files
         "UseLink": False, "FullUrl": False,
     }))
+    photos.setEditorWidgetSetup(photo_fields.lookupField("fid"), QgsEditorWidgetSetup("Hidden", {}))
     pform = photos.editFormConfig()
     pform.setReadOnly(photo_fields.lookupField("JCBH"), True)
     pform.setReadOnly(photo_fields.lookupField("fid"), True)
@@ -330,11 +333,14 @@ def configure_field_forms(layer: QgsVectorLayer, photos: QgsVectorLayer, project
     root = form.invisibleRootContainer()
     root.clear()
     tab = QgsAttributeEditorContainer("核查", root)
-    for name in ("JCBH", "HCJL", "HCSM", "XZLX", "XMMC", "XMZT", "JSSJ", "HCR", "HCSJ"):
+    tab.setType(Qgis.AttributeEditorContainerType.Tab)
+    for name in FIELD_NAMES:
         tab.addChildElement(QgsAttributeEditorField(name, idx(name), tab))
     root.addChildElement(tab)
     photo_tab = QgsAttributeEditorContainer("照片", root)
+    photo_tab.setType(Qgis.AttributeEditorContainerType.Tab)
     editor = QgsAttributeEditorRelation(relation, photo_tab)
+    editor.setRelationWidgetTypeId("relation_editor")
     editor.setLabel("核查照片")
     photo_tab.addChildElement(editor)
     root.addChildElement(photo_tab)

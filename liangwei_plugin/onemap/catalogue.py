@@ -17,7 +17,8 @@ visible = true                                     # optional: ticked in the lay
 
 ``path`` is any OGR/GDAL source, relative to the catalogue file; ``|layername=X`` (and other
 ``|key=value`` options) are kept.  Every problem is reported with the entry's number and name, all
-at once, so a bureau can fix its catalogue in one go.
+at once, so a bureau can fix its catalogue in one go: the file's own problems (schema: unknown keys,
+types; missing files) and those found opening the layers (``project_builder.build_onemap``) together.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config_schema import Bool, Date, Either, List, Table, Text, check, read_toml
 from ..paths import resource
-from ..toml_compat import tomllib
 
 ROLES = ("boundary", "planning", "landuse", "protected", "imagery", "patches", "register")
 
@@ -45,6 +46,13 @@ ROLE_NAMES = {
 # Sources that are not files on disk (database connections, GDAL virtual file systems, URLs).
 _NOT_A_FILE = re.compile(r"^(PG:|MSSQL:|OCI:|MySQL:|WFS:|/vsicurl|https?://|ftp://|dbname=)", re.IGNORECASE)
 _VSI_FILE = re.compile(r"^/vsi(zip|gzip|tar|7z)/(.+?\.(zip|gz|tar|tgz|7z))(/.*)?$", re.IGNORECASE)
+
+
+_TEXT = Text(nonempty=True)
+#: the schema of one [[layer]] (liangwei_plugin.config_schema); role, path and date are checked below
+ENTRY_SCHEMA = Table({"role": Text(), "path": Text(), "name": Text(), "code_field": _TEXT, "style": _TEXT,
+                      "date": Either(Date(), Text(), description="日期"), "visible": Bool()})
+CATALOGUE_SCHEMA = Table({"layer": List(Table(known=ENTRY_SCHEMA.fields), nonempty=True)}, required=("layer",))
 
 
 class CatalogueError(ValueError):
@@ -145,19 +153,28 @@ def _resolve(raw_path: str, base: Path) -> tuple[str, dict[str, str]]:
 
 def load_catalogue(path: str | Path) -> Catalogue:
     """Parse and check a catalogue; raises :class:`CatalogueError` naming every faulty entry."""
+    catalogue, problems = read_catalogue(path)
+    if problems:
+        raise CatalogueError(path, problems)
+    return catalogue
+
+
+def read_catalogue(path: str | Path) -> tuple[Catalogue, list[str]]:
+    """The catalogue's valid entries and the problems of the others (the caller reports them, with those
+    it finds itself, all at once); a file that cannot be read at all raises :class:`CatalogueError`."""
     path = Path(path)
     if not path.exists():
         raise CatalogueError(path, [f"数据目录文件不存在：{path}"])
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(path, [f"不是有效的TOML文件：{exc}"]) from exc
+        data = read_toml(path, "一张图数据目录")
+    except ValueError as exc:
+        raise CatalogueError(path, [str(exc).split("：", 1)[-1]]) from None
+    top = [p for p in check(data, CATALOGUE_SCHEMA) if not p.startswith("[[layer]]")]
     layers = data.get("layer")
-    if not isinstance(layers, list) or not layers:
-        raise CatalogueError(path, ["没有 [[layer]] 条目"])
+    if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
+        raise CatalogueError(path, top + ["没有 [[layer]] 条目（每个图层写作 [[layer]]，下面是 role、path …）"])
     base = path.resolve().parent
-    problems: list[str] = []
+    problems: list[str] = list(top)
     warnings: list[str] = []
     entries: list[CatalogueEntry] = []
     for i, item in enumerate(layers, start=1):
@@ -170,6 +187,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
             entry_problems.append(
                 f"{label}：未知的 role = {item.get('role')!r}，应为 {', '.join(ROLES)} 之一" if role
                 else f"{label}：缺少 role（应为 {', '.join(ROLES)} 之一）")
+        entry_problems += [f"{label}：{p}" for p in check(item, ENTRY_SCHEMA)
+                           if not p.startswith(("role", "path", "date"))]
         if not isinstance(raw, str) or not raw.strip():
             entry_problems.append(f"{label}：缺少 path")
             problems.extend(entry_problems)
@@ -199,17 +218,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
                 entry_problems.append(f"{label}：样式文件不存在：{style}")
         code_field = item.get("code_field")
         visible = item.get("visible")
-        if visible is not None and not isinstance(visible, bool):
-            entry_problems.append(f"{label}：visible 应为 true 或 false")
-        unknown = set(item) - {"role", "path", "name", "code_field", "date", "style", "visible"}
-        if unknown:  # e.g. a bureau's own notes: tolerated, but said
-            warnings.append(f"{label}：忽略不认识的键 {', '.join(sorted(unknown))}")
         if entry_problems:
             problems.extend(entry_problems)
             continue
         entries.append(CatalogueEntry(index=i, role=role, path=raw, source=source, name=name,
                                       code_field=str(code_field) if code_field else None,
                                       date=date, style=style, options=options, visible=visible))
-    if problems:
-        raise CatalogueError(path, problems)
-    return Catalogue(path=path, entries=entries, warnings=warnings)
+    return Catalogue(path=path, entries=entries, warnings=warnings), problems

@@ -8,6 +8,7 @@ use the determination (``determination`` wording or ``determination_code``) and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -22,6 +23,7 @@ from qgis.core import (
 )
 
 from ..fieldmap import resolve_field
+from ..log import logger
 
 MU_PER_M2 = 15.0 / 10000.0
 ALL = None  # filter value meaning "no filter"
@@ -169,6 +171,41 @@ def case_stage(project: QgsProject, patch_key: str) -> tuple[str, bool] | None:
     return None
 
 
+def field_check(project: QgsProject, patch_key: str) -> tuple[str, str] | None:
+    """(the latest on-site check, its photos) of the case of ``patch_key`` from a GeoPackage register layer
+    of the project (外业核查 imported by liangwei:importfieldpackage); None when there is none."""
+    if not patch_key:
+        return None
+    for layer in register_layers(project):
+        path = layer.source().split("|", 1)[0]
+        if layer.providerType() != "ogr" or not path.lower().endswith(".gpkg"):
+            continue
+        import sqlite3
+
+        try:
+            from ..register import Register, evidence
+
+            with Register(path, readonly=True) as reg:
+                check = evidence.latest_verification(reg, patch_key)
+                if check is None:
+                    continue
+                photos = evidence.photos(reg, patch_key)
+                store = evidence.evidence_root(reg)
+        except (KeyError, ValueError, RuntimeError, OSError, sqlite3.Error) as exc:
+            # not in this register, or unreadable: the summary goes on without it
+            logger.debug("外业核查记录读取失败（%s）：%s", path, exc)
+            continue
+        text = "，".join(x for x in (check.get("conclusion"), check.get("inspector"),
+                                     _text(check.get("verified_at")).replace("T", " ")) if x)
+        flagged = [p for p in photos if p.get("flagged")]
+        shots = f"{len(photos)} 张（{store}）"
+        if flagged:
+            shots += "；未通过检查 " + "；".join(f"{Path(p['original']).name}：{p.get('flag_reason')}"
+                                              for p in flagged)
+        return text, shots
+    return None
+
+
 def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> list[tuple[str, str]]:
     """(label, value) rows describing a patch: identity, overlay figures, determination, case stage."""
     names = feature.fields().names()
@@ -222,6 +259,10 @@ def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> lis
             rows.append(("案件阶段", stage[0] + ("（逾期）" if stage[1] else "")))
         elif register_layers(project):
             rows.append(("案件阶段", "未立案"))
+        check = field_check(project, key)
+        if check is not None:
+            rows.append(("外业核查", check[0]))
+            rows.append(("举证照片", check[1]))
     return rows
 
 

@@ -14,6 +14,7 @@ one); :func:`write_onemap_project` writes a stand-alone ``.qgz`` with relative p
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from qgis.core import (
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from ..fieldmap import resolve_field
 from ..log import logger
-from .catalogue import Catalogue, CatalogueEntry, CatalogueError, load_catalogue
+from .catalogue import Catalogue, CatalogueEntry, CatalogueError, read_catalogue
 from .styles import choose_style, complete_categories, geometry_kind, relabel_field
 
 # (role, group name) top to bottom.  Boundary layers sit above the groups, ungrouped.
@@ -65,6 +66,7 @@ class OneMapResult:
     styles: dict[int, str] = field(default_factory=dict)               # entry index -> .qml used
     added_categories: dict[int, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    reused: int = 0          # layers already in the project (loaded before): updated, not added again
 
 
 def create_layer(entry: CatalogueEntry) -> QgsMapLayer:
@@ -190,18 +192,25 @@ def _full_extent(project: QgsProject, layers: list[QgsMapLayer]) -> QgsRectangle
     return extent
 
 
+def _entry_number(problem: str) -> int:
+    """第3项[[layer]]… -> 3 (problems listed in the order of the file's entries)."""
+    m = re.match(r"第(\d+)项", problem)
+    return int(m.group(1)) if m else 0
+
+
 def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
                  feedback: Feedback | None = None) -> OneMapResult:
     """Add the catalogue's layers to ``project`` as the one map.  Nothing is added unless every
     entry opens and gets its style: the error then names each faulty entry (CatalogueError)."""
     feedback = ensure_feedback(feedback)
+    problems: list[str] = []
     if not isinstance(catalogue, Catalogue):
-        catalogue = load_catalogue(catalogue)
+        # the file's problems and those of opening its valid entries, reported together (one pass)
+        catalogue, problems = read_catalogue(catalogue)
     result = OneMapResult(warnings=list(catalogue.warnings))
     for w in catalogue.warnings:
         feedback.warning(w)
 
-    problems: list[str] = []
     total = max(1, len(catalogue.entries))
     for n, entry in enumerate(catalogue.entries):
         check_canceled(feedback)
@@ -213,12 +222,27 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
             problems.extend(exc.problems)
         feedback.set_progress(80.0 * (n + 1) / total)
     if problems:
-        raise CatalogueError(catalogue.path, problems)
+        order = {p: i for i, p in enumerate(problems)}
+        raise CatalogueError(catalogue.path, sorted(problems, key=lambda p: (_entry_number(p), order[p])))
     for entry in catalogue.by_role("imagery"):
         message = _overview_warning(entry, result.layers[entry.index])
         if message:
             result.warnings.append(message)
             feedback.warning(message)
+
+    # Loading the one map again updates it: a layer of the same role and source already in the project is
+    # kept where it is (restyled, renamed from the catalogue) instead of being added a second time.
+    existing = {(lyr.customProperty(PROP_ROLE), lyr.source()): lyr for lyr in project.mapLayers().values()
+                if lyr.customProperty(PROP_ROLE)}
+    reused: set[int] = set()
+    for entry in catalogue.entries:
+        old = existing.get((entry.role, result.layers[entry.index].source()))
+        if old is not None:
+            old.setName(entry.name)
+            _tag(old, entry)
+            result.styles[entry.index] = apply_style(old, entry) or ""
+            result.layers[entry.index] = old
+            reused.add(entry.index)
 
     root = project.layerTreeRoot()
     # Groups: reuse groups of these names already in the project, create the others in order on top.
@@ -240,6 +264,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         group = groups[role]
         for pos, entry in enumerate(entries):
             layer = result.layers[entry.index]
+            if entry.index in reused:
+                continue
             project.addMapLayer(layer, False)
             node = group.insertLayer(pos, layer)
             if role == "imagery":
@@ -256,6 +282,8 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
                 node.setExpanded(False)  # the legend of 100 land-use classes is long
     for pos, entry in enumerate(catalogue.by_role("boundary")):
         layer = result.layers[entry.index]
+        if entry.index in reused:
+            continue
         project.addMapLayer(layer, False)
         root.insertLayer(pos, layer)
 
@@ -270,6 +298,9 @@ def build_onemap(catalogue: Catalogue | str | Path, project: QgsProject,
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
     feedback.set_progress(90.0)
     epochs = len(catalogue.by_role("imagery"))
+    result.reused = len(reused)
+    if reused:
+        feedback.info(f"一张图已在项目中：{len(reused)} 个图层已更新（未重复加载）")
     feedback.info(f"一张图：{len(result.layers)} 个图层，{epochs} 期影像（显示最新 {min(VISIBLE_EPOCHS, epochs)} 期）")
     for index, codes in result.added_categories.items():
         entry = next(e for e in catalogue.entries if e.index == index)

@@ -34,6 +34,7 @@ VERIFICATION_COLUMNS: list[tuple[str, str]] = [
     ("party", "TEXT"),           # 项目主体/当事人 XMZT
     ("build_time", "TEXT"),      # 建设时间 JSSJ
     ("new_or_stock", "TEXT"),    # 新增/存量 XZLX
+    ("approval", "TEXT"),        # 批准文号/备案号 PZWH seen on site
     ("inspector", "TEXT"),       # 核查人 HCR
     ("verified_at", "TEXT"),     # 核查时间 HCSJ (ISO, as entered on site)
     ("package_id", "TEXT"),
@@ -98,13 +99,14 @@ class Verification:
     party: str = ""
     build_time: str = ""
     new_or_stock: str = ""
+    approval: str = ""
     inspector: str = ""
     verified_at: str = ""        # ISO date or date-time
     package_id: str = ""
 
     def key(self) -> str:
         text = "\x1f".join([self.patch_id, self.conclusion, self.description, self.project_name, self.party,
-                            self.build_time, self.new_or_stock, self.inspector, self.verified_at])
+                            self.build_time, self.new_or_stock, self.approval, self.inspector, self.verified_at])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -128,7 +130,8 @@ def record_verification(reg: Register, cur, case: dict, v: Verification, stock_m
     reg._history(cur, case, version, "verify", case["stage"], case["stage"], day, actor, note, _diff(case, changes))
     cols = [c for c, _ in VERIFICATION_COLUMNS]
     values = [case["fid"], case["case_no"], v.patch_id, v.conclusion, v.description, v.project_name, v.party,
-              v.build_time, v.new_or_stock, v.inspector, v.verified_at, v.package_id, v.key(), reg.dialect.now_value()]
+              v.build_time, v.new_or_stock, v.approval, v.inspector, v.verified_at, v.package_id, v.key(),
+              reg.dialect.now_value()]
     reg.x(cur, f'INSERT INTO "{VERIFICATIONS}" ({", ".join(cols)}) VALUES ({", ".join("?" * len(cols))})',  # nosec B608
           values)
     case.update(changes, version=version)

@@ -193,17 +193,21 @@ def collect(register: Register, month: str | None = None, as_of=None, numbers: d
         dispose_due = c.get("dispose_due") or (wf.disposal_due(parse_date(c["found_date"])).isoformat()
                                                if c.get("found_date") else "")
         pid = c.get("patch_id") or ""
+        # a case without a patch_id of its own (编号冲突, 编号为空) shows the id as delivered; its documents are
+        # not looked up under that id, which names another case's documents
+        shown = pid or c.get("given_patch_id") or ""
         data.rows.append([
-            i, c["case_no"], pid, c.get("township") or "", c.get("village") or "",
+            i, c["case_no"], shown, c.get("township") or "", c.get("village") or "",
             c.get("source") or "", c.get("stock_kind") or "", c.get("found_date") or "", c.get("party") or "",
-            determination, c.get("consequence") or "", reports.get(pid, ""), notices.get(pid, ""),
+            determination, c.get("consequence") or "", reports.get(pid, "") if pid else "",
+            notices.get(pid, "") if pid else "",
             c.get("area_m2"), mu(c.get("area_m2")), c.get("farmland_m2"), mu(c.get("farmland_m2")),
             c.get("basic_farmland_m2"), mu(c.get("basic_farmland_m2")),
             c.get("department") or "", c.get("stage") or "", c.get("stage_due") or "", dispose_due,
             c.get("disposal_kind") or "", c.get("demolished_m2"), mu(c.get("demolished_m2")),
             c.get("closed_date") or "", overdue,
             c.get("accountability_note") or ("" if not st.overdue else f"{c['stage']}超期（{st.overdue_role}）"),
-            referral, c.get("note") or "",
+            referral, "；".join(x for x in (c.get("note"), c.get("id_note")) if x),
         ])
         if c.get("violation") != 1:
             continue
@@ -286,6 +290,9 @@ def export_ledger(register: Register, output: str | Path, month: str | None = No
     try:
         if suffix == ".csv":
             _write_csv(output, data.rows)   # atomic itself (.part renamed at the end)
+            # the table stays one header + rows (for Excel and scripts); the 乡镇汇总 and the footer go beside it
+            summary_csv = _write_csv_summary(output.with_name(f"{output.stem}_乡镇汇总.csv"), data, title, period,
+                                             today, footer)
         else:
             _write_xlsx(tmp, data, title, period, today, footer, fb)
             os.replace(tmp, output)
@@ -295,11 +302,35 @@ def export_ledger(register: Register, output: str | Path, month: str | None = No
     if not registry:
         fb.info("未指定文书编号登记（文书编号登记.sqlite）：台账的文号列为空")
     fb.info(f"已导出台账 {len(data.rows)} 条：{output}")
-    return {"rows": len(data.rows), "path": str(output), "numbers": bool(registry)}
+    out = {"rows": len(data.rows), "path": str(output), "numbers": bool(registry)}
+    if suffix == ".csv":
+        out["summary"] = str(summary_csv)
+        fb.info(f"乡镇汇总及填报信息：{summary_csv}")
+    return out
 
 
 def _fmt_area(v) -> str:
     return "" if v is None else f"{float(v):.2f}"
+
+
+def _summary_cell(value, kind: str):
+    if kind in ("area", "mu"):
+        return _fmt_area(value)
+    if kind == "pct":
+        return "" if value is None else f"{float(value):.2f}"
+    return value
+
+
+def _write_csv_summary(path: Path, data: LedgerData, title: str, period: str, today: dt.date,
+                       footer: dict) -> Path:
+    """乡镇汇总 of a CSV ledger, as the XLSX's second sheet: title, the summary table (合计 last), the
+    note on 违法占耕比, and the footer (填报单位/填报人/审核人/报送日期; empty ones left to fill by hand)."""
+    rows: list[list] = [[f"统计日期：{today.isoformat()}", f"统计期间：{period}"],
+                        [h for _, h, _, _ in SUMMARY_FIELDS]]
+    rows += [[_summary_cell(t.get(k), kind) for k, _, _, kind in SUMMARY_FIELDS] for t in data.summary]
+    rows += [[], [f"注：{SUMMARY_NOTE}"], []]
+    rows += [[f"{label}：", value or ""] for label, value in footer.items()]
+    return write_csv(path, [f"{title} 乡镇汇总"], rows)
 
 
 def _write_csv(path: Path, rows: list[list]) -> None:

@@ -83,6 +83,7 @@ LIST_COLUMNS = (
     "area_m2", "farmland_m2", "found_date", "stage", "stage_started", "stage_due", "stage_role", "is_open",
     "rectify_due", "dispose_due", "closed_date", "accountability", "accountability_note", "found_late", "penalty_date",
     "party_official", "referral_required", "referral_reason", "referral_due", "referred_date", "version",
+    "given_patch_id", "id_note",
 )
 
 # Fields a user may change through ``Register.update_case`` (stage fields change only by transitions).

@@ -21,6 +21,7 @@ from ..log import logger
 from .dialect import Dialect, GpkgDialect, RegisterAccessError, RegisterOpenError, dialect_for, ident
 from .model import (
     CASE_COLUMNS,
+    COLUMN_LABELS,
     COLUMN_NAMES,
     DATE_COLUMNS,
     EDITABLE,
@@ -39,6 +40,7 @@ CASES = ident("cases")
 HISTORY = ident("case_history")
 GRID_UNITS = ident("grid_units")
 GRID_REPORTS = ident("grid_reports")
+VERIFICATIONS = ident("verifications")   # created by register/evidence.py on the first 外业核查 import
 _CASE_COLUMNS = frozenset(ident(c) for c in COLUMN_NAMES)
 _ORDER_COLUMNS = _CASE_COLUMNS | {"fid"}
 _HISTORY_COLUMNS = [ident(c) for c, _ in HISTORY_COLUMNS]
@@ -309,7 +311,7 @@ class Register:
         try:
             if not self.dialect.table_exists(cur, "schema_version"):
                 return 0
-            cur.execute("SELECT MAX(version) FROM schema_version")
+            self.x(cur, "SELECT MAX(version) FROM schema_version")
             return int(cur.fetchone()[0] or 0)
         finally:
             cur.close()
@@ -463,7 +465,7 @@ class Register:
     def count_cases(self) -> int:
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
+            self.x(cur, f'SELECT COUNT(*) FROM "{CASES}"')  # nosec B608
             return int(cur.fetchone()[0])
         finally:
             cur.close()
@@ -474,7 +476,7 @@ class Register:
             raise KeyError(column)
         cur = self.conn.cursor()
         try:
-            cur.execute(f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
+            self.x(cur, f'SELECT DISTINCT "{column}" FROM "{CASES}" WHERE "{column}" IS NOT NULL ORDER BY 1')  # nosec B608
             return [str(r[0]) for r in cur.fetchall() if r[0] not in ("", None)]
         finally:
             cur.close()
@@ -760,7 +762,7 @@ class Register:
         cur = self.conn.cursor()
         try:
             for table in (CASES, HISTORY):
-                cur.execute(f'ANALYZE "{table}"')
+                self.x(cur, f'ANALYZE "{table}"')
         finally:
             cur.close()
 
@@ -874,10 +876,24 @@ class Register:
         version = case["version"] if expected_version is None else int(expected_version)
         if version != case["version"]:
             self._raise_conflict(cur, case, version)
+        self._require_verification(cur, case, target)
         changes = self._transition_changes(case, target, day, note, fields)
         new_version = self._update(cur, case, changes, actor, version)
         self._history(cur, case, new_version, "advance", case["stage"], target, day, actor, note, _diff(case, changes))
         return new_version
+
+    def _require_verification(self, cur, case: dict, target: str) -> None:
+        """Refuse a violation finding without an on-site check on record (workflow.toml [verification])."""
+        if not self.workflow.needs_verification(case, target):
+            return
+        if self.dialect.table_exists(cur, VERIFICATIONS):
+            self.x(cur, f'SELECT 1 FROM "{VERIFICATIONS}" WHERE case_fid = ? LIMIT 1', (case["fid"],))  # nosec B608
+            if cur.fetchone() is not None:
+                return
+        raise WorkflowError(
+            f"案件 {case['case_no']}（{case.get('source') or ''}）尚无外业核查记录，不能转入“{target}”："
+            "监测图斑只是线索（自然资发〔2023〕258号），须先外业核查举证（外业核查包导入 liangwei:importfieldpackage）"
+            "再认定；本局另有规定的，可在流程配置 workflow.toml 的 [verification] 中调整")
 
     def advance_many(self, refs: Iterable, target: str, date=None, actor: str = "", note: str = "",
                      fields: dict | None = None, atomic: bool = True, feedback: Feedback | None = None,
@@ -932,6 +948,8 @@ class Register:
         bad = set(changes) - EDITABLE
         if bad:
             raise WorkflowError(f"字段 {'、'.join(sorted(bad))} 不能直接修改（阶段只能通过处置流程转换）")
+        for column in sorted(set(changes) & DATE_COLUMNS):   # 处罚决定日期 9999-12-31 would date a referral
+            check_plausible_date(parse_date(changes[column]), COLUMN_LABELS.get(column, column))
         day = _day(date, "修改日期")
         with self.transaction() as cur:
             case = self._lock_case(cur, ref)

@@ -11,14 +11,89 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..config_schema import Bool, Date, Either, List, Number, Table, Text, check, problems_text, read_toml
 from ..paths import resource
-from ..toml_compat import tomllib
 
 DEFAULT_WORKFLOW = resource("workflow.toml")
 
 
 class WorkflowError(ValueError):
     """An illegal transition or an invalid value; the message says what and why (Chinese)."""
+
+
+def _stage_references(data: dict, where, problems, root) -> None:
+    """Every stage named in [workflow] and [[transition]] is defined in [[stage]]."""
+    stages = data.get("stage")
+    names = {s.get("name") for s in stages if isinstance(s, dict)} if isinstance(stages, list) else set()
+    if not names:
+        return
+    if len(names) != len(stages):
+        problems.add(("stage",), "阶段名称（name）重复或缺失")
+    known = "、".join(str(n) for n in names if n)
+
+    def ref(keys, value):
+        if isinstance(value, str) and value not in names:
+            problems.add(keys, f"阶段“{value}”未在 [[stage]] 中定义（已定义：{known}）")
+
+    wf = data.get("workflow") if isinstance(data.get("workflow"), dict) else {}
+    for key in ("default_initial_stage", "final_stage"):
+        ref(("workflow", key), wf.get(key))
+    for i, name in enumerate(wf.get("initial_stages") or [] if isinstance(wf.get("initial_stages"), list) else []):
+        ref(("workflow", "initial_stages", f"第 {i + 1} 个"), name)
+    ver = data.get("verification") if isinstance(data.get("verification"), dict) else {}
+    for i, name in enumerate(ver.get("targets") or [] if isinstance(ver.get("targets"), list) else []):
+        ref(("verification", "targets", f"第 {i + 1} 个"), name)
+    for i, t in enumerate(data.get("transition") or [] if isinstance(data.get("transition"), list) else []):
+        if isinstance(t, dict):
+            ref(("transition", i, "from"), t.get("from"))
+            ref(("transition", i, "to"), t.get("to"))
+    referral = data.get("referral") if isinstance(data.get("referral"), dict) else {}
+    rules = referral.get("rule") if isinstance(referral.get("rule"), list) else []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        if isinstance(rule.get("stages"), list):
+            for j, name in enumerate(rule["stages"]):
+                ref(("referral", "rule", i, "stages", f"第 {j + 1} 个"), name)
+        days = rule.get("days")
+        if isinstance(days, str) and not isinstance(referral.get(days), int):
+            keys = "、".join(k for k, v in referral.items() if isinstance(v, int) and not isinstance(v, bool))
+            problems.add(("referral", "rule", i, "days"),
+                         f"“{days}”不是 [referral] 中的天数键（可用：{keys}），也不是天数")
+
+
+_DAYS = Number(minimum=0, integer=True, unit="天数 ≥ 0", below_text="期限会早于起算日期")
+_STAGE_NAME = Text(nonempty=True)
+#: the schema of resources/workflow.toml (liangwei_plugin.config_schema)
+WORKFLOW_SCHEMA = Table({
+    "calendar": Table({"day_count": Text(choices=("calendar", "working")),
+                       "holidays": List(Date()), "extra_workdays": List(Date())}),
+    "workflow": Table({"initial_stages": List(_STAGE_NAME, nonempty=True), "default_initial_stage": _STAGE_NAME,
+                       "final_stage": _STAGE_NAME, "disposal_days": Number(minimum=1, integer=True, unit="天数 ≥ 1",
+                                                               below_text="处置期限会早于发现日期"),
+                       "accountability_role": Text(nonempty=True)}),
+    "stage": List(Table({"name": _STAGE_NAME, "role": Text(), "days": _DAYS}, required=("name",)), nonempty=True),
+    "transition": List(Table({"from": _STAGE_NAME, "to": _STAGE_NAME,
+                              "requires": Text(choices=("", "violation", "not_violation"))},
+                             required=("from", "to")), nonempty=True),
+    "referral": Table({
+        "day_count": Text(choices=("calendar", "working")),
+        "rule": List(Table({
+            "reason": Text(nonempty=True), "cases": Text(choices=("new_violation", "all")),
+            "deadline": Text(choices=("dispose_due", "rectify_due", "stage_due", "found_date")),
+            "stages": Either(Text(choices=("*",)), List(_STAGE_NAME), description="\"*\" 或阶段名称列表"),
+            "closed_late": Bool(), "days": Either(_DAYS, Text(nonempty=True), description="天数或 [referral] 中的键"),
+        }, required=("reason",))),
+    }, values=_DAYS, key_pattern=r"days_\w+", key_text="天数键应以 days_ 开头"),
+    "options": Table({"sources": List(Text(nonempty=True), nonempty=True, unique=True),
+                      "stock_kinds": List(Text(nonempty=True), nonempty=True, unique=True),
+                      "disposal_kinds": List(Text(nonempty=True), nonempty=True, unique=True),
+                      "case_no_prefix": Text(nonempty=True, pattern=r"[A-Za-z0-9_-]+",
+                                             pattern_text="只能用字母、数字、- 和 _")}),
+    "verification": Table({"required": Bool(), "targets": List(_STAGE_NAME), "sources": List(Text(nonempty=True)),
+                           "cases_found_from": Date()}),
+}, required=("workflow", "stage", "transition"), checks=(_stage_references,))
+
 
 
 @dataclass(frozen=True)
@@ -86,13 +161,17 @@ class Workflow:
     extra_workdays: frozenset = frozenset()
     referral: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    verification: dict = field(default_factory=dict)   # [verification]: 外业核查 before a violation finding
 
     # -- loading -------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path | None = None, day_count: str | None = None) -> Workflow:
         """Read a workflow file (default ``resources/workflow.toml``); ``day_count`` overrides the file."""
-        with open(path or DEFAULT_WORKFLOW, "rb") as f:
-            data = tomllib.load(f)
+        source = path or DEFAULT_WORKFLOW
+        data = read_toml(source, "流程配置文件", error=WorkflowError)
+        problems = check(data, WORKFLOW_SCHEMA)
+        if problems:  # every problem at once, each naming its key
+            raise WorkflowError(problems_text(source, problems, "流程配置文件"))
         cal = data.get("calendar", {})
         wf = data["workflow"]
         stages = [Stage(s["name"], s.get("role", ""), int(s.get("days", 0))) for s in data["stage"]]
@@ -120,6 +199,7 @@ class Workflow:
             extra_workdays=frozenset(parse_date(d) for d in cal.get("extra_workdays", [])),
             referral=dict(data.get("referral", {})),
             options=dict(data.get("options", {})),
+            verification=dict(data.get("verification", {})),
         )
 
     # -- lookups -------------------------------------------------------------
@@ -213,6 +293,21 @@ class Workflow:
 
     def stock_kinds(self) -> list[str]:
         return list(self.options.get("stock_kinds", ["增量", "存量"]))
+
+    def needs_verification(self, case: dict, target: str) -> bool:
+        """Whether moving ``case`` to ``target`` needs an on-site check on record ([verification] of the
+        workflow file; 自然资发〔2023〕258号: a monitoring patch alone is no basis for a violation finding)."""
+        v = self.verification
+        if not v.get("required", False):
+            return False
+        if target not in list(v.get("targets", ["拆除整治"])):
+            return False
+        sources = v.get("sources", "*")
+        if sources != "*" and case.get("source") not in list(sources):
+            return False
+        since = parse_date(v.get("cases_found_from") or None)
+        found = parse_date(case.get("found_date") or None)
+        return not (since and found and found < since)
 
 
 @lru_cache(maxsize=4)

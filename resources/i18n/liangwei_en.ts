@@ -4,10 +4,6 @@
   <context>
     <name>CaseRegisterWidget</name>
     <message>
-      <source>.gpkg 路径 / postgresql://… / 连接名</source>
-      <translation>.gpkg path / postgresql://… / connection name</translation>
-    </message>
-    <message>
       <source>刷新</source>
       <translation>Refresh</translation>
     </message>
@@ -71,14 +67,6 @@
       <translation>Pick on Map</translation>
     </message>
     <message>
-      <source>导出整改通知书</source>
-      <translation>Export Rectification Notice</translation>
-    </message>
-    <message>
-      <source>导出认定意见书</source>
-      <translation>Export Opinion Report</translation>
-    </message>
-    <message>
       <source>监测编号</source>
       <translation>Monitoring no.</translation>
     </message>
@@ -99,8 +87,63 @@
       <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
+      <source>输出规划认定意见书…</source>
+      <translation>Export Planning Opinion Reports…</translation>
+    </message>
+    <message>
+      <source>输出责令限期整改通知书…</source>
+      <translation>Export Rectification Notices…</translation>
+    </message>
+    <message>
       <source>项目</source>
       <translation>Item</translation>
+    </message>
+  </context>
+  <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>GeoPackage 文件</source>
+      <translation>GeoPackage file</translation>
+    </message>
+    <message>
+      <source>PostGIS 连接</source>
+      <translation>PostGIS connection</translation>
+    </message>
+    <message>
+      <source>不使用台账</source>
+      <translation>No case register</translation>
+    </message>
+    <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
+      <source>发文机关</source>
+      <translation>Issuing authority</translation>
+    </message>
+    <message>
+      <source>同时作为本人的默认设置（新项目也使用）</source>
+      <translation>Also as my default settings (used by new projects too)</translation>
+    </message>
+    <message>
+      <source>工作文件夹</source>
+      <translation>Working folder</translation>
+    </message>
+    <message>
+      <source>文书编号登记库</source>
+      <translation>Document-number registry</translation>
+    </message>
+    <message>
+      <source>文书配置文件</source>
+      <translation>Document configuration file</translation>
+    </message>
+    <message>
+      <source>案件台账</source>
+      <translation>Case register</translation>
+    </message>
+    <message>
+      <source>生成 PDF 的进程数</source>
+      <translation>PDF worker processes</translation>
     </message>
   </context>
   <context>
@@ -110,16 +153,8 @@
       <translation>.gpkg path / postgresql://… / QGIS connection name</translation>
     </message>
     <message>
-      <source>1/4 叠加分析</source>
-      <translation>1/4 Overlay analysis</translation>
-    </message>
-    <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
-    </message>
-    <message>
-      <source>2/4 规划认定</source>
-      <translation>2/4 Planning determination</translation>
     </message>
     <message>
       <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
@@ -146,6 +181,10 @@
       <translation>QGIS project (*.qgz)</translation>
     </message>
     <message>
+      <source>SQLite (*.sqlite *.db)</source>
+      <translation>SQLite (*.sqlite *.db)</translation>
+    </message>
+    <message>
       <source>Shapefile 字段名最长 10 个字节，以下字段已改名：{names}</source>
       <translation>Shapefile field names hold at most 10 bytes; these fields were renamed: {names}</translation>
     </message>
@@ -158,20 +197,80 @@
       <translation>violation = {v} contradicts code = "{code}"</translation>
     </message>
     <message>
-      <source>{0}/4 输出 {1}</source>
-      <translation>{0}/4 Exporting {1}</translation>
+      <source>{0}/{1} 叠加分析</source>
+      <translation>{0}/{1} Overlay check</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件</source>
+      <translation>{0}/{1} Registering cases</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 登记案件：未指定案件台账，跳过</source>
+      <translation>{0}/{1} Registering cases: no case register set, skipped</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 规划认定</source>
+      <translation>{0}/{1} Planning determination</translation>
+    </message>
+    <message>
+      <source>{0}/{1} 输出 {2}</source>
+      <translation>{0}/{1} Writing {2}</translation>
+    </message>
+    <message>
+      <source>{area:.2f}㎡ 未被地类图斑覆盖</source>
+      <translation>{area:.2f} m² not covered by any land-use parcel</translation>
+    </message>
+    <message>
+      <source>{area:.2f}㎡ 的地类编码未知或为空</source>
+      <translation>{area:.2f} m² with an unknown or empty land-use code</translation>
     </message>
     <message>
       <source>{day} 超期案件 {n} 件（{roles}）；本次记入效能问责 {f} 件</source>
       <translation>Overdue cases on {day}: {n} ({roles}); newly flagged for performance accountability: {f}</translation>
     </message>
     <message>
+      <source>{id}（编号冲突）</source>
+      <translation>{id} (id conflict)</translation>
+    </message>
+    <message>
+      <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
+      <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
+    </message>
+    <message>
+      <source>{name}：没有 .cpg 文件，属性不是 UTF-8 编码（LDID {ldid}），按 GB18030 读取</source>
+      <translation>{name}: no .cpg file and the attributes are not UTF-8 (LDID {ldid}); reading them as GB18030</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑不在地类图层「{layer}」的覆盖范围内（地类面积全部为 0）：{ids}。请检查地类图层是否完整、是否选对了图层</source>
+      <translation>{n} patches lie outside the coverage of land-use layer "{layer}" (all land-use areas are 0): {ids}. Check that the land-use layer is complete and the right one</translation>
+    </message>
+    <message>
+      <source>{n} 个图斑有部分不被地类图层「{layer}」覆盖（地类图层有缝隙或图斑伸出其范围），共 {area:.2f}㎡：{where}。缺少地类的面积记在 landuse_gap_m2 字段</source>
+      <translation>{n} patches are partly not covered by land-use layer "{layer}" (gaps in the layer, or patches reaching beyond it), {area:.2f} m² in all: {where}. The area without land use is in the landuse_gap_m2 field</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有几何或不在任何乡镇界线内，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no geometry or lie outside every township boundary and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
     <message>
+      <source>{n} 个图斑没有可量测的面积（area_m2 为 0 或空），未作认定（determination_code = undetermined，violation 为空）：{ids}。请核实图斑几何和坐标参考系后重新叠加分析</source>
+      <translation>{n} patches have no measurable area (area_m2 is 0 or empty) and were not determined (determination_code = undetermined, violation empty): {ids}. Check the patch geometries and CRS, then run the overlay again</translation>
+    </message>
+    <message>
       <source>{n} 个图斑没有行政区代码和名称，计入“未落入乡镇”：{ids}</source>
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
+    </message>
+    <message>
+      <source>{n} 份移送函已记入台账 {target}</source>
+      <translation>{n} referral letters recorded in the register {target}</translation>
+    </message>
+    <message>
+      <source>{path}：字段 {layer}.{field} 的中文名“{alias}”未写入（已被占用）</source>
+      <translation>{path}: the Chinese name "{alias}" of field {layer}.{field} was not stored (name already taken)</translation>
+    </message>
+    <message>
+      <source>{path}：无法按空间索引快速读取（{error}），改为逐要素读取</source>
+      <translation>{path}: cannot read through the spatial index ({error}); reading feature by feature</translation>
     </message>
     <message>
       <source>{role}影像「{layer}」不是本地栅格文件（{src}），请先导出为 GeoTIFF。</source>
@@ -182,8 +281,12 @@
       <translation>The {role} image cannot be opened.</translation>
     </message>
     <message>
-      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按空值判断</source>
-      <translation>{rule} refers to field {field}, which is not in the input layer; it is treated as empty.</translation>
+      <source>{rule} 引用的字段 {field} 在输入图层中不存在，按规则的 if_absent 设置：{how}</source>
+      <translation>{rule} uses field {field}, which the input layer does not have; as the rule's if_absent says: {how}</translation>
+    </message>
+    <message>
+      <source>{rule} 的条件「{cond}」引用的字段 {field} 在输入图层中不存在（现有字段：{fields}）。请补充该字段（或在 [attributes] 中写明其别名），或在该规则中写明缺少该字段时如何判断：if_absent = "false"（条件不成立）、"true"（条件成立）或 "empty"（按空值判断）</source>
+      <translation>The condition "{cond}" of {rule} uses field {field}, which the input layer does not have (its fields: {fields}). Add the field (or give its alias under [attributes]), or state in the rule how to judge without it: if_absent = "false" (the condition fails), "true" (it holds) or "empty" (read as empty)</translation>
     </message>
     <message>
       <source>{start} 至 {end} 漏报 {n} 次</source>
@@ -206,8 +309,24 @@
       <translation>… see the log for details</translation>
     </message>
     <message>
+      <source>「{alg}」未能完成：{msg}</source>
+      <translation>"{alg}" did not complete: {msg}</translation>
+    </message>
+    <message>
+      <source>「{alg}」运行出错（内部错误 {kind}：{msg}），未写出任何结果；详细信息已记入日志面板「两违一张图」，请将其发给维护人员。</source>
+      <translation>"{alg}" failed (internal error {kind}: {msg}); no results were written. The details are in the log panel "两违一张图"; please send them to the maintainers.</translation>
+    </message>
+    <message>
+      <source>「{code}」{parcels} 个地类图斑、{patches} 个图斑内 {area:.2f}㎡</source>
+      <translation>"{code}": {parcels} parcels, {area:.2f} m² inside {patches} patches</translation>
+    </message>
+    <message>
       <source>一张图</source>
       <translation>One Map</translation>
+    </message>
+    <message>
+      <source>一张图已更新：%d 个图层已在项目中，未重复加载</source>
+      <translation>One map updated: %d layers were already in the project and were not loaded twice</translation>
     </message>
     <message>
       <source>一张图数据目录（TOML，取底图和影像）</source>
@@ -228,10 +347,6 @@
     <message>
       <source>三调地类图斑图层</source>
       <translation>Land-use parcel layer (third national land survey)</translation>
-    </message>
-    <message>
-      <source>三调地类图斑（可选）</source>
-      <translation>Land-use survey parcels (三调, optional)</translation>
     </message>
     <message>
       <source>上下卷帘</source>
@@ -266,6 +381,10 @@
       <translation>Liangwei one-map review</translation>
     </message>
     <message>
+      <source>两违一张图设置</source>
+      <translation>Liangwei One Map settings</translation>
+    </message>
+    <message>
       <source>两违一张图：字段中文名与面积显示</source>
       <translation>Liangwei one-map: Chinese field names and area display</translation>
     </message>
@@ -286,6 +405,10 @@
       <translation>Exports one planning opinion report (规划认定意见书, PDF) for each patch in the determination results: patch number and location, centroid coordinates, before/after imagery comparison (patch outline in red), location map (planning zones and protected areas), overlay area table (m² and mu), the determination, the rule applied and its legal basis, responsible department, signature block and seal position. Also writes a merged PDF and the index table index.csv (patch_id, document, number, file, pages). Wording, authority names and number format are configured in resources/documents.toml. Running again keeps documents already produced (resume).</translation>
     </message>
     <message>
+      <source>举证照片</source>
+      <translation>Evidence photos</translation>
+    </message>
+    <message>
       <source>举证照片存放文件夹（空为台账旁）</source>
       <translation>Evidence photo folder (empty: beside the register)</translation>
     </message>
@@ -302,12 +425,20 @@
       <translation>Township code</translation>
     </message>
     <message>
-      <source>乡镇代码字段（可选）</source>
-      <translation>Township code field (optional)</translation>
+      <source>乡镇代码字段</source>
+      <translation>Township code field</translation>
     </message>
     <message>
-      <source>乡镇名称字段（可选）</source>
-      <translation>Township name field (optional)</translation>
+      <source>乡镇名称字段</source>
+      <translation>Township name field</translation>
+    </message>
+    <message>
+      <source>乡镇界线</source>
+      <translation>Township boundaries</translation>
+    </message>
+    <message>
+      <source>乡镇界线图层“{layer}”不是面图层（几何类型：{kind}）：图斑按面积最大部分分配到乡镇，需要乡镇界线面图层。请选择乡镇界线（面）图层，或不填该参数而按图斑的行政区代码/名称字段分组。</source>
+      <translation>Township boundary layer "{layer}" is not a polygon layer (geometry type: {kind}): patches go to the township holding their largest part, which needs township polygons. Choose the township boundary (polygon) layer, or leave the parameter empty to group by the patches' division code/name fields.</translation>
     </message>
     <message>
       <source>乡镇界线图层“{layer}”中没有乡镇代码/名称字段（XZQDM/XZQMC 或其别名），请在参数中指定</source>
@@ -318,16 +449,16 @@
       <translation>Township boundary layer "{layer}" has {n} features without geometry; they were not used for assignment.</translation>
     </message>
     <message>
-      <source>乡镇界线（可选）</source>
-      <translation>Township boundaries (optional)</translation>
-    </message>
-    <message>
       <source>互换</source>
       <translation>Swap</translation>
     </message>
     <message>
       <source>仅输出选中的图斑</source>
       <translation>Selected patches only</translation>
+    </message>
+    <message>
+      <source>仍然打开</source>
+      <translation>Open anyway</translation>
     </message>
     <message>
       <source>代码</source>
@@ -340,6 +471,22 @@
     <message>
       <source>位置示意图图层（规划分区、保护区等）</source>
       <translation>Location map layers (planning zones, protected areas, etc.)</translation>
+    </message>
+    <message>
+      <source>作废一个误发的文书编号（如 ×自然资责改〔2026〕第17号）：编号登记库中保留该编号及作废时间、原因，该编号永不再发；原图斑下次输出文书时取得新编号。须注明作废原因。编号登记库不填时为本局共用的登记库（与文书输出算法相同）。</source>
+      <translation>Voids a document number issued in error (e.g. ×自然资责改〔2026〕第17号): the number registry keeps the number with the time and reason it was voided, and the number is never issued again; the patch gets a new number when its document is next exported. A reason is required. Without a registry, the bureau's shared registry is used (the same as the document export algorithms).</translation>
+    </message>
+    <message>
+      <source>作废原因</source>
+      <translation>Reason for voiding</translation>
+    </message>
+    <message>
+      <source>作废文书编号</source>
+      <translation>Void document number</translation>
+    </message>
+    <message>
+      <source>作废文书编号须注明原因</source>
+      <translation>A reason is required to void a document number</translation>
     </message>
     <message>
       <source>保护区</source>
@@ -530,6 +677,18 @@
       <translation>Parameter "{what}": {msg}</translation>
     </message>
     <message>
+      <source>参数「{what}」（{name}）的取值无效：{value}（文件不存在、无法打开、类型不对或必填项未填）</source>
+      <translation>Parameter "{what}" ({name}) has an invalid value: {value} (file missing, cannot be opened, wrong type or a required value not given)</translation>
+    </message>
+    <message>
+      <source>参数取值无效：{0}</source>
+      <translation>Invalid parameter value: {0}</translation>
+    </message>
+    <message>
+      <source>发文机关、案件台账、工作文件夹和文书选项</source>
+      <translation>Issuing authority, case register, working folder and document options</translation>
+    </message>
+    <message>
       <source>发现/登记日期</source>
       <translation>Discovery/registration date</translation>
     </message>
@@ -566,16 +725,20 @@
       <translation>Overlay details</translation>
     </message>
     <message>
-      <source>叠加分析明细表（liangwei:overlaycheck 的 OUTPUT_DETAIL）</source>
-      <translation>Overlay detail table (OUTPUT_DETAIL of liangwei:overlaycheck)</translation>
+      <source>叠加分析明细表（图斑叠加分析的明细输出）</source>
+      <translation>Overlay detail table (detail output of the patch overlay analysis)</translation>
     </message>
     <message>
       <source>叠加分析结果</source>
       <translation>Overlay results</translation>
     </message>
     <message>
-      <source>叠加分析结果（overlaycheck 的输出）</source>
-      <translation>Overlay results (output of overlaycheck)</translation>
+      <source>叠加分析结果（图斑叠加分析的输出）</source>
+      <translation>Overlay results (output of the patch overlay analysis)</translation>
+    </message>
+    <message>
+      <source>叠加分析：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Overlay: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>叠加图层「{layer}」…</source>
@@ -602,6 +765,10 @@
       <translation>Only this township (name or code; empty: all)</translation>
     </message>
     <message>
+      <source>只有 {0} 条</source>
+      <translation>only {0}</translation>
+    </message>
+    <message>
       <source>只有认定为违法的图斑才出具整改通知书</source>
       <translation>Rectification notices are issued only for patches determined as violations</translation>
     </message>
@@ -616,6 +783,10 @@
     <message>
       <source>台账 {reg}：输入 {n} 个图斑，新登记 {a} 件（其中认定不属于违法并办结 {c} 件，编号冲突另行登记 {k} 件，无编号按图形登记 {e} 件），已在台账中（编号和图形相同）跳过 {s} 件</source>
       <translation>Register {reg}: {n} input patches; {a} new cases registered ({c} of them determined as not a violation and closed, {k} id conflicts registered as cases of their own, {e} without id registered by geometry); {s} already in the register (same id and geometry) were skipped</translation>
+    </message>
+    <message>
+      <source>台账中没有以下图斑的案件，移送未记录：{ids}</source>
+      <translation>The register has no case for these patches; their referral was not recorded: {ids}</translation>
     </message>
     <message>
       <source>台账共 {total} 件，超期 {overdue} 件；列表 {shown} 件{more}</source>
@@ -694,6 +865,10 @@
       <translation>Layer "{layer}" feature {fid} ({pid}) has no geometry; the case is registered without geometry.</translation>
     </message>
     <message>
+      <source>图层“{layer}”：{error}</source>
+      <translation>Layer "{layer}": {error}</translation>
+    </message>
+    <message>
       <source>图层「{layer}」不是矢量面图层。</source>
       <translation>Layer "{layer}" is not a polygon vector layer.</translation>
     </message>
@@ -726,6 +901,10 @@
       <translation>Layer "{layer}" has {n} patches without polygon geometry; they are kept with an area of 0.</translation>
     </message>
     <message>
+      <source>图层「{layer}」有 {n} 个要素的坐标不是有效数值（NaN 或无穷大）：{ids}。请修正或删除这些要素后重试。</source>
+      <translation>Layer "{layer}" has {n} features whose coordinates are not valid numbers (NaN or infinite): {ids}. Fix or delete them and try again.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」有 {n} 个重复的图斑编号：{ids}（全部保留，重复者加 #序号）</source>
       <translation>Layer "{layer}" has {n} duplicate patch numbers: {ids} (all kept; duplicates get a #n suffix)</translation>
     </message>
@@ -738,8 +917,20 @@
       <translation>Layer "{layer}" has no coordinate reference system.</translation>
     </message>
     <message>
+      <source>图层「{layer}」没有坐标参考系，也没有可用于判断的坐标：请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS and no coordinates to judge one by: set its CRS in the layer properties.</translation>
+    </message>
+    <message>
       <source>图层「{layer}」没有坐标参考系，无法计算面积。</source>
       <translation>Layer "{layer}" has no coordinate reference system; areas cannot be calculated.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系，无法计算面积。坐标范围 {bounds}；{hint}。请在图层属性（或 .prj 文件）中设置正确的坐标参考系后重试。</source>
+      <translation>Layer "{layer}" has no CRS; areas cannot be computed. Coordinate range {bounds}; {hint}. Set the correct CRS in the layer properties (or the .prj file) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」没有坐标参考系；按坐标范围 {bounds} 判断为 {crs}，已按此计算。如不正确，请在图层属性中设置坐标参考系。</source>
+      <translation>Layer "{layer}" has no CRS; from its coordinate range {bounds} it is {crs}, and was computed as such. If that is wrong, set the CRS in the layer properties.</translation>
     </message>
     <message>
       <source>图层「{layer}」没有字段「{field}」</source>
@@ -754,6 +945,18 @@
       <translation>Layer "{layer}" has no features.</translation>
     </message>
     <message>
+      <source>图层「{layer}」的坐标不可能属于其坐标参考系 {crs}：{what}（坐标范围 {bounds}）。{hint}。请在图层属性中改正坐标参考系（“设置图层坐标参考系”，不是重投影），再运行。</source>
+      <translation>The coordinates of layer "{layer}" cannot belong to its CRS {crs}: {what} (coordinate range {bounds}). {hint}. Correct the CRS in the layer properties ("Set layer CRS", not a reprojection) and run again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的经纬度顺序颠倒：X 为纬度、Y 为经度（坐标范围 {bounds}）。请交换坐标顺序（X = 经度，Y = 纬度）后重试。</source>
+      <translation>Layer "{layer}" has latitude and longitude swapped: X is latitude, Y longitude (coordinate range {bounds}). Swap the axes (X = longitude, Y = latitude) and try again.</translation>
+    </message>
+    <message>
+      <source>图层「{layer}」的范围 {lb} 与图层「{patches}」的范围 {pb} 完全不重叠（相距约 {km:.1f} 公里）</source>
+      <translation>The extent {lb} of layer "{layer}" does not overlap the extent {pb} of layer "{patches}" at all (about {km:.1f} km apart)</translation>
+    </message>
+    <message>
       <source>图层「{layer}」的要素都没有几何。</source>
       <translation>None of the features in layer "{layer}" has a geometry.</translation>
     </message>
@@ -762,8 +965,24 @@
       <translation>Patch {0}: {1}</translation>
     </message>
     <message>
+      <source>图斑 {0}：按外业核查认定（{1} {2}）</source>
+      <translation>Patch {0}: determined by the on-site check ({1} {2})</translation>
+    </message>
+    <message>
+      <source>图斑 {id} {area:.2f}㎡（{at}）</source>
+      <translation>patch {id} {area:.2f} m² ({at})</translation>
+    </message>
+    <message>
+      <source>图斑 {id} 内 {area:.2f}㎡（{at}）</source>
+      <translation>{area:.2f} m² in patch {id} ({at})</translation>
+    </message>
+    <message>
       <source>图斑 {id}：{note}</source>
       <translation>Patch {id}: {note}</translation>
+    </message>
+    <message>
+      <source>图斑不在地类图层范围内，地类面积为 0</source>
+      <translation>Patch outside the land-use layer; land-use areas are 0</translation>
     </message>
     <message>
       <source>图斑叠加分析</source>
@@ -818,12 +1037,28 @@
       <translation>Click a patch on the map to open it in the navigator</translation>
     </message>
     <message>
+      <source>地类图层「{layer}」有地类编码表（resources/landuse_codes.toml）中没有的或为空的地类编码：{codes}。这些面积不计入耕地和三大类，记在 landuse_unknown_m2 字段和明细表中；请核对地类编码</source>
+      <translation>Land-use layer "{layer}" has codes that the code table (resources/landuse_codes.toml) does not know, or empty codes: {codes}. These areas count in neither 耕地 nor the three land groups; they are in the landuse_unknown_m2 field and the detail table. Check the codes</translation>
+    </message>
+    <message>
       <source>地类图层「{layer}」没有地类编码字段「{field}」；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field "{field}"; fields present: {present}</translation>
     </message>
     <message>
       <source>地类图层「{layer}」没有地类编码字段（DLBM 及其别名）；现有字段：{present}</source>
       <translation>Land-use layer "{layer}" has no land-use code field (DLBM or an alias); its fields: {present}</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」的地类图斑相互重叠：{n} 个图斑内共 {area:.2f}㎡ 被重复覆盖，重叠部分只计一次（计入图层中靠前的地类图斑）：{where}。请检查地类图层的拓扑</source>
+      <translation>Parcels of land-use layer "{layer}" overlap: {area:.2f} m² inside {n} patches is covered twice; the overlap is counted once (for the parcel earlier in the layer): {where}. Check the topology of the land-use layer</translation>
+    </message>
+    <message>
+      <source>地类图层「{layer}」的地类编码缺少前导零（字段可能存成了数字），已补齐后按地类编码表分类：{codes}；请将该字段改为文本并补齐编码</source>
+      <translation>Land-use layer "{layer}" has codes without their leading zero (the field was probably stored as a number); they were restored and classed by the code table: {codes}. Make the field text and restore the codes</translation>
+    </message>
+    <message>
+      <source>地类图斑相互重叠 {area:.2f}㎡，只计一次</source>
+      <translation>land-use parcels overlap by {area:.2f} m², counted once</translation>
     </message>
     <message>
       <source>地类编码字段</source>
@@ -834,12 +1069,28 @@
       <translation>Land-use code field (default DLBM)</translation>
     </message>
     <message>
+      <source>坐标含无效数字（NaN 或无穷大），无法计算面积，面积按0计；请修正该几何</source>
+      <translation>The coordinates contain invalid numbers (NaN or infinity); the area cannot be calculated and is counted as 0. Please fix the geometry.</translation>
+    </message>
+    <message>
+      <source>坐标看起来属于 {crs}（EPSG:{code}）</source>
+      <translation>the coordinates look like {crs} (EPSG:{code})</translation>
+    </message>
+    <message>
+      <source>坐标看起来是不带带号的高斯-克吕格投影坐标（米），中央经线需按本地实际选择，如 CGCS2000 / 3-degree Gauss-Kruger CM 117E（EPSG:4548）</source>
+      <translation>the coordinates look like Gauss-Krüger metres without zone prefix; choose the local central meridian, e.g. CGCS2000 / 3-degree Gauss-Kruger CM 117E (EPSG:4548)</translation>
+    </message>
+    <message>
       <source>坐落单位</source>
       <translation>Located in</translation>
     </message>
     <message>
-      <source>填报人（可空）</source>
-      <translation>Reported by (optional)</translation>
+      <source>填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。</source>
+      <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped.</translation>
+    </message>
+    <message>
+      <source>填报人</source>
+      <translation>Reported by</translation>
     </message>
     <message>
       <source>填报单位（空为文书配置的发文机关，或留空手填）</source>
@@ -902,8 +1153,16 @@
       <translation>Import field package</translation>
     </message>
     <message>
+      <source>外业核查包导入…</source>
+      <translation>Import field package…</translation>
+    </message>
+    <message>
       <source>外业核查包导出</source>
       <translation>Export field package</translation>
+    </message>
+    <message>
+      <source>外业核查包导出（QField）…</source>
+      <translation>Export field package (QField)…</translation>
     </message>
     <message>
       <source>外业核查包文件夹</source>
@@ -942,8 +1201,8 @@
       <translation>Complete the approvals</translation>
     </message>
     <message>
-      <source>完成：{n} 个图斑，{m} 条明细，面积方法 {method}</source>
-      <translation>Done: {n} patches, {m} detail rows, area method {method}</translation>
+      <source>完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}</source>
+      <translation>Done: {n} patches, {m} detail rows, area method: {method}</translation>
     </message>
     <message>
       <source>审查</source>
@@ -954,8 +1213,24 @@
       <translation>Review and Analysis</translation>
     </message>
     <message>
-      <source>审核人（可空）</source>
-      <translation>Reviewed by (optional)</translation>
+      <source>审查摘要</source>
+      <translation>Review summary</translation>
+    </message>
+    <message>
+      <source>审查本图</source>
+      <translation>Review this map</translation>
+    </message>
+    <message>
+      <source>审查本图…</source>
+      <translation>Review this map…</translation>
+    </message>
+    <message>
+      <source>审核人</source>
+      <translation>Reviewed by</translation>
+    </message>
+    <message>
+      <source>对当前一张图一次完成审查：监测图斑叠加分析（liangwei:overlaycheck）→ 规划认定（liangwei:determine）→ 登记案件（liangwei:registercases，设置了案件台账时）→ 规划认定意见书和责令限期整改通知书。从菜单打开时，图层按一张图的角色预先填好（监测图斑、三调地类图斑、全部保护区图层、影像时相），台账和文书配置取自“设置”，输出到工作文件夹；结果放入一张图的分组。运行结束给出一份摘要（图斑数和面积、各认定结论的图斑数、登记的案件数、文书份数），也写入输出文件夹的 审查摘要.txt。</source>
+      <translation>Reviews the current one map in one run: overlay check of the monitoring patches (liangwei:overlaycheck) → planning determination (liangwei:determine) → case registration (liangwei:registercases, when a case register is set) → planning-opinion reports and rectification notices. Opened from the menu, the layers are pre-filled from the one map's roles (monitoring patches, land-use survey parcels, every protected layer, imagery epochs), the register and document configuration come from Settings and the outputs go into the working folder; the results are placed in the one map's groups. At the end one summary is shown (patches and area, patches per determination, cases registered, documents written) and written to 审查摘要.txt in the output folder.</translation>
     </message>
     <message>
       <source>导入的照片数</source>
@@ -978,8 +1253,16 @@
       <translation>Patrol officer (required)</translation>
     </message>
     <message>
-      <source>已下发的监测图斑（可选，用于标记已知）</source>
-      <translation>Delivered monitoring patches (optional, to mark known candidates)</translation>
+      <source>已下发的监测图斑（用于标记已知图斑）</source>
+      <translation>Monitoring patches already issued (to mark known patches)</translation>
+    </message>
+    <message>
+      <source>已作废{title} {number}（图斑 {key}）：{reason}；登记库 {path}</source>
+      <translation>Voided {title} {number} (patch {key}): {reason}; registry {path}</translation>
+    </message>
+    <message>
+      <source>已作废的编号</source>
+      <translation>Voided number</translation>
     </message>
     <message>
       <source>已办结</source>
@@ -1008,6 +1291,10 @@
     <message>
       <source>已在台账中（跳过）</source>
       <translation>Already in the register (skipped)</translation>
+    </message>
+    <message>
+      <source>已完成：</source>
+      <translation>Done: </translation>
     </message>
     <message>
       <source>已转到“{stage}”：{n} 件</source>
@@ -1194,12 +1481,24 @@
       <translation>The selected case has no geometry.</translation>
     </message>
     <message>
+      <source>打开“{0}”</source>
+      <translation>Open “{0}”</translation>
+    </message>
+    <message>
       <source>打开两违一张图用户指南（离线帮助）</source>
       <translation>Open the Liangwei One Map user guide (offline help)</translation>
     </message>
     <message>
       <source>打开或新建案件台账</source>
       <translation>Open or Create Case Register</translation>
+    </message>
+    <message>
+      <source>打开文件</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>打开文件夹</source>
+      <translation>Open folder</translation>
     </message>
     <message>
       <source>打开案件台账：筛选、查看处置历史、推进阶段、超期标红</source>
@@ -1212,10 +1511,6 @@
     <message>
       <source>批量审查并输出文书…</source>
       <translation>Batch Review and Export Documents…</translation>
-    </message>
-    <message>
-      <source>找不到规则文件 {path}</source>
-      <translation>Rule file {path} not found.</translation>
     </message>
     <message>
       <source>把 QField 填好的外业核查包（文件夹或其中的 .qgz）导入案件台账：每个有核查结论的图斑在案件处置历史中记一条外业核查（处置人为核查人，日期为核查时间，含结论和描述），项目主体记为当事人，新增/存量记入案件；照片复制到台账旁的举证照片文件夹（按案件分），读取 EXIF 中的拍摄位置、时间和方向，检查是否在图斑边界设定距离内（默认 100 米）、是否晚于后时相影像日期；未通过的照片保留并标明原因。重复导入同一个包不会重复记录。来自其他台账的包整包拒绝，不写入任何内容。</source>
@@ -1254,8 +1549,8 @@
       <translation>Date of submission</translation>
     </message>
     <message>
-      <source>报送日期（yyyy-mm-dd，可空）</source>
-      <translation>Date of submission (yyyy-mm-dd, optional)</translation>
+      <source>报送日期（yyyy-mm-dd）</source>
+      <translation>Report date (yyyy-mm-dd)</translation>
     </message>
     <message>
       <source>拆除</source>
@@ -1306,6 +1601,22 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>按月导出《新增违法违规问题台账》（报送纪委监委）：序号、案件/监测编号、乡镇、村、问题来源、发现时间、当事人、违法类型/认定、占地面积及其中耕地和永久基本农田、责任单位、处置阶段与期限、处置方式、拆除面积、是否超期、效能问责、是否移交纪委监委、备注。月份为空时导出全部违法案件。面积同时列㎡和亩（1亩=10000/15㎡，两位小数）；认定意见书、整改通知书文号取自文书编号登记（文书编号登记.sqlite，空为文书配置或默认位置的登记，没有则文号列为空）。超过7日处置期限仍未处置的新增案件（任何阶段，含快速认定）按 workflow.toml 的 [[referral.rule]] 标为应移交纪委监委。输出 .xlsx（A3横向、按页宽缩放、每页重复表头、全表框线、填报单位/填报人/审核人/报送日期落款，另附“乡镇汇总”表：案件数、面积㎡/亩、违法占耕比）或 .csv（UTF-8）。</source>
       <translation>Exports the monthly ledger of new violations (新增违法违规问题台账, for the discipline inspection commission): row number, case/patch number, township, village, source, date found, party, kind of violation/determination, area occupied with farmland and permanent basic farmland in it, responsible department, stage and deadline, disposal, area demolished, overdue, accountability, referred to the discipline commission, notes. With no month, every violation is exported. Areas in m² and mu (1 mu = 10000/15 m², two decimals); the report and notice numbers come from the document number registry (文书编号登记.sqlite; empty: the one of the document settings or the default place; without one the number columns stay empty). New cases not disposed of within the 7-day target (at any stage, 快速认定 included) are marked for referral to the discipline commission by workflow.toml's [[referral.rule]]. Output .xlsx (A3 landscape, fitted to the page width, header repeated on every page, borders, a signature block for reporting unit, reporter, reviewer and date, and a 乡镇汇总 sheet with case counts, areas in m²/mu and the illegal farmland occupation ratio) or .csv (UTF-8).</translation>
+    </message>
+    <message>
+      <source>按空值判断</source>
+      <translation>read as empty</translation>
+    </message>
+    <message>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
+    </message>
+    <message>
+      <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
+      <translation>converted to longitude/latitude they lie at ({lon:.2f}°, {lat:.2f}°), outside China</translation>
+    </message>
+    <message>
+      <source>推进案件</source>
+      <translation>Advance Case</translation>
     </message>
     <message>
       <source>推进案件 {case}</source>
@@ -1360,12 +1671,28 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Documents written to {0}</translation>
     </message>
     <message>
+      <source>文书类别</source>
+      <translation>Document kind</translation>
+    </message>
+    <message>
+      <source>文书编号登记库不存在：{path}</source>
+      <translation>Document number registry does not exist: {path}</translation>
+    </message>
+    <message>
+      <source>文书编号登记库（.sqlite）</source>
+      <translation>Document number registry (.sqlite)</translation>
+    </message>
+    <message>
       <source>文书编号登记库（SQLite，默认为本局共用的登记库）</source>
       <translation>Document number registry (SQLite; default: the bureau's shared registry)</translation>
     </message>
     <message>
-      <source>文书编号登记（文书编号登记.sqlite，可空）</source>
-      <translation>Document number registry (文书编号登记.sqlite, optional)</translation>
+      <source>文书编号（完整编号）</source>
+      <translation>Document number (in full)</translation>
+    </message>
+    <message>
+      <source>文书编号（空为编号登记库中的编号）</source>
+      <translation>Document number (empty: the one in the number registry)</translation>
     </message>
     <message>
       <source>文书输出</source>
@@ -1374,6 +1701,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>文书输出算法未安装：</source>
       <translation>Document export algorithm not installed: </translation>
+    </message>
+    <message>
+      <source>文书配置 (*.toml)</source>
+      <translation>Document configuration (*.toml)</translation>
     </message>
     <message>
       <source>文书配置文件（documents.toml，默认为插件自带）</source>
@@ -1392,8 +1723,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>New verification entries</translation>
     </message>
     <message>
+      <source>无法从坐标判断其坐标参考系</source>
+      <translation>the coordinates do not tell which CRS they belong to</translation>
+    </message>
+    <message>
       <source>无法写出图斑 {id}：{error}</source>
       <translation>Cannot write patch {id}: {error}</translation>
+    </message>
+    <message>
+      <source>无法创建输出「{what}」（参数 {name}）{dest}</source>
+      <translation>Cannot create output "{what}" (parameter {name}) {dest}</translation>
     </message>
     <message>
       <source>无法加载台账图层</source>
@@ -1404,12 +1743,20 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Cannot open the input layer (determination results).</translation>
     </message>
     <message>
+      <source>无法换算为经纬度</source>
+      <translation>they cannot be converted to longitude/latitude</translation>
+    </message>
+    <message>
       <source>无法解析条件 "{text}"（格式：变量 运算符 取值）</source>
       <translation>cannot parse condition "{text}" (format: variable operator value)</translation>
     </message>
     <message>
       <source>无法识别的取值 {text}（数字、"文字"、["列表"] 或 $阈值名）</source>
       <translation>unrecognised value {text} (expected a number, "text", ["list"] or $threshold_name)</translation>
+    </message>
+    <message>
+      <source>无法读出</source>
+      <translation>unreadable</translation>
     </message>
     <message>
       <source>无法读取监测图斑图层（参数 PATCHES）：需要矢量面图层。</source>
@@ -1452,6 +1799,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Patches with a conclusion</translation>
     </message>
     <message>
+      <source>期限届满日</source>
+      <translation>Period ends</translation>
+    </message>
+    <message>
       <source>未利用地</source>
       <translation>Unused land</translation>
     </message>
@@ -1464,8 +1815,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Not found in time</translation>
     </message>
     <message>
+      <source>未填</source>
+      <translation>not given</translation>
+    </message>
+    <message>
       <source>未定义的阈值 ${name}（请在 [thresholds] 中定义）</source>
       <translation>undefined threshold ${name} (define it under [thresholds])</translation>
+    </message>
+    <message>
+      <source>未指定输出位置的成果（叠加分析、认定结果、文书、台账导出）都写入此文件夹；空为项目文件旁的“两违成果”文件夹。</source>
+      <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
@@ -1500,6 +1859,14 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Rows or photos not taken in</translation>
     </message>
     <message>
+      <source>未认定（无可量测面积）</source>
+      <translation>not determined (no measurable area)</translation>
+    </message>
+    <message>
+      <source>未认定：图斑没有可量测的面积（几何为空、无效或坐标有误），请核实图斑后重新叠加分析</source>
+      <translation>Not determined: the patch has no measurable area (empty or unusable geometry, or wrong coordinates); check the patch and run the overlay again</translation>
+    </message>
+    <message>
       <source>未通过检查的照片数</source>
       <translation>Photos failing a check</translation>
     </message>
@@ -1516,8 +1883,16 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Village code</translation>
     </message>
     <message>
+      <source>条件不成立</source>
+      <translation>the condition fails</translation>
+    </message>
+    <message>
       <source>条件必须是文字，如 "farmland_m2 &gt;= $occupy_min_m2"</source>
       <translation>a condition must be text, e.g. "farmland_m2 &gt;= $occupy_min_m2"</translation>
+    </message>
+    <message>
+      <source>条件成立</source>
+      <translation>the condition holds</translation>
     </message>
     <message>
       <source>来源</source>
@@ -1534,6 +1909,10 @@ The input is the output of planning determination (liangwei:determine). With a t
 The default rule file is resources/determination_rules.toml shipped with the plugin; copy it, change thresholds, wording, departments and rules, and choose the copy under "Rule file"; no code changes needed. Rules are read from top to bottom and the first one that matches applies.</translation>
     </message>
     <message>
+      <source>案件 {case}：{title} {number} 于 {day} {method}，期限届满日 {due}</source>
+      <translation>Case {case}: {title} {number} served on {day} ({method}); the period ends {due}</translation>
+    </message>
+    <message>
       <source>案件 {n} 件，其中违法 {v} 件、超期 {o} 件、7日内办结 {c} 件；违法占耕比 {r}</source>
       <translation>Cases: {n}, of which violations {v}, overdue {o}, closed within 7 days {c}; illegal farmland occupation ratio {r}</translation>
     </message>
@@ -1544,6 +1923,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件台账（.gpkg 路径 / PostgreSQL 连接）</source>
       <translation>Case register (.gpkg path / PostgreSQL connection)</translation>
+    </message>
+    <message>
+      <source>案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）</source>
+      <translation>Case register (records the referral letters; .gpkg path / PostgreSQL connection, optional)</translation>
     </message>
     <message>
       <source>案件数</source>
@@ -1564,6 +1947,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件编号</source>
       <translation>Case number</translation>
+    </message>
+    <message>
+      <source>案件编号或监测编号</source>
+      <translation>Case number or patch id</translation>
     </message>
     <message>
       <source>案件编号或监测编号（逗号、空格或换行分隔）</source>
@@ -1588,6 +1975,14 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>椭球面积（CGCS2000）</source>
       <translation>Ellipsoidal area (CGCS2000)</translation>
+    </message>
+    <message>
+      <source>横坐标的带号不是 {zone}</source>
+      <translation>the eastings' zone prefix is not {zone}</translation>
+    </message>
+    <message>
+      <source>横坐标距中央经线超过 {km:.0f} 公里，不在该投影带内</source>
+      <translation>the eastings lie more than {km:.0f} km from the central meridian, outside the zone</translation>
     </message>
     <message>
       <source>此前的案件已保存</source>
@@ -1672,6 +2067,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Registered by</translation>
     </message>
     <message>
+      <source>登记文书送达</source>
+      <translation>Record service of a document</translation>
+    </message>
+    <message>
       <source>登记时间</source>
       <translation>Registered at</translation>
     </message>
@@ -1732,6 +2131,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Other departments</translation>
     </message>
     <message>
+      <source>磁盘已满或该格式不能保存这些值</source>
+      <translation>the disk is full or the format cannot store these values</translation>
+    </message>
+    <message>
       <source>移交事由</source>
       <translation>Referral reason</translation>
     </message>
@@ -1748,12 +2151,28 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Referred to the discipline commission</translation>
     </message>
     <message>
+      <source>空值</source>
+      <translation>empty</translation>
+    </message>
+    <message>
+      <source>空：插件自带的 documents.toml</source>
+      <translation>Empty: the plugin's own documents.toml</translation>
+    </message>
+    <message>
+      <source>空：本局共用的登记库（台账旁或用户配置文件夹）</source>
+      <translation>Empty: the bureau's shared registry (beside the case register or in the user profile folder)</translation>
+    </message>
+    <message>
       <source>第 {n} 条 [[route]]</source>
       <translation>[[route]] no. {n}</translation>
     </message>
     <message>
       <source>第 {n} 条规则</source>
       <translation>rule no. {n}</translation>
+    </message>
+    <message>
+      <source>算法未安装：</source>
+      <translation>Algorithm not installed: </translation>
     </message>
     <message>
       <source>算法模块 {module} 无法加载（{error}），已跳过。</source>
@@ -1774,6 +2193,14 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>索引表（CSV）</source>
       <translation>Index table (CSV)</translation>
+    </message>
+    <message>
+      <source>经纬度不在中国境内</source>
+      <translation>the longitudes/latitudes lie outside China</translation>
+    </message>
+    <message>
+      <source>经纬度超出 ±180°/±90°，实为投影坐标（米）</source>
+      <translation>the values exceed ±180°/±90°: they are projected coordinates (metres)</translation>
     </message>
     <message>
       <source>结束日期</source>
@@ -1814,6 +2241,18 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>编号冲突（同一编号、图形不同）另行登记</source>
       <translation>Id conflicts (same number, other geometry) registered separately</translation>
+    </message>
+    <message>
+      <source>编号原属图斑</source>
+      <translation>Patch the number was issued for</translation>
+    </message>
+    <message>
+      <source>编号登记库 {path} 中没有{authority}发出的{title}编号“{number}”</source>
+      <translation>The number registry {path} has no {title} number "{number}" issued by {authority}</translation>
+    </message>
+    <message>
+      <source>编号登记库 {path} 中没有图斑 {pid} 的{title}编号，送达记录不含文书编号</source>
+      <translation>The number registry {path} has no {title} number for patch {pid}; the service is recorded without a document number</translation>
     </message>
     <message>
       <source>编号说明</source>
@@ -1868,6 +2307,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Self-found (own imagery)</translation>
     </message>
     <message>
+      <source>自动（每个处理器核心一个）</source>
+      <translation>Automatic (one per processor core)</translation>
+    </message>
+    <message>
       <source>至少需要一个部门</source>
       <translation>at least one department is required</translation>
     </message>
@@ -1912,20 +2355,16 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination results</translation>
     </message>
     <message>
-      <source>规划认定结果（determine 的输出）</source>
-      <translation>Determination results (output of determine)</translation>
-    </message>
-    <message>
-      <source>规划认定结果（liangwei:determine 的输出）</source>
-      <translation>Determination results (output of liangwei:determine)</translation>
+      <source>规划认定结果（规划认定的输出）</source>
+      <translation>Planning determination results (output of the planning determination)</translation>
     </message>
     <message>
       <source>规则 {id}</source>
       <translation>rule {id}</translation>
     </message>
     <message>
-      <source>规则文件 {path} 不是有效的 TOML：{error}</source>
-      <translation>Rule file {path} is not valid TOML: {error}</translation>
+      <source>规则文件</source>
+      <translation>Rule file</translation>
     </message>
     <message>
       <source>规则文件 {path}：{where}：{message}</source>
@@ -1968,10 +2407,6 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Determination deadline</translation>
     </message>
     <message>
-      <source>认定结果图斑（liangwei:determine 的输出）</source>
-      <translation>Determination result patches (output of liangwei:determine)</translation>
-    </message>
-    <message>
       <source>认定规则</source>
       <translation>Determination rule</translation>
     </message>
@@ -1988,6 +2423,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Settings / Help</translation>
     </message>
     <message>
+      <source>设置…</source>
+      <translation>Settings…</translation>
+    </message>
+    <message>
       <source>说明</source>
       <translation>Note</translation>
     </message>
@@ -2000,12 +2439,24 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Select a case in the list first.</translation>
     </message>
     <message>
+      <source>请填写处置人（谁办理的这一步）</source>
+      <translation>Please enter who handled this step</translation>
+    </message>
+    <message>
       <source>请填写巡查人员：网格日报（含零报告）须写明报告人</source>
       <translation>Enter the patrol officer: a daily grid report (zero reports included) must name who reports</translation>
     </message>
     <message>
+      <source>请填写案件编号或监测编号</source>
+      <translation>Enter a case number or patch id</translation>
+    </message>
+    <message>
       <source>请填写网格单元编码</source>
       <translation>Enter the grid unit code</translation>
+    </message>
+    <message>
+      <source>请填写要作废的文书编号</source>
+      <translation>Enter the document number to void</translation>
     </message>
     <message>
       <source>请指定案件台账（.gpkg 文件路径、PostgreSQL 连接串或连接名）</source>
@@ -2072,6 +2523,18 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Type a monitoring number (or its last digits), then Enter</translation>
     </message>
     <message>
+      <source>输出「{label}」{dest}写入第 {n} 条要素时失败（{error}）{free}；输出未保存，请检查磁盘空间与写入权限后重新运行。</source>
+      <translation>Output "{label}" {dest}: writing feature {n} failed ({error}){free}; the output was not saved. Check the disk space and write permissions, then run again.</translation>
+    </message>
+    <message>
+      <source>输出「{what}」未能完整写入 {dest}：应有 {wrote} 条要素，文件中{found}{free}。多半是磁盘已满；输出未保存（原有文件未改动），请清理磁盘或改选其他位置后重新运行。</source>
+      <translation>Output "{what}" was not completely written to {dest}: {wrote} features expected, the file has {found}{free}. Most likely the disk is full; the output was not saved (an existing file was left unchanged). Free some disk space or choose another location, then run again.</translation>
+    </message>
+    <message>
+      <source>输出「{what}」（参数 {name}）：{msg}</source>
+      <translation>Output "{what}" (parameter {name}): {msg}</translation>
+    </message>
+    <message>
       <source>输出文件夹</source>
       <translation>Output folder</translation>
     </message>
@@ -2132,8 +2595,40 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>a violation determination must state its legal basis</translation>
     </message>
     <message>
+      <source>送达人</source>
+      <translation>Served by</translation>
+    </message>
+    <message>
+      <source>送达方式</source>
+      <translation>Method of service</translation>
+    </message>
+    <message>
+      <source>送达日期</source>
+      <translation>Date of service</translation>
+    </message>
+    <message>
+      <source>送达日期 {day} 晚于今天</source>
+      <translation>The date of service {day} is after today</translation>
+    </message>
+    <message>
+      <source>送达日期（yyyy-mm-dd，空为今天）</source>
+      <translation>Date of service (yyyy-mm-dd, empty: today)</translation>
+    </message>
+    <message>
+      <source>送达的文书</source>
+      <translation>Document served</translation>
+    </message>
+    <message>
       <source>选择一张图数据目录</source>
       <translation>Choose One-Map Data Catalogue</translation>
+    </message>
+    <message>
+      <source>选择工作文件夹</source>
+      <translation>Choose the working folder</translation>
+    </message>
+    <message>
+      <source>选择本局的文书配置文件</source>
+      <translation>Choose the bureau's document configuration file</translation>
     </message>
     <message>
       <source>逐个监测图斑计算其占用的各地类面积（三调地类图斑，按地类编码）和各保护/规划图层面积，输出平方米和亩（1亩 = 10000/15 平方米）。
@@ -2218,6 +2713,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
       <translation>The project needs at least two raster imagery layers.</translation>
     </message>
     <message>
+      <source>项目中还没有{0}：请先运行“{1}”。</source>
+      <translation>The project has no {0} yet: run “{1}” first.</translation>
+    </message>
+    <message>
       <source>（不填）</source>
       <translation>(none)</translation>
     </message>
@@ -2234,12 +2733,36 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
       <translation>(none)</translation>
     </message>
     <message>
+      <source>（未填）</source>
+      <translation>(not set)</translation>
+    </message>
+    <message>
       <source>（没有图斑）</source>
       <translation>(no patches)</translation>
     </message>
     <message>
+      <source>（该磁盘剩余 {mb:.1f} MB）</source>
+      <translation> ({mb:.1f} MB left on that disk)</translation>
+    </message>
+    <message>
+      <source>（请检查输入、输出路径及磁盘空间）</source>
+      <translation> (check the inputs, the output paths and the disk space)</translation>
+    </message>
+    <message>
       <source>（逾期）</source>
       <translation> (overdue)</translation>
+    </message>
+    <message>
+      <source>：文件可能被其他程序占用、扩展名不受支持或路径含无效字符（{0}）。</source>
+      <translation>: the file may be in use by another program, the extension is not supported, or the path contains invalid characters ({0}).</translation>
+    </message>
+    <message>
+      <source>：该图层的叠加面积全部为 0。</source>
+      <translation>: all overlay areas of that layer are 0.</translation>
+    </message>
+    <message>
+      <source>：请检查两个图层的坐标参考系是否设置正确、是否选错了图层。</source>
+      <translation>: check that both layers' CRSs are set correctly and that the right layers were chosen.</translation>
     </message>
   </context>
 </TS>
