@@ -4,7 +4,9 @@
 its own), the XLSX ledger's 送达日期 / 整改期限 columns, and the overdue flags (拆除整治 counts from service).
 
 Every expected date is worked by hand from documents.toml (15 days for 限期拆除并恢复原状, 7 to report,
-5 for a hearing), the day of service not counted: 2026-11-20 + 15 = 2026-12-05 (across the month's end).
+5 for a hearing), the day of service not counted: 2026-11-30 + 15 = 2026-12-15 (across the month's end).
+The documents are dated 2026-11-22 (ISSUE); the stop order is served first, the hearing notice next, the
+notice after the hearing window.
 """
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ from test_legal_text import ISSUE, flat  # noqa: E402
 from test_stop_order import _records  # noqa: E402
 
 PID = "unit-building"            # a company on farmland, under construction: stop order, hearing, notice
-NOTICE_SERVED = "2026-11-20"     # + 15 days -> 2026年12月5日; + 7 (report) -> 2026年11月27日
-STOP_SERVED = "2026-11-27"       # + 7 (report) -> 2026年12月4日
-HEARING_SERVED = "2026-11-28"    # + 5 (hearing request) -> 2026年12月3日
+NOTICE_SERVED = "2026-11-30"     # + 15 days -> 2026年12月15日; + 7 (report) -> 2026年12月7日
+STOP_SERVED = "2026-11-23"       # + 7 (report) -> 2026年11月30日
+HEARING_SERVED = "2026-11-24"    # + 5 (hearing request) -> 2026年11月29日
 
 
 def _pages(path: Path) -> list[str]:
@@ -89,22 +91,22 @@ def test_first_issue_gives_the_period_only(qgis_app):
 
 def test_reprinted_notice_shows_service_and_deadline_dates(reprint):
     text = flat(_file(reprint["res"], "notice"))
-    assert "并于自送达之日起15日内（即2026年12月5日前）整改完毕" in text      # 11-20 + 15: across the month's end
-    assert "请你单位于自送达之日起7日内（即2026年11月27日前）" in text
-    assert "本文书已于2026年11月20日送达。" in text
+    assert "并于自送达之日起15日内（即2026年12月15日前）整改完毕" in text     # 11-30 + 15: across the month's end
+    assert "请你单位于自送达之日起7日内（即2026年12月7日前）" in text
+    assert "本文书已于2026年11月30日送达。" in text
     pages = _pages(_file(reprint["res"], "notice"))
     (stub,) = [i for i, p in enumerate(pages) if "责令限期整改通知书（存根）" in p]
     assert stub % 2 == 0                                  # on the front of a sheet of its own (duplex)
-    assert "送达方式直接送达" in pages[stub] and "送达时间2026年11月20日" in pages[stub]
-    assert "整改期限自送达之日起15日内（即2026年12月5日前）（15日）" in pages[stub]
+    assert "送达方式直接送达" in pages[stub] and "送达时间2026年11月30日" in pages[stub]
+    assert "整改期限自送达之日起15日内（即2026年12月15日前）（15日）" in pages[stub]
 
 
 def test_reprinted_stop_order_and_hearing_count_from_their_own_service(reprint):
     stop = flat(_file(reprint["res"], "stop"))
-    assert "请你单位于自送达之日起7日内（即2026年12月4日前）" in stop and "本文书已于2026年11月27日送达。" in stop
+    assert "请你单位于自送达之日起7日内（即2026年11月30日前）" in stop and "本文书已于2026年11月23日送达。" in stop
     hearing = flat(_file(reprint["res"], "hearing"))
-    assert "收到本告知书之日起5日内（即2026年12月3日前）向我局提出" in hearing
-    assert "本文书已于2026年11月28日送达。" in hearing
+    assert "收到本告知书之日起5日内（即2026年11月29日前）向我局提出" in hearing
+    assert "本文书已于2026年11月24日送达。" in hearing
 
 
 def test_stop_order_has_a_counterfoil_on_its_own_sheet(reprint):
@@ -119,7 +121,7 @@ def test_stop_order_has_a_counterfoil_on_its_own_sheet(reprint):
         for label in ("文书编号" + number, "当事人××建材有限公司", "监测编号" + PID, "责令事项立即停止违法行为",
                       "送达地点", "受送达人签收", "签发人"):
             assert label in stub, label
-        assert ("送达时间2026年11月27日" in stub) is served
+        assert ("送达时间2026年11月23日" in stub) is served
 
 
 def test_unserved_stop_order_has_its_counterfoil_too(qgis_app, tmp_path):
@@ -155,8 +157,8 @@ def test_ledger_shows_service_date_and_rectification_deadline(reprint):
     header = [c.value for c in ws[3]]
     i_served, i_due = header.index("送达日期") + 1, header.index("整改期限") + 1
     (row,) = [r for r in range(4, ws.max_row + 1) if ws.cell(r, 3).value == PID]
-    assert ws.cell(row, i_served).value.date() == dt.date(2026, 11, 20)
-    assert ws.cell(row, i_due).value.date() == dt.date(2026, 12, 5)
+    assert ws.cell(row, i_served).value.date() == dt.date(2026, 11, 30)
+    assert ws.cell(row, i_due).value.date() == dt.date(2026, 12, 15)
     assert ws.cell(row, i_due).number_format == "yyyy-mm-dd" and ws.cell(row, i_due).border.left.style == "thin"
 
 
@@ -201,6 +203,32 @@ def test_render_served_forms(reprint, artifacts_dir):
     out = artifacts_dir / "legal"
     out.mkdir(parents=True, exist_ok=True)
     for kind in ("notice", "stop", "hearing"):
-        subprocess.run(["pdftoppm", "-png", "-r", "70", str(_file(reprint["res"], kind)), str(out / f"served_{kind}")],
+        subprocess.run(["pdftoppm", "-png", "-r", "90", str(_file(reprint["res"], kind)), str(out / f"served_{kind}")],
                        check=True)
     assert list(out.glob("served_stop-*.png"))
+
+
+def test_ledger_with_service_columns_printed_through_libreoffice(reprint, artifacts_dir):
+    """The ledger with its 送达日期 / 整改期限 columns printed by LibreOffice (PNG kept to look at)."""
+    from liangwei.liangwei_plugin.register import Register
+    from liangwei.liangwei_plugin.register.ledger import export_ledger
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice or not shutil.which("pdftoppm"):
+        pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
+    out = artifacts_dir / "ledger"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("served_ledger*"):
+        old.unlink()
+    xlsx = out / "served_ledger.xlsx"
+    with Register(reprint["target"], readonly=True) as reg:
+        export_ledger(reg, xlsx, "2026-11", "2026-12-01", unit="××县自然资源局", reporter="张三")
+    profile = reprint["tmp"] / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(xlsx)], check=True, timeout=180, capture_output=True)  # nosec B603
+    pdf = out / "served_ledger.pdf"
+    text = "".join(_pages(pdf))
+    assert "送达日期" in text and "整改期限" in text and "2026-11-30" in text and "2026-12-15" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", str(pdf), str(out / "served_ledger")],
+                   check=True)  # nosec B603
+    assert list(out.glob("served_ledger*.png"))
