@@ -22,6 +22,18 @@ FOLDER_OUTPUTS = ("OUTPUT_FOLDER",)
 
 _open_dialogs: list = []   # the non-modal dialogs stay alive while shown
 
+# Algorithms whose input is an earlier step's result: (what is needed, the algorithm that makes it).  Without
+# it in the project the dialog would offer whatever layer comes first (the township boundaries), so the
+# user is told what to run first instead.
+PREREQUISITES: dict[str, tuple[str, str]] = {
+    "liangwei:determine": ("overlay", "liangwei:overlaycheck"),
+    "liangwei:farmlandratio": ("determination", "liangwei:reviewmap"),
+    "liangwei:exportreports": ("determination", "liangwei:reviewmap"),
+    "liangwei:exportnotices": ("determination", "liangwei:reviewmap"),
+    "liangwei:registercases": ("determination", "liangwei:reviewmap"),
+}
+NEEDED_WORDS = {"overlay": "叠加分析结果", "determination": "规划认定结果"}
+
 
 def prefilled_parameters(alg_id: str, extra: dict | None = None) -> dict:
     algorithm = QgsApplication.processingRegistry().algorithmById(alg_id)
@@ -32,14 +44,19 @@ def prefilled_parameters(alg_id: str, extra: dict | None = None) -> dict:
     return params
 
 
-def open_algorithm_dialog(iface, alg_id: str, extra: dict | None = None, modal: bool = False):
-    """Show ``alg_id``'s dialog pre-filled; returns the dialog (None if the algorithm is missing)."""
+def open_algorithm_dialog(iface, alg_id: str, extra: dict | None = None, modal: bool = False, force: bool = False):
+    """Show ``alg_id``'s dialog pre-filled; returns the dialog (None if the algorithm is missing, or its input
+    — an earlier step's result — is not in the project and ``force`` is not set: then the message bar says
+    what to run first)."""
     import processing
 
     if QgsApplication.processingRegistry().algorithmById(alg_id) is None:
         iface.messageBar().pushMessage(tr("两违一张图"), tr("算法未安装：") + alg_id, Qgis.MessageLevel.Warning, 8)
         return None
     params = prefilled_parameters(alg_id, extra)
+    if not force and alg_id in PREREQUISITES and not params.get("INPUT"):
+        ask_prerequisite(iface, alg_id)
+        return None
     dialog = processing.createAlgorithmDialog(alg_id, params)
     if dialog is None:
         return None
@@ -47,11 +64,41 @@ def open_algorithm_dialog(iface, alg_id: str, extra: dict | None = None, modal: 
     dialog.algorithmFinished.connect(
         lambda ok, results, d=dialog, a=alg_id: _finished(iface, d, a, ok, results))
     _open_dialogs.append(dialog)
-    dialog.finished.connect(lambda _code, d=dialog: _open_dialogs.remove(d) if d in _open_dialogs else None)
+    # (the Processing dialog's finished() is a method, not QDialog's signal: rejected/accepted are)
+    dialog.rejected.connect(lambda d=dialog: _forget(d))
+    dialog.accepted.connect(lambda d=dialog: _forget(d))
     dialog.show()
     if modal:
         dialog.exec()
     return dialog
+
+
+def ask_prerequisite(iface, alg_id: str) -> None:
+    """"还没有规划认定结果" with buttons to run the step that makes it, or to open the dialog anyway."""
+    needed, maker = PREREQUISITES[alg_id]
+    registry = QgsApplication.processingRegistry()
+    maker_alg = registry.algorithmById(maker)
+    maker_name = maker_alg.displayName() if maker_alg else maker
+    bar = iface.messageBar()
+    item = bar.createMessage(tr("两违一张图"), tr("项目中还没有{0}：请先运行“{1}”。").format(
+        tr(NEEDED_WORDS[needed]), maker_name))
+    item.setObjectName("mLiangweiPrerequisiteMessage")
+    run_first = QPushButton(tr("打开“{0}”").format(maker_name), item)
+    run_first.setObjectName("mLiangweiRunPrerequisite")
+    run_first.clicked.connect(lambda _c=False: (bar.popWidget(item), open_algorithm_dialog(iface, maker)))
+    anyway = QPushButton(tr("仍然打开"), item)
+    anyway.setObjectName("mLiangweiOpenAnyway")
+    anyway.clicked.connect(lambda _c=False: (bar.popWidget(item), open_algorithm_dialog(iface, alg_id, force=True)))
+    item.layout().addWidget(run_first)
+    item.layout().addWidget(anyway)
+    bar.pushWidget(item, Qgis.MessageLevel.Info, 15)
+
+
+def _forget(dialog) -> None:
+    """A closed dialog goes (the next one of the same algorithm is a new one, pre-filled afresh)."""
+    if dialog in _open_dialogs:
+        _open_dialogs.remove(dialog)
+    dialog.deleteLater()
 
 
 def _finished(iface, dialog, alg_id: str, ok: bool, results: dict) -> None:

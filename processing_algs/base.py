@@ -322,7 +322,9 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if isinstance(layer, QgsVectorLayer):
             if self.qml and layer.isSpatial():
-                layer.loadNamedStyle(self.qml)
+                from ..liangwei_plugin.onemap.results import load_style_file
+
+                load_style_file(layer, self.qml)   # the file, not the GeoPackage's own default style
             from ..liangwei_plugin.qgis_io import apply_field_display
 
             apply_field_display(layer, *self.display.pop(self.dest_id, (None, None)))

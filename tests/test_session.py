@@ -270,3 +270,34 @@ def test_settings_dialog_round_trip(clean_settings, qgis_iface, tmp_path):
     project.clear()
     assert session.lookup("authority", project)[1] == session.DEFAULT   # profile left alone
 
+
+
+def test_batch_review_puts_its_results_on_the_map(clean_settings, county, tmp_path, qgis_iface, liangwei_provider,
+                                                 monkeypatch):
+    """Run as from its dialog (results loaded): the determination, the overlay and its table land in the one
+    map's 监测图斑 group with their styles, determination on top."""
+    import processing
+    from qgis.core import QgsApplication
+    from qgis.gui import QgsLayerTreeView
+
+    from liangwei.liangwei_plugin.onemap.roles import prefill
+
+    view = QgsLayerTreeView()   # Processing's result loading asks the interface for it (see test_model)
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
+    session = clean_settings
+    project = QgsProject.instance()
+    session.store("working_folder", str(tmp_path / "work"), project, in_profile=False)
+    _build(county)
+    params = prefill(QgsApplication.processingRegistry().algorithmById("liangwei:batchreview"), project)
+    params["WORKERS"] = 0
+    processing.runAndLoadResults("liangwei:batchreview", params)
+    group = project.layerTreeRoot().findGroup("监测图斑")
+    names = [child.name() for child in group.children()]
+    assert names[:3] == ["规划认定结果", "叠加分析结果", "叠加分析明细"], names
+    determination = group.children()[0].layer()
+    assert determination.renderer().type() == "categorizedSymbol"
+    assert determination.renderer().classAttribute() == "determination_code"
+    assert group.children()[1].layer().renderer().type() == "RuleRenderer"
+    area = determination.fields().indexOf("area_m2")
+    assert determination.attributeAlias(area)          # the Chinese alias survives the style
+    assert project.layerTreeRoot().findLayer(determination.id()).parent() is group

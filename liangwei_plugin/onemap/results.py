@@ -7,6 +7,7 @@ plugin's docks (the case register layer).
 from __future__ import annotations
 
 from qgis.core import QgsLayerTreeGroup, QgsMapLayer, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtXml import QDomDocument
 
 from ..log import logger
 from ..paths import resource
@@ -22,6 +23,28 @@ PLACES: dict[str, tuple[str, str | None]] = {
     "register": ("register", None),        # the register dock styles its layer itself (cases by stage)
 }
 GROUP_OF_ROLE = dict(GROUP_ORDER)
+# top to bottom inside a group: the determination above the overlay it came from, tables last, the
+# catalogue's own layers (the patches) below all outputs
+KIND_ORDER = ("register", "determination", "overlay", "farmland_ratio", "overlay_detail")
+
+
+def _rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def _position(group: QgsLayerTreeGroup, kind: str, layer_id: str) -> int:
+    """Where an output of ``kind`` goes in ``group``: after the outputs that come before it."""
+    position = 0
+    for child in group.children():
+        child_layer = child.layer() if hasattr(child, "layer") else None
+        if child_layer is None or child_layer.id() == layer_id:
+            continue
+        other = child_layer.customProperty(PROP_OUTPUT)
+        if other and _rank(str(other)) < _rank(kind):
+            position += 1
+        else:
+            break
+    return position
 
 
 def result_group(project: QgsProject, role: str) -> QgsLayerTreeGroup:
@@ -44,12 +67,31 @@ def result_group(project: QgsProject, role: str) -> QgsLayerTreeGroup:
     return root.insertGroup(position, name)
 
 
+def load_style_file(layer: QgsMapLayer, path: str) -> tuple[bool, str]:
+    """Apply the .qml file at ``path`` to ``layer``.  Not ``loadNamedStyle``: for a GeoPackage that holds a
+    default style of its own (the outputs keep their fields' aliases in one), that loads the database's
+    style instead of the file."""
+    document = QDomDocument()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        return False, str(exc)
+    if not document.setContent(text):
+        return False, f"不是有效的样式文件：{path}"
+    # the drawing only: the fields' aliases and number display the layer already has stay
+    categories = (QgsMapLayer.StyleCategory.Symbology | QgsMapLayer.StyleCategory.Labeling
+                  | QgsMapLayer.StyleCategory.Rendering)
+    ok, message = layer.importNamedStyle(document, categories)
+    return bool(ok), message
+
+
 def place_output(project: QgsProject, layer: QgsMapLayer, kind: str, replace: bool = True) -> QgsMapLayer:
     """Put ``layer`` (already in ``project`` or not) on top of its group, styled, tagged
     ``liangwei/output = kind``; the earlier layers of that kind (other sources) leave the project."""
     role, style = PLACES.get(kind, ("patches", None))
     if style and isinstance(layer, QgsVectorLayer) and layer.isSpatial():
-        message, ok = layer.loadNamedStyle(str(resource("styles", style)))
+        ok, message = load_style_file(layer, str(resource("styles", style)))
         if not ok:
             logger.warning("样式 %s 无法应用于图层“%s”：%s", style, layer.name(), message)
     layer.setCustomProperty(PROP_OUTPUT, kind)
@@ -61,16 +103,23 @@ def place_output(project: QgsProject, layer: QgsMapLayer, kind: str, replace: bo
                 project.removeMapLayer(old.id())
     group = result_group(project, role)
     root = project.layerTreeRoot()
+    position = _position(group, kind, layer.id())
     if project.mapLayer(layer.id()) is None:
         project.addMapLayer(layer, False)
-        group.insertLayer(0, layer)
+        group.insertLayer(position, layer)
     else:
         node = root.findLayer(layer.id())
         if node is None:
-            group.insertLayer(0, layer)
-        elif node.parent() is not group:
+            group.insertLayer(position, layer)
+        elif node.parent() is not group or group.children().index(node) != position:
             clone = node.clone()
-            group.insertChildNode(0, clone)
+            group.insertChildNode(position, clone)
             node.parent().removeChildNode(node)
+    kinds = {n.layer().customProperty(PROP_OUTPUT) for n in group.findLayers() if n.layer() is not None}
+    if kind in ("determination", "overlay") and {"determination", "overlay"} <= kinds:
+        # the determination is drawn on the overlay's patches: both ticked, their fills would mix
+        for node in group.findLayers():
+            if node.layer() is not None and node.layer().customProperty(PROP_OUTPUT) == "overlay":
+                node.setItemVisibilityChecked(False)
     layer.triggerRepaint()
     return layer

@@ -457,6 +457,10 @@
       <translation>Selected patches only</translation>
     </message>
     <message>
+      <source>仍然打开</source>
+      <translation>Open anyway</translation>
+    </message>
+    <message>
       <source>代码</source>
       <translation>code</translation>
     </message>
@@ -1475,6 +1479,10 @@
     <message>
       <source>所选案件没有图形</source>
       <translation>The selected case has no geometry.</translation>
+    </message>
+    <message>
+      <source>打开“{0}”</source>
+      <translation>Open “{0}”</translation>
     </message>
     <message>
       <source>打开两违一张图用户指南（离线帮助）</source>
@@ -2703,6 +2711,10 @@ Outputs: the patches (original fields + area summary fields, one "LayerName_m2" 
     <message>
       <source>项目中至少需要两个栅格影像图层</source>
       <translation>The project needs at least two raster imagery layers.</translation>
+    </message>
+    <message>
+      <source>项目中还没有{0}：请先运行“{1}”。</source>
+      <translation>The project has no {0} yet: run “{1}” first.</translation>
     </message>
     <message>
       <source>（不填）</source>
