@@ -14,6 +14,7 @@ import datetime as dt
 import shutil
 import subprocess  # nosec B404 - pdftoppm with fixed arguments
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -169,11 +170,18 @@ def _case(reg, pid: str, x: int):
     assert reg.get_case(pid)["stage"] == "快速认定"
 
 
-def test_overdue_counts_from_the_served_notice(tmp_path):
-    from liangwei.liangwei_plugin.register import Register
-    from liangwei.liangwei_plugin.register.served import record_service
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def target(request, tmp_path):
+    if request.param == "gpkg":
+        return str(tmp_path / "r.gpkg")
+    return request.getfixturevalue("pg").uri("s_" + uuid.uuid4().hex[:12])
 
-    with Register(str(tmp_path / "r.gpkg")) as reg:
+
+def test_overdue_counts_from_the_served_notice(target):
+    from liangwei.liangwei_plugin.register import Register
+    from liangwei.liangwei_plugin.register.served import notice_services, record_service
+
+    with Register(target) as reg:
         _case(reg, "S1", 0)
         _case(reg, "S2", 100)
         # S1: in 拆除整治 from 11-21, 3 days -> due 11-24; the notice served 11-20 gives the party until 12-05
@@ -195,6 +203,9 @@ def test_overdue_counts_from_the_served_notice(tmp_path):
         assert sorted(reg.flag_overdue("2026-12-06", "效能办")) == [reg.get_case("S1")["case_no"]]
         st = reg.status(reg.get_case("S1"), "2026-12-06")
         assert st.overdue and st.overdue_days == 1 and "未按时限整改到位" in st.referral_reason
+        served = notice_services(reg)
+        assert served[reg.get_case("S1")["fid"]]["due"] == "2026-12-05"
+        assert served[reg.get_case("S2")["fid"]]["date"] == "2026-11-19"
 
 
 def test_render_served_forms(reprint, artifacts_dir):
