@@ -28,7 +28,8 @@ The method (parameters in ``resources/change_detection.toml``):
    band along its north-west side or has a blue steel roof; else grey = 硬化地面, brown = 推填土.
 8. **Land use (三调)** — a farmland parcel that changed as a whole is a harvest or a flooding, not a candidate;
    inside it, a compact patch that differs from the parcel's new look and casts a shadow is a building;
-   change on existing construction land is dropped unless it is a new building.
+   change on existing construction land is dropped unless it is a new building; change outside the 三调
+   (another county's territory) is dropped.
 9. **Candidates** — areas by the area method (ellipsoidal on CGCS2000 by default), MIN_AREA filter, ``known``
    where a delivered monitoring patch covers the candidate, 监测编号 with the candidates' own prefix,
    numbered by township, north to south, like the county's patches.
@@ -62,7 +63,8 @@ from .toml_compat import tomllib
 CHANGE_TYPES = ("新增建筑", "硬化地面", "推填土")
 BUILDING, HARDENED, SOIL = CHANGE_TYPES
 #: why a changed region is not a candidate (the counts are reported)
-DROP_REASONS = ("云/阴影/薄雾", "植被变化", "水体（淹水）", "耕地整块变化（收割/季节）", "现状建设用地", "面积不足")
+DROP_REASONS = ("云/阴影/薄雾", "植被变化", "水体（淹水）", "耕地整块变化（收割/季节）", "现状建设用地", "面积不足",
+                "三调范围外")
 OUTPUT_COLUMNS = ("JCBH", "change_type", "score", "area_m2", "area_mu", "landuse_before", "landuse_after",
                   "ZLDWDM", "ZLDWMC", "known", "known_patch", "QSX", "HSX", "area_method")
 
@@ -699,7 +701,10 @@ class _Look:
 
 def _new_shadow(win: _Window) -> np.ndarray:
     """Pixels much darker in AFTER than in BEFORE (a building's new cast shadow, 0.5–0.7 of the ground)."""
-    va, vb = _grey(win.a_raw), _grey(win.b_fine)
+    from scipy import ndimage
+
+    # against the darkest BEFORE pixel nearby: an existing shadow moved by a residual misregistration is not new
+    va, vb = _grey(win.a_raw), ndimage.minimum_filter(_grey(win.b_raw), 3)
     return (vb - va > 0.25 * np.maximum(vb, 1.0)) & (vb - va > 12.0)
 
 
@@ -729,6 +734,8 @@ def _look(win: _Window, mask: np.ndarray, threshold: float) -> _Look:
     dark = _new_shadow(win)
     near = ndimage.binary_dilation(mask, _disk(3))
     dark_n = int((dark & near).sum())
+    # a cast shadow is a band a few pixels wide along the outline, not a dark part of the region (water)
+    rim = int((mask & ~ndimage.binary_erosion(mask)).sum())
     ma = a[:, mask].mean(axis=1)
     mb = b[:, mask].mean(axis=1)
     # the detail correlation looks through a window: near the region's edge it sees the unchanged
@@ -742,7 +749,7 @@ def _look(win: _Window, mask: np.ndarray, threshold: float) -> _Look:
         pixels=n,
         score=float(win.mag[mask].mean() / threshold),
         atmospheric=atm,
-        shadow=dark_n / math.sqrt(max(n, 1)) if (dark & mask).mean() < 0.4 * mask.mean() else 0.0,
+        shadow=dark_n / math.sqrt(max(n, 1)) if dark_n <= 2.5 * max(rim, 1) else 0.0,
         blue=float(ma[2] - ma[0]),
         saturation=float((ma.max() - ma.min()) / max(ma.max(), 1.0)),
         brightness=float(ma.mean()),
@@ -821,11 +828,11 @@ def _landuse_of(lu: _LandUse, geom, rules: dict) -> dict:
     """Dominant parcel, share on existing construction land, share in farmland parcels changed as a whole."""
     idx = lu.tree.query(geom, predicate="intersects")
     if len(idx) == 0:
-        return {"dominant": None, "construction": 0.0, "harvest": 0.0}
+        return {"dominant": None, "construction": 0.0, "harvest": 0.0, "covered": 0.0}
     inter = shapely.area(shapely.intersection(lu.geoms[idx], geom))
     total = max(float(geom.area), 1e-9)
     whole = lu.farmland[idx] & (lu.changed_share[idx] >= rules["harvest_parcel_cover"])
-    return {"dominant": int(idx[int(np.argmax(inter))]),
+    return {"dominant": int(idx[int(np.argmax(inter))]), "covered": float(inter.sum() / total),
             "construction": float(inter[lu.construction[idx]].sum() / total),
             "harvest": float(inter[whole].sum() / total)}
 
@@ -955,6 +962,10 @@ def detect_changes(before: str, after: str, landuse=None, patches=None, min_area
             if not mask.any():
                 continue
             use = _landuse_of(lu, geom, rules) if lu is not None else None
+            if use is not None and use["covered"] < 0.5:   # outside the county's 三调: not its territory
+                dropped[DROP_REASONS[6]] += 1
+                rejected.append((geom, DROP_REASONS[6]))
+                continue
             if use is not None and use["harvest"] >= rules["harvest_region_share"]:
                 dropped[DROP_REASONS[3]] += 1
                 rejected.append((geom, DROP_REASONS[3]))
