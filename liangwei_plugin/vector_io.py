@@ -149,11 +149,14 @@ def _crs_of(lyr) -> str | None:
     if (srs.GetName() or "").lower().startswith("undefined"):
         return None  # a GeoPackage's placeholder for "no CRS" (srs_id 0 / -1), not a CRS
     srs = srs.Clone()
-    if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
-        auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
-        if auth and code:
-            return f"{auth}:{code}"
-    return srs.ExportToWkt()
+    try:
+        if srs.AutoIdentifyEPSG() == 0 or srs.GetAuthorityName(None):
+            auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+            if auth and code:
+                return f"{auth}:{code}"
+        return srs.ExportToWkt() or None
+    except RuntimeError:  # an empty SRS object (a CSV's geometry column): no CRS, which the caller reports
+        return None
 
 
 @dataclass

@@ -37,6 +37,9 @@ MERGED_PDF = "MERGED_PDF"
 CONFIG = "CONFIG"
 NUMBER_REGISTRY = "NUMBER_REGISTRY"
 ISSUE_DATE = "ISSUE_DATE"
+# 落款日期 accepted: from the first 卫片执法 year to a month ahead (a notice prepared for a set signing day)
+EARLIEST_ISSUE_DATE = _dt.date(2000, 1, 1)
+MAX_DAYS_AHEAD = 31
 WORKERS = "WORKERS"
 REGISTER = "REGISTER"   # the case register: 移送函 issued are recorded in the cases' history
 INDEX = "INDEX"
@@ -226,6 +229,12 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
         issue_date = parse_date(issue_text) if issue_text else _dt.date.today()
         if issue_text and issue_date is None:
             raise QgsProcessingException(self.tr("落款日期无法识别：{0}（应为 yyyy-mm-dd）").format(issue_text))
+        # a document is signed on the day it is issued: a date far ahead (9999-12-31, a typed 2062) would print a
+        # date no section chief signed and start every deadline from it; reprints of earlier documents keep theirs
+        latest = _dt.date.today() + _dt.timedelta(days=MAX_DAYS_AHEAD)
+        if issue_date > latest or issue_date < EARLIEST_ISSUE_DATE:
+            raise QgsProcessingException(self.tr("落款日期 {0} 不在合理范围（{1} 至 {2}）内，请检查是否填错").format(
+                issue_date.isoformat(), EARLIEST_ISSUE_DATE.isoformat(), latest.isoformat()))
         registry = number_registry_path(self.parameterAsString(parameters, NUMBER_REGISTRY, context), config, context)
         folder = Path(self.parameterAsString(parameters, OUTPUT_FOLDER, context))
         merged = self.parameterAsFileOutput(parameters, MERGED_PDF, context) or None

@@ -44,14 +44,17 @@ def served_days(series: str, case: dict, config: dict) -> int | None:
 
 
 def issued_number(registry: str, series: str, patch_id: str, authority: str) -> str:
-    """The valid number the registry issued for a patch in a series ('' when none; never allocates one)."""
+    """The valid number the registry issued for a patch in a series ('' when none; never allocates one).
+
+    Keys of generated ids carry their geometry's hash after "@" (documents.batch.number_key)."""
     from ..liangwei_plugin.documents.numbering import NumberRegistry
 
     if not Path(registry).is_file():
         return ""
     with NumberRegistry(registry, {}, authority=authority) as reg:
         voided = {(y, n) for y, n, *_ in reg.voided(series)}
-        found = [number for y, n, key, number in reg.issued(series) if key == patch_id and (y, n) not in voided]
+        found = [number for y, n, key, number in reg.issued(series)
+                 if key.split("@")[0] == patch_id and (y, n) not in voided]
     return found[-1] if found else ""
 
 

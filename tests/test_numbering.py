@@ -236,3 +236,27 @@ def test_old_output_folder_registry_keeps_its_numbers(inputs, liangwei_provider,
     assert rows[violations[0]] == "×自然资责改〔2026〕第5号" and rows[violations[1]] == "×自然资责改〔2026〕第6号"
     others = sorted(int(v[len("×自然资责改〔2026〕第"):-1]) for k, v in rows.items() if k not in violations[:2])
     assert others == list(range(7, 7 + len(violations) - 2))
+
+
+def test_generated_ids_never_inherit_another_patchs_number(qgis_app, tmp_path):
+    """Ids the overlay generates for duplicates or empty ids (``X#2``, ``#1``) recur in the next batch for other
+    patches: keyed with their geometry, a different patch never gets the earlier one's number, while a
+    delivered id and the same generated patch exported again keep theirs."""
+    from qgis.core import QgsGeometry
+
+    from liangwei.liangwei_plugin.documents.batch import PatchRecord, number_key
+
+    def rec(pid: str, x: float) -> PatchRecord:
+        return PatchRecord(pid, {}, QgsGeometry.fromWkt(f"POLYGON(({x} 0,{x + 10} 0,{x + 10} 10,{x} 10,{x} 0))"))
+
+    first = [rec("350521-0001", 0), rec("350521-0001#2", 100), rec("#3", 200)]
+    second = [rec("350521-0001", 0), rec("350521-0001#2", 500), rec("#3", 600), rec("#3", 200)]
+    assert number_key(first[0]) == "350521-0001"
+    assert number_key(first[2]) == number_key(second[3]) != number_key(second[2])
+    with registry(tmp_path / "r.sqlite") as reg:
+        one = reg.numbers("notice", [number_key(r) for r in first], 2026)
+        two = reg.numbers("notice", [number_key(r) for r in second], 2026)
+    assert two[number_key(second[0])] == one[number_key(first[0])] == "×自然资责改〔2026〕第1号"
+    assert two[number_key(second[3])] == one[number_key(first[2])] == "×自然资责改〔2026〕第3号"
+    assert two[number_key(second[1])] == "×自然资责改〔2026〕第4号"   # not 第2号, the other X#2's
+    assert two[number_key(second[2])] == "×自然资责改〔2026〕第5号"

@@ -80,6 +80,22 @@ class PatchRecord:
     crs: Any = None          # QgsCoordinateReferenceSystem
 
 
+def number_key(record: PatchRecord) -> str:
+    """The key under which a patch's document number is kept in the bureau's registry (文书编号登记).
+
+    A delivered id (监测编号) is the key: the same patch exported again keeps its number.  An id the overlay
+    generated for a duplicate or empty one (``X#2``, ``#17``) only says where the row stood in its batch, and
+    the next batch generates the same string for another patch: its key adds a hash of the geometry, so a
+    different patch never inherits a number."""
+    pid = record.patch_id
+    if "#" not in pid:
+        return pid
+    wkb = b""
+    if record.geometry is not None and not record.geometry.isEmpty():
+        wkb = bytes(record.geometry.asWkb())
+    return f"{pid}@{hashlib.sha1(wkb, usedforsecurity=False).hexdigest()[:16]}"
+
+
 @dataclass
 class IndexRow:
     patch_id: str
@@ -465,7 +481,9 @@ def export_batch(
                 origins.append(origin)
                 if conflicts:
                     fb.info(f"{legacy}：{conflicts} 个文书编号与编号登记库中已发出的编号重复，仅在本文件夹中沿用")
-        numbers = reg.numbers(kind, [r.patch_id for r in selected], issue_date.year, origins=origins)
+        keys = {r.patch_id: number_key(r) for r in selected}
+        by_key = reg.numbers(kind, list(keys.values()), issue_date.year, origins=origins)
+        numbers = {pid: by_key[key] for pid, key in keys.items()}
     fb.info(f"文书编号登记库：{reg_path}")
 
     extra = {"config": json.dumps(config, sort_keys=True, ensure_ascii=False, default=str),

@@ -137,10 +137,15 @@ class NumberRegistry:
         self.patterns = patterns
         self.values = dict(values or {})
         self.authority = authority or ""
-        self._db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=DELETE")   # no -wal/-shm files: safe on network shares
-        self._db.execute("PRAGMA busy_timeout=60000")
-        self._prepare()
+        try:
+            self._db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=DELETE")   # no -wal/-shm files: safe on network shares
+            self._db.execute("PRAGMA busy_timeout=60000")
+            self._prepare()
+        except sqlite3.DatabaseError as exc:  # not a database, locked, read-only: say which file
+            from ..errors import UserError, user_message
+
+            raise UserError(f"文书编号登记库 {self.path}：{user_message(exc) or exc}") from None
 
     # -- schema ---------------------------------------------------------------------------------
     def _prepare(self) -> None:

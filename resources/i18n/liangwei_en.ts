@@ -2319,6 +2319,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>at least one rule is required, the last one being the unconditional default rule</translation>
     </message>
     <message>
+      <source>落款日期 {0} 不在合理范围（{1} 至 {2}）内，请检查是否填错</source>
+      <translation>Issue date {0} is outside the plausible range ({1} to {2}): please check it</translation>
+    </message>
+    <message>
       <source>落款日期无法识别：{0}（应为 yyyy-mm-dd）</source>
       <translation>Issue date not recognised: {0} (expected yyyy-mm-dd)</translation>
     </message>
