@@ -94,7 +94,8 @@ def register_param(tr) -> QgsProcessingParameterString:
     """REGISTER: the case register the referral letters are recorded in (optional)."""
     p = QgsProcessingParameterString(REGISTER, tr("案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）"),
                                      optional=True)
-    p.setHelp(tr("填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。"))
+    p.setHelp(tr("填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。"
+                 "已登记送达的文书重新输出时，注明送达日期，期限写明届满日期（自送达之日起计算）。"))
     return p
 
 
@@ -127,6 +128,17 @@ def record_referrals(target: str, rows, records, config: dict, issue_date, fb, t
     if missing:
         fb.warning(tr("台账中没有以下图斑的案件，移送未记录：{ids}").format(ids="、".join(missing[:20])))
     return done
+
+
+def served_in_register(reg, records, config: dict) -> dict[str, dict]:
+    """{patch id: served_<kind> attributes} of the documents the register has a service for (served.py);
+    the bureau's own titles of the notice, the stop order and the hearing notice count too."""
+    from ..liangwei_plugin.register.served import service_attrs
+
+    titles = {config.get(section, {}).get("title"): kind
+              for section, kind in (("notice", "notice"), ("stop_order", "stop"), ("hearing", "hearing"))
+              if config.get(section, {}).get("title")}
+    return service_attrs(reg, [r.patch_id for r in records], titles)
 
 
 class ExportDocumentsAlgorithm(LiangweiAlgorithm):
@@ -248,8 +260,13 @@ class ExportDocumentsAlgorithm(LiangweiAlgorithm):
             reg = open_register(target)
             try:
                 evidence = field_evidence(reg, [r.patch_id for r in records])
+                served = served_in_register(reg, records, config) if self.KIND == "notice" else {}
             finally:
                 reg.close()
+            if served:   # a reprint after 登记送达: the periods end on dates counted from the recorded service
+                for r in records:
+                    r.attrs.update(served.get(r.patch_id, {}))
+                fb.info(self.tr("{n} 个图斑的文书已登记送达：期限自送达之日计算并注明届满日期").format(n=len(served)))
             for r in records:    # a field rule (合法 with approval, 设施农用地 on file, 农村道路) decided on import
                 ev = evidence.get(r.patch_id)
                 if ev is not None and ev.determination:

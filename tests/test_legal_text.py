@@ -192,8 +192,8 @@ def test_deadlines_from_service_and_report_after_hearing_window(records):
     served = DocumentInput(rec.patch_id, {**rec.attrs, "SDRQ": "2026-11-25"}, issue_date=ISSUE)
     sv = notice_values(served, config)
     end = dt.date(2026, 11, 25) + dt.timedelta(days=sv["days"])
-    assert sv["deadline"] == f"{end.year}年{end.month}月{end.day}日前"
-    assert sv["report_deadline"] == "2026年12月2日前"
+    assert sv["deadline"] == f"自送达之日起{sv['days']}日内（即{end.year}年{end.month}月{end.day}日前）"
+    assert sv["report_deadline"] == "自送达之日起7日内（即2026年12月2日前）"
     bad = load_config()
     bad["deadlines"]["report_within_days"] = 5
     with pytest.raises(ValueError, match="report_within_days"):

@@ -53,7 +53,12 @@ DOCUMENT_SECTIONS = ("report", "notice", "referral", "hearing", "stop_order")
 OWN_PLACEHOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("report", "tail_note"): frozenset({"rows", "total_label", "diff_m2", "diff_mu", "total_m2", "total_mu"}),
     ("report", "coverage_note"): frozenset({"rows", "total_label", "sum_m2", "sum_mu", "total_m2", "diff_m2"}),
+    ("deadlines", "period"): frozenset({"days"}),
+    ("deadlines", "period_served"): frozenset({"days", "due_date", "served_date"}),
+    ("deadlines", "due_clause"): frozenset({"due_date"}),
 }
+# [deadlines] templates filled with a notice's values (notice.notice_values)
+NOTICE_TEMPLATES: tuple[tuple[str, str], ...] = (("deadlines", "served_note"),)
 NUMBERING_PLACEHOLDERS = frozenset({"short", "year", "n"})
 
 # [deadlines] entries and other day counts: whole numbers ≥ 0.
@@ -215,6 +220,10 @@ def validate(data: dict, override: dict | None = None, override_path: str | None
     for keys, template in _templates(data):
         if keys[0] in allowed and braces_ok.get(keys, True):
             check(keys, template, allowed[keys[0]])
+    for section, key in NOTICE_TEMPLATES:
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            check((section, key), table[key], allowed.get("notice"))
 
     if len(problems) == 1:
         file, text = problems[0]

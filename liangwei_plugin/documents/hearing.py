@@ -13,12 +13,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
 from .model import DocumentInput
-from .notice import notice_values, service_receipt
+from .notice import notice_values, served_line, service_receipt
 from .parts import PT, Letter, P, SignatureBlock
 
 
 def hearing_values(doc: DocumentInput, config: dict) -> dict:
-    values = notice_values(doc, config)
+    values = notice_values(doc, config, "hearing")
     values["number"] = doc.number
     return values
 
@@ -35,6 +35,7 @@ def build_hearing(doc: DocumentInput, config: dict, target: str | BinaryIO) -> i
         PT(cfg["rights"], v, st.body_indent),
         PT(cfg["where"], v, st.body_indent),
         P(f"监测编号：{doc.patch_id}", st.small),
+        *served_line(v, st),
         KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, v["date"])]),
     ]
     story += service_receipt(cfg["title"], doc.number, v["party"], config, st, pdf.width)

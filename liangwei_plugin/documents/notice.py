@@ -40,8 +40,20 @@ def check_deadlines(config: dict) -> None:
                          f"hearing_request_days（{hearing}），报告期限不得落在听证申请期限内")
 
 
-def service_date(doc: DocumentInput, config: dict | None = None) -> _dt.date | None:
-    """The date the document was served (送达日期), when the record has one (e.g. SDRQ)."""
+#: attribute keys of a document's recorded service (送达), per document kind (notice | stop | hearing):
+#: filled from the case register's history by liangwei:exportnotices when REGISTER is given
+SERVED_DATE, SERVED_NUMBER, SERVED_METHOD = "served_{kind}", "served_{kind}_number", "served_{kind}_method"
+
+
+def service_date(doc: DocumentInput, config: dict | None = None, kind: str = "notice") -> _dt.date | None:
+    """The date this document (``kind``: notice | stop | hearing) was served (送达日期): the service recorded
+    in the case register for it (``served_<kind>``; ignored when recorded under another number), else a
+    service-date field of the record (e.g. SDRQ)."""
+    recorded = parse_date(doc.attrs.get(SERVED_DATE.format(kind=kind)))
+    if recorded:
+        number = text_value(doc.attrs.get(SERVED_NUMBER.format(kind=kind)))
+        if not (number and doc.number and number != doc.number):   # a voided and re-issued number: not served
+            return recorded
     fields = (config or {}).get("deadlines", {}).get("service_date_fields", SERVICE_DATE_FIELDS)
     for name in fields:
         d = parse_date(doc.attrs.get(name))
@@ -50,18 +62,22 @@ def service_date(doc: DocumentInput, config: dict | None = None) -> _dt.date | N
     return None
 
 
-def deadline(doc: DocumentInput, config: dict) -> _dt.date | None:
+def deadline(doc: DocumentInput, config: dict, kind: str = "notice") -> _dt.date | None:
     """The rectification deadline: ``days`` from service; None while the service date is not known."""
-    served = service_date(doc, config)
+    served = service_date(doc, config, kind)
     return served + _dt.timedelta(days=deadline_days(doc, config)) if served else None
 
 
-def period_text(doc: DocumentInput, config: dict, days: int, after: str = "前") -> str:
-    """"2026年12月7日前" when served on a known date, else "自送达之日起15日内" (deadlines run from service)."""
-    served = service_date(doc, config)
+def period_text(doc: DocumentInput, config: dict, days: int, kind: str = "notice") -> str:
+    """"自送达之日起15日内" (deadlines run from service); with a known service date the date it ends is
+    added: "自送达之日起15日内（即2026年12月7日前）" ([deadlines] period / period_served)."""
+    dl = config.get("deadlines", {})
+    values = {"days": days}
+    served = service_date(doc, config, kind)
     if served:
-        return date_cn(served + _dt.timedelta(days=days)) + after
-    return fill(config.get("deadlines", {}).get("period", "自送达之日起{days}日内"), {"days": days})
+        values.update(served_date=date_cn(served), due_date=date_cn(served + _dt.timedelta(days=days)))
+        return fill(dl.get("period_served", "自送达之日起{days}日内（即{due_date}前）"), values)
+    return fill(dl.get("period", "自送达之日起{days}日内"), values)
 
 
 def needs_hearing(doc: DocumentInput) -> bool:
@@ -71,7 +87,9 @@ def needs_hearing(doc: DocumentInput) -> bool:
         not consequence and text_value(doc.attrs.get("determination_code")) == "uncorrectable")
 
 
-def notice_values(doc: DocumentInput, config: dict) -> dict:
+def notice_values(doc: DocumentInput, config: dict, kind: str = "notice") -> dict:
+    """The placeholders of the notice's templates (also of the 听证告知书 and the stop order: ``kind``
+    names the document whose service date the periods run from)."""
     values = doc.common_values()
     cfg = config["notice"]
     auth = config["authority"]
@@ -84,9 +102,9 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
         authority=auth["name"],
         party=values["party"] or cfg.get("party_unknown", "当事人"),
         days=days,
-        deadline=period_text(doc, config, days),
+        deadline=period_text(doc, config, days, kind),
         report_days=report_days,
-        report_deadline=period_text(doc, config, report_days),
+        report_deadline=period_text(doc, config, report_days, kind),
         report_place=place.get("name", ""),
         report_address=place.get("address", ""),
         report_phone=place.get("phone", ""),
@@ -103,6 +121,17 @@ def notice_values(doc: DocumentInput, config: dict) -> dict:
     values["stop_number"] = text_value(doc.attrs.get("stop_number"))
     values["stop_title"] = config.get("stop_order", {}).get("title", "责令停止违法行为通知书")
     values["others"] = "、".join(others)
+    # the recorded service (a reprint after 登记送达): its date and method, and the line that states it
+    served = service_date(doc, config, kind)
+    values["served_date"] = date_cn(served) if served else ""
+    values["served_method"] = text_value(doc.attrs.get(SERVED_METHOD.format(kind=kind))) if served else ""
+    values["due_date"] = date_cn(served + _dt.timedelta(days=days)) if served else ""
+    # the hearing window (听证告知书: within hearing_days of its own service), its end date once served
+    values["hearing_due_clause"] = Optional(
+        fill(dl.get("due_clause", "（即{due_date}前）"),
+             {"due_date": date_cn(served + _dt.timedelta(days=values["hearing_days"]))}) if served else "")
+    values["served_clause"] = Optional(
+        fill(dl.get("served_note", "本文书已于{served_date}送达。"), values) if served else "")
     values["also_referred"] = Optional(fill(cfg.get("also_referred", ""), values) if others else "")
     farmland = doc.num("farmland_m2")
     values["field_check_clause"] = Optional(
@@ -133,6 +162,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
         PT(cfg["report"], v, st.body_indent),
         PT(cfg["rights"], v, st.body_indent),
         P(f"监测编号：{doc.patch_id}", st.small),
+        *served_line(v, st),
         KeepTogether([Spacer(1, 4 * mm), SignatureBlock(st.font, authority, v["date"],
                                                         config["authority"].get("seal_text", "（盖章）"))]),
     ]
@@ -140,15 +170,25 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
     # 送达回证 (proof of service): deadlines run from the date written on it
     story += service_receipt(cfg["title"], doc.number, v["party"], config, st, width)
 
-    # 存根: kept by the bureau; the delivery rows are filled in by hand.
-    cf = config.get("counterfoil", {})
-    # on a sheet of its own (duplex printing): the counterfoil is torn off and kept by the bureau
-    story += [NewSheet([P("（此页无正文）", st.caption)]),
-              *masthead(authority, cf.get("title", "存根"), doc.number, st)]
+    story += counterfoil(doc, v, config.get("counterfoil", {}), authority, st, width,
+                         {"整改要求": v["action"], "整改期限": f"{v['deadline']}（{v['days']}日）"})
+    return letter.finish()
+
+
+def served_line(values: dict, st) -> list:
+    """The line stating the recorded service ([deadlines] served_note) on a reprint; nothing before service."""
+    return [P(str(values["served_clause"]), st.small)] if str(values.get("served_clause") or "") else []
+
+
+def counterfoil(doc: DocumentInput, v: dict, cf: dict, authority: str, st, width: float, own: dict) -> list:
+    """存根 (counterfoil) kept by the bureau, on a sheet of its own (duplex printing: it is torn off and
+    filed apart): the rows of ``cf["rows"]`` with the document's number, party, facts and ``own`` rows;
+    the delivery rows (送达方式/送达时间) show a recorded service, else are left to fill in by hand."""
+    out = [NewSheet([P("（此页无正文）", st.caption)]), *masthead(authority, cf.get("title", "存根"), doc.number, st)]
     facts = fill("{location}，占地{area_m2}平方米（合{area_mu}亩），{determination}", v)
     known = {
         "文书编号": doc.number, "当事人": v["party"], "监测编号": doc.patch_id, "违法地点": v["location"],
-        "违法事实": facts, "整改要求": v["action"], "整改期限": f"{v['deadline']}（{v['days']}日）",
+        "违法事实": facts, **own, "送达方式": v.get("served_method", ""), "送达时间": v.get("served_date", ""),
         "签发人": "", "承办人": "",
     }
     rows = []
@@ -160,9 +200,7 @@ def build_notice(doc: DocumentInput, config: dict, target: str | BinaryIO) -> in
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
     # blanks to write the date by hand: no-break spaces (reportlab collapses U+3000 like any white space)
     nb = "\u00a0"
-    story += [t, Spacer(1, 4 * mm), P(f"存档日期：{nb * 12}年{nb * 7}月{nb * 7}日", st.sign)]
-
-    return letter.finish()
+    return out + [t, Spacer(1, 4 * mm), P(f"存档日期：{nb * 12}年{nb * 7}月{nb * 7}日", st.sign)]
 
 
 def service_receipt(title: str, number: str, party: str, config: dict, st, width: float) -> list:

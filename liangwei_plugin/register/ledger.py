@@ -4,7 +4,8 @@ Rows are the violation cases found in the month (all when no month is given), wi
 (超期, 问责, 移交纪委监委) evaluated on the export date.  Areas are given in ㎡ and 亩
 (1 亩 = 10000/15 ㎡, two decimals).  Document numbers (规划认定意见书 / 责令整改通知书) come from the
 document-number registry of the document batches (``文书编号登记.sqlite``) when one is given; the
-register itself does not hold them.
+register itself does not hold them.  送达日期 and 整改期限 are those of the latest service of the case's
+责令限期整改通知书 recorded in its history (liangwei:recordservice: 整改期限 = 送达日期 + the notice's period).
 
 Referral to 纪委监委 (是否移交纪委监委) combines the register's own reasons (``model.evaluate``: 未及时发现,
 拆除整治超期, 党员干部/公职人员) with the ``[[referral.rule]]`` entries of ``resources/workflow.toml``
@@ -28,6 +29,7 @@ from pathlib import Path
 from ..csv_out import write_csv
 from ..feedback import Feedback, check_canceled, ensure_feedback
 from .model import evaluate, rule_referrals  # noqa: F401 - rule_referrals re-exported
+from .served import notice_services
 from .storage import Register, month_range
 from .workflow import Workflow, WorkflowError, parse_date
 
@@ -52,6 +54,7 @@ LEDGER_FIELDS: list[tuple[str, str, int, str]] = [
     ("stock_kind", "存量/增量", 7, "text"), ("found_date", "发现时间", 11, "date"), ("party", "当事人", 12, "text"),
     ("determination", "违法类型/认定", 20, "text"), ("consequence", "处理意见", 12, "text"),
     ("report_no", "认定意见书文号", 15, "text"), ("notice_no", "整改通知书文号", 15, "text"),
+    ("served_date", "送达日期", 11, "date"), ("rectify_deadline", "整改期限", 11, "date"),
     ("area_m2", "占地面积(㎡)", 11, "area"), ("area_mu", "占地面积(亩)", 9, "mu"),
     ("farmland_m2", "其中耕地(㎡)", 11, "area"), ("farmland_mu", "其中耕地(亩)", 9, "mu"),
     ("basic_farmland_m2", "其中永久基本农田(㎡)", 11, "area"), ("basic_farmland_mu", "其中永久基本农田(亩)", 9, "mu"),
@@ -173,6 +176,7 @@ def collect(register: Register, month: str | None = None, as_of=None, numbers: d
     reports, notices = numbers.get("report", {}), numbers.get("notice", {})
     cases = register.find_cases(month=month or None, violation=None if include_not_violations else True,
                                 order="found_date, case_no")
+    served = notice_services(register)   # 送达日期 and 整改期限 (served + the notice's period) of each notice
     data = LedgerData()
     towns: dict[str, dict] = {}
     for i, c in enumerate(cases, 1):
@@ -201,6 +205,7 @@ def collect(register: Register, month: str | None = None, as_of=None, numbers: d
             c.get("source") or "", c.get("stock_kind") or "", c.get("found_date") or "", c.get("party") or "",
             determination, c.get("consequence") or "", reports.get(pid, "") if pid else "",
             notices.get(pid, "") if pid else "",
+            served.get(c["fid"], {}).get("date", ""), served.get(c["fid"], {}).get("due", ""),
             c.get("area_m2"), mu(c.get("area_m2")), c.get("farmland_m2"), mu(c.get("farmland_m2")),
             c.get("basic_farmland_m2"), mu(c.get("basic_farmland_m2")),
             c.get("department") or "", c.get("stage") or "", c.get("stage_due") or "", dispose_due,

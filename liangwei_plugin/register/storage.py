@@ -833,6 +833,7 @@ class Register:
         if dem is not None and float(dem) < 0:
             raise WorkflowError(f"案件 {case['case_no']}：拆除面积不能为负数")
         changes.update(self._enter_stage(target, day))
+        changes.update(self._served_deadline(case, target, changes))
         # 效能问责: the stage's deadline was missed
         due = parse_date(case.get("stage_due"))
         if due is not None and day > due:
@@ -848,6 +849,20 @@ class Register:
                                           wf.referral_due("days_after_penalty_official",
                                                           parse_date(fields["penalty_date"]))))
         return {k: v for k, v in changes.items() if _norm(case.get(k)) != _norm(self._db_value(k, v))}
+
+    def _served_deadline(self, case: dict, target: str, changes: dict) -> dict:
+        """Deadlines run from service: a case entering 拆除整治 after its 责令限期整改通知书 was served takes
+        the notice's 期限届满日 as its stage deadline, not the stage's days (served.py)."""
+        from .served import RECTIFY_STAGE, rectify_from_service, served_notice_due
+
+        if target != RECTIFY_STAGE:
+            return {}
+        cur = self.conn.cursor()
+        try:
+            due = served_notice_due(self, cur, case)
+        finally:
+            cur.close()
+        return rectify_from_service({**case, **changes}, due, target)
 
     @staticmethod
     def _referral(case: dict, reason: str, due: dt.date) -> dict:

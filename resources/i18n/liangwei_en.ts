@@ -261,6 +261,10 @@
       <translation>{n} patches have no administrative division code or name and are counted under "未落入乡镇" (not in a township): {ids}</translation>
     </message>
     <message>
+      <source>{n} 个图斑的文书已登记送达：期限自送达之日计算并注明届满日期</source>
+      <translation>{n} patches have documents recorded as served: their periods run from the service date and the end date is printed</translation>
+    </message>
+    <message>
       <source>{n} 份移送函已记入台账 {target}</source>
       <translation>{n} referral letters recorded in the register {target}</translation>
     </message>
@@ -1085,8 +1089,8 @@
       <translation>Located in</translation>
     </message>
     <message>
-      <source>填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。</source>
-      <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped.</translation>
+      <source>填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。已登记送达的文书重新输出时，注明送达日期，期限写明届满日期（自送达之日起计算）。</source>
+      <translation>When given, every referral letter (department, number, date) is recorded in the history of the patch's case in the register; patches not registered are skipped. Documents recorded as served are reprinted with their service date, and each period with the date it ends (counted from service).</translation>
     </message>
     <message>
       <source>填报人</source>
