@@ -17,8 +17,9 @@ The method (parameters in ``resources/change_detection.toml``):
    a few iterations, so changed areas, clouds and harvests do not bend the mapping.
 4. **Change measure** — change vector analysis: the magnitude of the band-difference vector of the
    Gaussian-smoothed, normalised epochs (smoothing absorbs sensor noise and the residual sub-pixel shift).
-5. **Threshold** — Otsu's threshold on the magnitudes of the sample, never below ``min_ratio`` × the median
-   magnitude (the noise floor: Otsu alone splits the noise when changes are rare); hysteresis grows regions
+5. **Threshold** — Otsu's threshold on the magnitudes of the sample, never below ``min_ratio`` × the
+   noise level (a high percentile of the sample: Otsu alone splits the noise when changes are rare) nor
+   ``min_threshold`` (a change too faint to see); hysteresis grows regions
    seeded above it down to ``hysteresis`` × the threshold.
 6. **Clean and vectorise** — opening/closing (``scipy.ndimage``), GDAL's sieve filter and ``gdal.Polygonize``.
 7. **Tell construction from other change** — per region: haze, thin cloud and cloud/terrain shadow keep the
@@ -290,6 +291,17 @@ def _valid(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return (before.max(axis=0) > 0) & (after.max(axis=0) > 0)
 
 
+def _inner_valid(before: np.ndarray, after: np.ndarray, sigma: float, reach: int) -> np.ndarray:
+    """Valid pixels not within the smoothing reach of no-data (the smoothed edge of the data is not a change);
+    the edges of the array itself are not no-data."""
+    from scipy import ndimage
+
+    valid = _valid(before, after)
+    if valid.all():
+        return valid
+    return ndimage.binary_erosion(valid, iterations=int(math.ceil(2.5 * sigma)) + reach, border_value=1)
+
+
 def _grey(img: np.ndarray) -> np.ndarray:
     return img[:3].mean(axis=0) if img.shape[0] >= 3 else img[0]
 
@@ -373,6 +385,25 @@ def _magnitude(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("khw,khw->hw", d, d))
 
 
+def change_magnitude(a: np.ndarray, b: np.ndarray, reach: int = 1) -> np.ndarray:
+    """Change vector magnitude, tolerant of a residual misregistration: per band, how far AFTER lies outside
+    the range of BEFORE within ``reach`` pixels (0 inside it), then the length of that vector.  An edge that
+    moved by less than ``reach`` pixels gives nothing; a new roof gives its full contrast inside."""
+    from scipy import ndimage
+
+    if reach <= 0:
+        return _magnitude(a, b)
+    size = 2 * reach + 1
+    total = np.zeros(a.shape[1:], np.float32)
+    for k in range(a.shape[0]):
+        hi = ndimage.maximum_filter(b[k], size)
+        lo = ndimage.minimum_filter(b[k], size)
+        d = np.maximum(a[k] - hi, 0)
+        d += np.maximum(lo - a[k], 0)
+        total += d * d
+    return np.sqrt(total)
+
+
 def _otsu(values: np.ndarray, bins: int = 512) -> float:
     hist, edges = np.histogram(values, bins=bins)
     mids = (edges[:-1] + edges[1:]) / 2
@@ -388,7 +419,7 @@ def _otsu(values: np.ndarray, bins: int = 512) -> float:
 def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
               byte: bool = False) -> tuple[Radiometry, float, float]:
     """Radiometric normalisation on pseudo-invariant pixels of a full-resolution sample, and the change
-    threshold (Otsu, floored by ``min_ratio`` × median magnitude).  Returns (radiometry, threshold, median)."""
+    threshold (Otsu, floored by ``min_ratio`` × the noise level).  Returns (radiometry, threshold, noise)."""
     rad_cfg, ch = params["radiometry"], params["change"]
     size = 256
     n = max(2, int(math.ceil(math.sqrt(rad_cfg["sample_pixels"] / size ** 2))))
@@ -401,7 +432,7 @@ def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
         bs.append(b)
         as_.append(a)
     nb = bs[0].shape[0]
-    valid = [_valid(b, a) for b, a in zip(bs, as_)]
+    valid = [_inner_valid(b, a, ch["smooth_sigma"], int(ch["reach"])) for b, a in zip(bs, as_)]
     flat_b = np.concatenate([b[:, v] for b, v in zip(bs, valid)], axis=1)
     flat_a = np.concatenate([a[:, v] for a, v in zip(as_, valid)], axis=1)
     if flat_b.shape[1] < 1000:
@@ -415,7 +446,8 @@ def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
     for _ in range(int(rad_cfg["iterations"])):
         mags = []
         for b, a, v in zip(bs, as_, valid):
-            m = _magnitude(_smooth(rad.after(a), ch["smooth_sigma"]), _smooth(rad.before(b), ch["smooth_sigma"]))
+            m = change_magnitude(_smooth(rad.after(a), ch["smooth_sigma"]), _smooth(rad.before(b), ch["smooth_sigma"]),
+                                 int(ch["reach"]))
             inner = np.zeros_like(v)
             inner[margin:-margin, margin:-margin] = True
             mags.append(np.where(v & inner, m, np.nan))
@@ -428,14 +460,17 @@ def calibrate(reader: _Reader, grid: Grid, params: dict, feedback: Feedback,
                          scale, byte)
     mags = []
     for b, a, v in zip(bs, as_, valid):
-        m = _magnitude(_smooth(rad.after(a), ch["smooth_sigma"]), _smooth(rad.before(b), ch["smooth_sigma"]))
-        mags.append(m[v][::1])
+        m = change_magnitude(_smooth(rad.after(a), ch["smooth_sigma"]), _smooth(rad.before(b), ch["smooth_sigma"]),
+                             int(ch["reach"]))
+        mags.append(m[v])
     allm = np.concatenate(mags)
-    median = float(np.median(allm))
+    # the noise level: the misregistration-tolerant magnitude is 0 on most unchanged pixels, so a high
+    # percentile of the sample stands for the noise, not the median
+    noise = float(np.percentile(allm, ch["noise_percentile"]))
     clip = np.percentile(allm, 99.9)
     otsu = _otsu(np.log1p(allm[allm <= clip]))
-    threshold = max(float(np.expm1(otsu)), ch["min_ratio"] * median)
-    return rad, threshold, median
+    threshold = max(float(np.expm1(otsu)), ch["min_ratio"] * noise, ch["min_threshold"])
+    return rad, threshold, noise
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,12 +500,9 @@ def _tile_flags(b: np.ndarray, a: np.ndarray, rad: Radiometry, threshold: float,
     from scipy import ndimage
 
     ch = params["change"]
-    valid = _valid(b, a)
-    diff = rad.after(a)
-    diff -= rad.before(b)
-    # smoothing is linear: smooth(A) − smooth(B) = smooth(A − B), one filter per band instead of two
-    diff = _smooth(diff, ch["smooth_sigma"])
-    mag = np.sqrt(np.einsum("khw,khw->hw", diff, diff))
+    sigma = ch["smooth_sigma"]
+    valid = _inner_valid(b, a, sigma, int(ch["reach"]))
+    mag = change_magnitude(_smooth(rad.after(a), sigma), _smooth(rad.before(b), sigma), int(ch["reach"]))
     mag[~valid] = 0
     seeds = mag >= threshold
     if not seeds.any():
@@ -556,7 +588,19 @@ def _polygonize(path: str, min_pixels: int) -> list:
     lyr.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
     gdal.Polygonize(mband, mband, lyr, 0, ["8CONNECTED=8"])
     wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in lyr if f.GetField(0) == 1]
-    return list(shapely.from_wkb(wkbs)) if wkbs else []
+    return _valid_polygons(shapely.from_wkb(wkbs)) if wkbs else []
+
+
+def _valid_polygons(geoms) -> list:
+    """Polygonize traces 8-connected pixels: where two touch only at a corner the ring can touch itself;
+    such rings are repaired (areas unchanged)."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad])
+        geoms[bad] = [shapely.union_all([q for q in shapely.get_parts(g) if shapely.get_type_id(q) in (3, 6)])
+                      for g in fixed]
+    return [g for g in geoms if not g.is_empty]
 
 
 def _mask_polygons(mask: np.ndarray, gt: tuple, wkt: str) -> list:
@@ -573,7 +617,8 @@ def _mask_polygons(mask: np.ndarray, gt: tuple, wkt: str) -> list:
     lyr.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
     band = mem.GetRasterBand(1)
     gdal.Polygonize(band, band, lyr, 0, ["8CONNECTED=8"])
-    return [shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb())) for f in lyr if f.GetField(0) == 1]
+    return _valid_polygons([shapely.from_wkb(bytes(f.GetGeometryRef().ExportToWkb()))
+                            for f in lyr if f.GetField(0) == 1])
 
 
 def _rasterize(geom, gt: tuple, shape: tuple[int, int], wkt: str) -> np.ndarray:
@@ -601,9 +646,11 @@ class _Window:
     b: np.ndarray          # BEFORE normalised to AFTER, smoothed
     flags: np.ndarray
     mag: np.ndarray
-    a_fine: np.ndarray     # both lightly smoothed: boundaries and shadows
+    a_fine: np.ndarray     # both lightly smoothed: boundaries
     b_fine: np.ndarray
     mag_fine: np.ndarray
+    a_raw: np.ndarray      # not smoothed: building shadows are 1–2 pixels wide at 2 m
+    b_raw: np.ndarray
 
 
 def _atmospheric_flags(bn: np.ndarray, an: np.ndarray, as_: np.ndarray, params: dict) -> np.ndarray:
@@ -632,7 +679,8 @@ def _read_window(geom, reader: _Reader, grid: Grid, rad: Radiometry, params: dic
     bs_, as_ = _smooth(bn, sigma), _smooth(an, sigma)
     bf, af = _smooth(bn, FINE_SIGMA), _smooth(an, FINE_SIGMA)
     fl = _atmospheric_flags(bn, an, as_, params)
-    return _Window(grid.window_gt(c0, r0), as_, bs_, fl, _magnitude(as_, bs_), af, bf, _magnitude(af, bf))
+    return _Window(grid.window_gt(c0, r0), as_, bs_, fl, change_magnitude(as_, bs_, int(params["change"]["reach"])),
+                   af, bf, _magnitude(af, bf), an, bn)
 
 
 @dataclass
@@ -651,7 +699,7 @@ class _Look:
 
 def _new_shadow(win: _Window) -> np.ndarray:
     """Pixels much darker in AFTER than in BEFORE (a building's new cast shadow, 0.5–0.7 of the ground)."""
-    va, vb = _grey(win.a_fine), _grey(win.b_fine)
+    va, vb = _grey(win.a_raw), _grey(win.b_fine)
     return (vb - va > 0.25 * np.maximum(vb, 1.0)) & (vb - va > 12.0)
 
 
@@ -863,6 +911,15 @@ def detect_changes(before: str, after: str, landuse=None, patches=None, min_area
         b_vrt = _grid_vrt(bds, grid, bb[:n], os.path.join(work, "before.vrt"))
         fb.set_progress(2)
         dx, dy, nwin = estimate_shift(_Reader(b_vrt, a_vrt), grid, params, fb)
+        for step in range(int(params["coregistration"].get("iterations", 2))):
+            # phase correlation is biased towards whole pixels: re-estimate the rest after each correction
+            if not nwin or math.hypot(dx, dy) < 0.05:
+                break
+            b_vrt = _warp_vrt(bds, grid, bb[:n], os.path.join(work, f"before_shifted{step}.vrt"), shift=(dx, dy))
+            rx, ry, nwin2 = estimate_shift(_Reader(b_vrt, a_vrt), grid, params, fb)
+            if not nwin2 or math.hypot(rx, ry) < 0.02:
+                break
+            dx, dy = dx + rx, dy + ry
         if nwin and math.hypot(dx, dy) >= 0.05:
             b_vrt = _warp_vrt(bds, grid, bb[:n], os.path.join(work, "before_shifted.vrt"), shift=(dx, dy))
         fb.info(f"配准：两期偏移 dx={dx:+.2f}、dy={dy:+.2f} 像元（{nwin} 个窗口）" if nwin else
@@ -872,7 +929,7 @@ def detect_changes(before: str, after: str, landuse=None, patches=None, min_area
         byte = all(ds.GetRasterBand(k).DataType == gdal.GDT_Byte for ds, bl in ((bds, bb), (ads, ab))
                    for k in bl[:n])
         rad, threshold, median = calibrate(reader, grid, params, fb, byte)
-        fb.info(f"辐射归一化完成；变化阈值 {threshold:.1f}（中位变化量 {median:.1f}）")
+        fb.info(f"辐射归一化完成；变化阈值 {threshold:.1f}（噪声水平 {median:.1f}）")
         fb.set_progress(10)
         flags_path = change_mask(reader, grid, rad, threshold, params, os.path.join(work, "flags.tif"),
                                  ProgressSlice(fb, 10, 75), workers)

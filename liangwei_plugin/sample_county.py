@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
+from shapely import affinity
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 from shapely.ops import nearest_points, substring
 
@@ -1264,8 +1265,106 @@ def _hillshade(land: _Landscape, shape: tuple[int, int]) -> np.ndarray:
     return full[: shape[0], : shape[1]]
 
 
+# The later epoch is another sensor on another day: what changes besides the new construction.
+LATER_EPOCH = {
+    "gain": (1.07, 1.02, 0.94), "offset": (5.0, 3.0, 11.0), "gamma": 0.94,   # GF-6 vs GF-1 radiometry
+    "noise": 2.5,                    # sensor noise, digital numbers (σ)
+    "shift": (0.6, -0.4),            # misregistration of the later epoch, pixels (east, north)
+    "harvest_share": 0.05,           # farmland parcels harvested (bare stubble) …
+    "flood_share": 0.012,            # … and paddies flooded, as whole parcels
+    "clouds": 4,                     # cumulus with their shadows (cast to the north-west)
+}
+
+
+def _later_epoch_look(seed: int, after8: np.ndarray, pid: np.ndarray, parcels: _Parcels, patches: list[_Patch],
+                      shape: tuple[int, int], truth: dict | None = None) -> np.ndarray:
+    """The later epoch as a different sensor saw it: harvested and flooded farmland parcels, a few clouds
+    and their shadows, a sub-pixel misregistration, another radiometry and sensor noise.  None of it touches
+    the monitoring patches (they stay the truth of what was built); ``truth`` (a dict) receives the seasonal
+    parcels and the cloud footprints."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng([seed, 20250518])
+    cfg = LATER_EPOCH
+    h, w = shape
+    geoms, codes = parcels.geoms, parcels.code
+    near_patch = shapely.STRtree([p.geom.buffer(20.0) if p.geom.is_valid else shapely.make_valid(p.geom).buffer(20.0)
+                                  for p in patches])
+    farm = np.nonzero(np.isin(codes, FARMLAND) & (shapely.area(geoms) > 800.0))[0]
+    hit = np.zeros(len(geoms), bool)
+    if len(farm):
+        pi, _ = near_patch.query(geoms[farm], predicate="intersects")
+        hit[farm[np.unique(pi)]] = True
+    free = farm[~hit[farm]]
+    roll = rng.random(len(free))
+    harvest = free[roll < cfg["harvest_share"]]
+    flood = free[(roll >= cfg["harvest_share"]) & (roll < cfg["harvest_share"] + cfg["flood_share"])
+                 & (codes[free] == "0101")]
+    out = after8.astype(np.float32)
+    lut = np.zeros(len(geoms) + 1, np.uint8)
+    lut[harvest + 1] = 1
+    lut[flood + 1] = 2
+    kind = lut[pid]
+    stubble = rng.normal(0, 1, (h // 2 + 1, w // 2 + 1)).astype(np.float32)
+    stubble = np.repeat(np.repeat(stubble, 2, 0), 2, 1)[:h, :w] * 6.0
+    for k, (look, tex) in enumerate((((178, 152, 104), stubble), ((66, 92, 104), None)), start=1):
+        m = kind == k
+        if not m.any():
+            continue
+        for b in range(3):
+            out[b][m] = look[b] + (tex[m] if tex is not None else 0.0) + 0.12 * (out[b][m] - out[b][m].mean())
+    # clouds: soft blobs away from the patches; their shadows 180 m to the north-west (sun in the south-east)
+    clouds = []
+    yy, xx = np.mgrid[0:h:8, 0:w:8]
+    alpha = np.zeros(yy.shape, np.float32)
+    shade = np.zeros(yy.shape, np.float32)
+    tries = 0
+    while len(clouds) < cfg["clouds"] and tries < 200:
+        tries += 1
+        r = rng.uniform(60, 130)           # pixels
+        cy, cx = rng.uniform(r, h - r), rng.uniform(r, w - r)
+        x, y = X0 + cx * PIXEL, Y1 - cy * PIXEL
+        foot = Point(x, y).buffer(1.6 * r * PIXEL)
+        shadow = affinity.translate(foot, -130.0, 130.0)
+        if near_patch.query(foot, predicate="intersects").size or near_patch.query(shadow, predicate="intersects").size:
+            continue
+        d = np.hypot((yy - cy) / r, (xx - cx) / (r * rng.uniform(0.8, 1.3)))
+        lump = np.exp(-d ** 2 * 1.2) * (1.0 + 0.25 * np.sin(xx / 9.0 + yy / 13.0))
+        alpha = np.maximum(alpha, np.clip(lump, 0, 1) * rng.uniform(0.75, 0.92))
+        dd = np.hypot((yy - cy + 65) / r, (xx - cx + 65) / r)
+        shade = np.maximum(shade, np.exp(-dd ** 2 * 1.5) * 0.5)
+        clouds.append(foot)
+    if clouds:
+        alpha = ndimage.zoom(alpha, 8, order=1)[:h, :w]
+        shade = ndimage.zoom(shade, 8, order=1)[:h, :w]
+        for b, white in enumerate((236.0, 238.0, 242.0)):
+            out[b] *= 1.0 - shade
+            out[b] += alpha * (white - out[b])
+    # misregistration: the content moved by a fraction of a pixel (bilinear)
+    sx, sy = cfg["shift"]
+    fx, fy = sx % 1.0, (-sy) % 1.0                  # rows grow southwards
+    ix, iy = int(np.floor(sx)), int(np.floor(-sy))
+    for b in range(3):
+        band = np.roll(out[b], (iy, ix), axis=(0, 1))
+        west = np.roll(band, 1, axis=1)
+        band = (1 - fx) * band + fx * west
+        north = np.roll(band, 1, axis=0)
+        out[b] = (1 - fy) * band + fy * north
+    # another sensor: gain, offset, a gamma, and its noise
+    noise = np.random.default_rng([seed, 7]).standard_normal
+    for b in range(3):
+        x = np.clip(out[b], 0, 255) / 255.0
+        out[b] = 255.0 * x ** cfg["gamma"] * cfg["gain"][b] + cfg["offset"][b]
+        out[b] += noise((h, w), dtype=np.float32) * cfg["noise"]
+    if truth is not None:
+        truth["harvest"] = list(geoms[harvest])
+        truth["flood"] = list(geoms[flood])
+        truth["clouds"] = clouds
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
 def _render_imagery(seed: int, land: _Landscape, parcels: _Parcels, patches: list[_Patch],
-                    paths: list[Path], feedback: Feedback) -> None:
+                    paths: list[Path], feedback: Feedback, truth: dict | None = None) -> None:
     from osgeo import gdal, osr
     from scipy import ndimage
 
@@ -1370,12 +1469,15 @@ def _render_imagery(seed: int, land: _Landscape, parcels: _Parcels, patches: lis
                 new_col.append(2 if rng.random() < 0.6 else 1)
     if new_roofs:
         put_roofs(after, _rasterize(new_roofs, new_col, (h, w), gdal.GDT_Byte))
-    # untouched pixels must stay identical to the first epoch
+    # the ground outside the patches is the first epoch's (before the sensor and the season differ)
     after8 = np.clip(after, 0, 255).astype(np.uint8)
     changed = pmask > 0
     if new_roofs:
         changed |= ndimage.binary_dilation(changed, iterations=3)
     after8[:, ~changed] = before[:, ~changed]
+    del after, img
+    feedback.set_progress(79)
+    seasonal = _later_epoch_look(seed, after8, pid, parcels, patches, (h, w), truth)
     feedback.set_progress(82)
 
     srs = osr.SpatialReference()
@@ -1383,7 +1485,7 @@ def _render_imagery(seed: int, land: _Landscape, parcels: _Parcels, patches: lis
     old = gdal.GetConfigOption("COMPRESS_OVERVIEW")
     gdal.SetConfigOption("COMPRESS_OVERVIEW", "DEFLATE")
     try:
-        for path, arr in zip(paths, (before, after8)):
+        for path, arr in zip(paths, (before, seasonal)):
             ds = gdal.GetDriverByName("GTiff").Create(
                 str(path), w, h, 3, gdal.GDT_Byte,
                 options=["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=DEFLATE", "PREDICTOR=2",
@@ -1589,6 +1691,28 @@ def _write_patches(path: Path, patches: list[_Patch]) -> None:
     ds = None
 
 
+#: how the later epoch shows a patch's construction (_Patch.variant) as a change type of liangwei:detectchanges
+CHANGE_TYPE = {"roof": "新增建筑", "hardened": "硬化地面", "soil": "推填土"}
+
+
+def _write_truth(path: Path, patches: list[_Patch], truth: dict) -> None:
+    from osgeo import ogr
+
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    def polygonal(g):
+        g = g if g.is_valid else shapely.make_valid(g)
+        return shapely.union_all([q for q in shapely.get_parts(g) if shapely.get_type_id(q) in (3, 6)])
+
+    rows = [(polygonal(p.geom), (p.jcbh, CHANGE_TYPE[p.variant], p.category)) for p in patches]
+    _write_layer(ds, "新增建设", CRS_PROJECTED, True, [("JCBH", _S, 30), ("change_type", _S, 10), ("category", _S, 20)],
+                 rows, "后时相影像上新增建设的真值（卫片图斑及其在影像上的样子）")
+    seasonal = [(g, ("收割",)) for g in truth.get("harvest", [])] + [(g, ("淹水",)) for g in truth.get("flood", [])]
+    _write_layer(ds, "季节变化", CRS_PROJECTED, True, [("kind", _S, 10)], seasonal, "整块耕地的季节变化（不是建设）")
+    _write_layer(ds, "云", CRS_PROJECTED, True, [("kind", _S, 10)], [(g, ("云",)) for g in truth.get("clouds", [])],
+                 "后时相影像上的云（阴影在其西北 180 米）")
+    ds = None
+
+
 def _write_catalogue(path: Path, seed: int) -> None:
     def layer(role, name, src, code_field=None, date=None):
         lines = ["[[layer]]", f'role = "{role}"', f'name = "{name}"', f'path = "{src}"']
@@ -1621,11 +1745,13 @@ OUTPUTS = ("county.gpkg", "patches.gpkg", "imagery", "catalogue.toml")
 
 
 def generate_sample_county(out_dir: Path, seed: int = 2026, feedback: Feedback | None = None, *,
-                           with_imagery: bool = True) -> dict[str, Path]:
+                           with_imagery: bool = True, with_truth: bool = False) -> dict[str, Path]:
     """Generate the sample county into ``out_dir`` (see the module docstring for the layout).
 
     ``with_imagery=False`` skips the two GeoTIFF epochs (the slow part; the vector layers are
-    the same either way).
+    the same either way).  ``with_truth=True`` (with imagery) also writes ``truth.gpkg``: what really changed
+    between the epochs (新增建设: the patches with their change type; 季节变化: harvested and flooded parcels;
+    云: the clouds), for benchmarks of change detection (bench/change_detection.py).
 
     Everything is written into a hidden folder inside ``out_dir`` first and moved into place at
     the end; ``catalogue.toml`` is moved last, so a sample without it is incomplete.
@@ -1635,10 +1761,11 @@ def generate_sample_county(out_dir: Path, seed: int = 2026, feedback: Feedback |
     # here, and not something to show the user of `make sample`.
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _generate(Path(out_dir), seed, feedback, with_imagery)
+        return _generate(Path(out_dir), seed, feedback, with_imagery, with_truth)
 
 
-def _generate(out_dir: Path, seed: int, feedback: Feedback | None, with_imagery: bool) -> dict[str, Path]:
+def _generate(out_dir: Path, seed: int, feedback: Feedback | None, with_imagery: bool,
+              with_truth: bool = False) -> dict[str, Path]:
     from osgeo import gdal, ogr
 
     gdal.UseExceptions()
@@ -1651,11 +1778,13 @@ def _generate(out_dir: Path, seed: int, feedback: Feedback | None, with_imagery:
     (tmp / "imagery").mkdir(parents=True)
     started = time.monotonic()
     try:
-        stats = _generate_into(tmp, int(seed), fb, with_imagery)
+        stats = _generate_into(tmp, int(seed), fb, with_imagery, with_truth)
         # move into place: the catalogue goes first out and last in
         (out_dir / "catalogue.toml").unlink(missing_ok=True)
         for name in ("county.gpkg", "patches.gpkg"):
             os.replace(tmp / name, out_dir / name)
+        if (tmp / "truth.gpkg").exists():
+            os.replace(tmp / "truth.gpkg", out_dir / "truth.gpkg")
         old = out_dir / "imagery"
         if old.exists():
             os.replace(old, tmp / "imagery.old")
@@ -1676,7 +1805,7 @@ def _generate(out_dir: Path, seed: int, feedback: Feedback | None, with_imagery:
     }
 
 
-def _generate_into(folder: Path, seed: int, fb: Feedback, with_imagery: bool = True) -> dict:
+def _generate_into(folder: Path, seed: int, fb: Feedback, with_imagery: bool = True, with_truth: bool = False) -> dict:
     rng = np.random.default_rng(seed)
     fb.info("示例县：地形、河流与居民点")
     land = _make_landscape(rng)
@@ -1700,7 +1829,10 @@ def _generate_into(folder: Path, seed: int, fb: Feedback, with_imagery: bool = T
     if with_imagery:
         fb.info("示例县：两期影像")
         paths = [folder / "imagery" / f for f, _d, _s in EPOCHS]
-        _render_imagery(seed, land, parcels, patches, paths, fb)
+        truth = {} if with_truth else None
+        _render_imagery(seed, land, parcels, patches, paths, fb, truth)
+        if truth is not None:
+            _write_truth(folder / "truth.gpkg", patches, truth)
     write_csv(folder / "imagery" / "catalogue.csv", ["file", "date", "sensor"], EPOCHS)
     _write_catalogue(folder / "catalogue.toml", seed)
     return stats

@@ -173,3 +173,30 @@ def test_algorithm_rejects_a_non_raster(liangwei_provider, epochs, tmp_path):
     with pytest.raises(QgsProcessingException):
         processing.run("liangwei:detectchanges", {"BEFORE": str(bad), "AFTER": str(epochs["building"]),
                                                   "OUTPUT": "TEMPORARY_OUTPUT"})
+
+
+def test_sample_county_epochs(liangwei_provider):
+    """The sample county's two epochs (another sensor, misregistered, harvests, floods, clouds): most of the
+    monitoring patches off existing construction land are found, and most candidates are patches."""
+    from pathlib import Path
+
+    from liangwei.liangwei_plugin.landuse_codes import CONSTRUCTION, land_group
+    from liangwei.liangwei_plugin.vector_io import read_vector
+
+    sample = Path(__file__).resolve().parent.parent / "sample"
+    if not (sample / ".complete").exists():
+        pytest.skip("no sample county (make sample)")
+    lu = read_vector(str(sample / "county.gpkg"), "三调地类图斑", columns=["DLBM", "ZLDWDM", "ZLDWMC"])
+    patches = read_vector(str(sample / "patches.gpkg"), "卫片图斑")
+    result = cd.detect_changes(str(sample / "imagery" / "epoch_20240520.tif"),
+                               str(sample / "imagery" / "epoch_20250518.tif"), landuse=lu, patches=patches)
+    assert 0.3 <= result.shift[0] <= 0.9 and 0.1 <= result.shift[1] <= 0.7, result.shift   # 0.6 east, 0.4 south
+    c = result.candidates
+    geoms = shapely.make_valid(np.asarray(patches.geometry.values, dtype=object))
+    construction = lu[[land_group(code) == CONSTRUCTION for code in lu["DLBM"]]]
+    on_built = shapely.area(shapely.intersection(geoms, shapely.union_all(construction.geometry.values)))
+    target = (shapely.area(geoms) >= 400) & (on_built < 0.5 * shapely.area(geoms))
+    hit = shapely.STRtree(np.asarray(c.geometry.values, dtype=object)).query(geoms[target], predicate="intersects")[0]
+    assert len(np.unique(hit)) >= 0.75 * target.sum(), (len(np.unique(hit)), target.sum())
+    assert c["known"].mean() >= 0.75
+    assert set(c["change_type"]) <= set(cd.CHANGE_TYPES) and c["JCBH"].is_unique

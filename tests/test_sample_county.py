@@ -372,8 +372,22 @@ def test_imagery(sample, patches):
 
     near = ndimage.binary_dilation(near, iterations=4)
     diff = np.abs(before - after).sum(axis=0)
-    assert (diff[~near] == 0).all(), "epochs differ outside the patches"
-    # inside: every valid patch changed clearly
+    # the later epoch is another sensor: outside the patches it differs everywhere a little (radiometry,
+    # noise, a sub-pixel misregistration), on some farmland parcels and under a few clouds a lot
+    outside = diff[~near]
+    assert (outside > 0).mean() > 0.9, "the later epoch should not be pixel-identical outside the patches"
+    typical = float(np.median(outside))
+    assert 3 <= typical <= 60, typical
+    assert (outside > 150).mean() < 0.08, "harvests, floods and clouds cover only part of the county"
+    # the misregistration: the later epoch is moved by a fraction of a pixel (phase correlation)
+    from liangwei.liangwei_plugin.change_detection import phase_correlation
+    from liangwei.liangwei_plugin.sample_county import LATER_EPOCH
+
+    win = (slice(1000, 1512), slice(1000, 1512))
+    dx, dy, _peak = phase_correlation(after[:, win[0], win[1]].mean(axis=0).astype(float),
+                                      before[:, win[0], win[1]].mean(axis=0).astype(float))
+    assert abs(dx - LATER_EPOCH["shift"][0]) < 0.3 and abs(dy + LATER_EPOCH["shift"][1]) < 0.3, (dx, dy)
+    # inside: every valid patch changed clearly, more than the sensor alone changes the ground
     rows, geoms, _ = patches
     for r, g in zip(rows, geoms):
         if not g.is_valid:
@@ -385,7 +399,7 @@ def test_imagery(sample, patches):
         inside = shapely.contains_xy(g, cx, cy)
         if inside.sum() < 4:
             continue
-        assert diff[r0:r1, c0:c1][inside].mean() > 20, r["JCBH"]
+        assert diff[r0:r1, c0:c1][inside].mean() > typical + 15, r["JCBH"]
 
 
 def test_catalogue(sample):
