@@ -1611,8 +1611,8 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>read as empty</translation>
     </message>
     <message>
-      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
-      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史；责令限期整改通知书的期限届满日同时作为案件的整治期限（拆除整治阶段的期限），超期检查自送达之日起计算。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history. The end of the rectification notice's period also becomes the case's rectification deadline (the deadline of the 拆除整治 stage): overdue checks count from the service date.</translation>
     </message>
     <message>
       <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
