@@ -233,6 +233,10 @@
       <translation>{id} (id conflict)</translation>
     </message>
     <message>
+      <source>{label}：{n} 个</source>
+      <translation>{label}: {n}</translation>
+    </message>
+    <message>
       <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
       <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
     </message>
@@ -1831,6 +1835,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
+      <source>未登记案件（设置中没有案件台账）</source>
+      <translation>No cases registered (no case register in the settings)</translation>
+    </message>
+    <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
       <translation>unknown variable {var} (not an overlay field, and there is no category named {kind}; available: {known})</translation>
     </message>
@@ -1923,6 +1931,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件台账</source>
       <translation>Case Register</translation>
+    </message>
+    <message>
+      <source>案件台账新登记 {added} 件，已在台账中 {skipped} 件</source>
+      <translation>Case register: {added} new cases, {skipped} already registered</translation>
     </message>
     <message>
       <source>案件台账（.gpkg 路径 / PostgreSQL 连接）</source>
@@ -2089,6 +2101,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>监测图斑</source>
       <translation>Monitoring patches</translation>
+    </message>
+    <message>
+      <source>监测图斑 {n} 个，面积 {area} 平方米（{area_mu} 亩），其中耕地 {farm} 平方米（{farm_mu} 亩）</source>
+      <translation>{n} monitoring patches, {area} m² ({area_mu} mu), of which cultivated land {farm} m² ({farm_mu} mu)</translation>
     </message>
     <message>
       <source>监测图斑图层</source>
@@ -2351,6 +2367,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Planning Determination…</translation>
     </message>
     <message>
+      <source>规划认定意见书 {reports} 份，责令限期整改通知书 {notices} 份</source>
+      <translation>{reports} planning-opinion reports, {notices} rectification notices</translation>
+    </message>
+    <message>
       <source>规划认定意见书合并 PDF</source>
       <translation>Planning opinion reports, merged PDF</translation>
     </message>
@@ -2545,6 +2565,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>输出文件夹</source>
       <translation>Output folder</translation>
+    </message>
+    <message>
+      <source>输出文件夹：</source>
+      <translation>Output folder: </translation>
     </message>
     <message>
       <source>输出规划认定意见书…</source>
