@@ -260,8 +260,26 @@ STARTUP = textwrap.dedent(
     @step
     def after_review():
         state["queue"] = list(AFTER)
-        state["then"] = reopen
+        state["then"] = navigator_report
         QTimer.singleShot(300, next_dialog)
+
+    @step
+    def navigator_report():
+        # 输出规划认定意见书… from the navigator: the current patch, into the working folder, the overlay table
+        action("mLiangweiActionPatchNavigator").trigger()
+        nav = iface.mainWindow().findChild(QDockWidget, "mLiangweiPatchNavigatorDock")
+        nav.set_layer(QgsProject.instance().mapLayersByName("规划认定结果")[0])
+        nav.go_to(0)
+        nav.ui.reportButton.click()
+        QTimer.singleShot(1500, read_navigator_report)
+
+    @step
+    def read_navigator_report():
+        dialog = visible_dialog("mLiangweiDialog_liangwei_exportreports")
+        data["navigator_report"] = {k: names(v) for k, v in dialog.createProcessingParameters().items()}
+        dialog.close()
+        iface.mainWindow().findChild(QDockWidget, "mLiangweiPatchNavigatorDock").hide()
+        QTimer.singleShot(300, reopen)
 
     @step
     def reopen():
@@ -412,6 +430,11 @@ def test_session_dialogs_prefilled_review_this_map(tmp_path, desktop_profile, ar
     assert data["register_rules"] == ["办理阶段", "逾期"]   # cases by stage, overdue outlined
     top = [n if isinstance(n, str) else n["group"] for n in tree]
     assert "规划认定结果" not in top and "案件台账" in top and top.count("案件台账") == 1
+    # from the navigator: the current patch only, the working folder (not a temporary one), the detail table
+    nav = data["navigator_report"]
+    assert nav["INPUT"] == "规划认定结果" and nav["SELECTED_ONLY"] is True
+    assert nav["OUTPUT_FOLDER"] == str(work / "规划认定意见书")
+    assert nav["OVERLAY_DETAIL"] == "叠加分析明细" and len(nav["IMAGERY"]) == 2
     # the last choice remembered; loading the one map again adds nothing
     assert data["remembered_patches"] == "卫片图斑_4490"
     before, after = data["layers_reload"]
