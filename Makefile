@@ -25,15 +25,17 @@ translations:
 	@$(ENV) $(PY) scripts/i18n.py update
 	@for ts in resources/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
 
-# The sample county is generated once; `make sample` regenerates it.
+# The sample county is generated once per version of its generator (and seed); `make sample` regenerates it.
+SAMPLE_KEY = $(shell sha1sum liangwei_plugin/sample_county.py | cut -c1-16)-$(SAMPLE_SEED)
+SAMPLE_OK  = [ "$$(cat sample/.complete 2>/dev/null)" = "$(SAMPLE_KEY)" ]
 sample: setup
 	@rm -f sample/.complete
 	@$(ENV) bin/qgis-process run liangwei:samplecounty -- SEED=$(SAMPLE_SEED) OUTPUT_FOLDER=$(ROOT)/sample >/dev/null
-	@touch sample/.complete
+	@echo '$(SAMPLE_KEY)' > sample/.complete
 	@echo "sample county written to $(ROOT)/sample"
 
 demo: setup
-	@[ -f sample/.complete ] || $(MAKE) --no-print-directory sample
+	@$(SAMPLE_OK) || $(MAKE) --no-print-directory sample
 	@bash scripts/demo.sh
 
 # Lint: ruff (pyproject.toml), and Bandit at medium severity and higher on the shipped code, as plugins.qgis.org
@@ -47,7 +49,7 @@ lint: setup
 
 # The desktop and one-map tests use the real sample county (imagery epochs included).  Lint runs first.
 test: setup lint
-	@[ -f sample/.complete ] || $(MAKE) --no-print-directory sample
+	@$(SAMPLE_OK) || $(MAKE) --no-print-directory sample
 	@$(ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 package: setup

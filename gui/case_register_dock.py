@@ -533,16 +533,23 @@ def register_layer(register) -> QgsVectorLayer | None:
         if idx >= 0:
             layer.setFieldAlias(idx, tr(label))
     layer.setFieldAlias(layer.fields().indexOf("overdue"), tr("是否超期"))
-    root = QgsRuleBasedRenderer.Rule(None)
-    # rules on the stored columns (not the virtual field) so the style also works when saved as the default
-    overdue = '"is_open" = 1 AND "stage_due" < to_date(now())'
-    for label, expr, fill, outline in (
-            (tr("超期"), overdue, "255,80,80,140", "200,0,0,255"),
-            (tr("办理中"), f'"is_open" = 1 AND NOT ({overdue})', "255,190,60,110", "230,120,0,255"),
-            (tr("已办结"), '"is_open" = 0', "160,160,160,80", "110,110,110,255")):
-        symbol = QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": "0.6"})
-        root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, expr, label))
-    layer.setRenderer(QgsRuleBasedRenderer(root))
+    # cases by stage, overdue ones outlined red: the one map's shipped register style
+    # (resources/styles/onemap_styles.toml [register]); the rule-based fallback if it cannot be read
+    from ..liangwei_plugin.onemap.results import load_style_file
+    from ..liangwei_plugin.paths import resource
+
+    ok, message = load_style_file(layer, str(resource("styles", "register_polygon.qml")))
+    if not ok:
+        logger.warning("台账样式无法应用：%s", message)
+        root = QgsRuleBasedRenderer.Rule(None)
+        overdue = '"is_open" = 1 AND "stage_due" < to_date(now())'
+        for label, expr, fill, outline in (
+                (tr("超期"), overdue, "255,80,80,140", "200,0,0,255"),
+                (tr("办理中"), f'"is_open" = 1 AND NOT ({overdue})', "255,190,60,110", "230,120,0,255"),
+                (tr("已办结"), '"is_open" = 0', "160,160,160,80", "110,110,110,255")):
+            symbol = QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": "0.6"})
+            root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, expr, label))
+        layer.setRenderer(QgsRuleBasedRenderer(root))
     layer.setDisplayExpression('"case_no" || \' \' || coalesce("stage", \'\')')
     QgsExpressionContextUtils.setLayerVariable(layer, "liangwei_register", register.description)
     save_default_style(uri, provider, layer)

@@ -38,6 +38,22 @@ class ConsoleFeedback:
         logger.warning(message)
 
 
+class RecordingFeedback(ConsoleFeedback):
+    """Feedback that also keeps every message in order (``messages``): for a summary shown at the end of a
+    job, and for tests that assert what the user was told."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.messages.append(message)
+        super().info(message)
+
+    def warning(self, message: str) -> None:
+        self.messages.append(message)
+        super().warning(message)
+
+
 class ProgressSlice:
     """Feedback for one step of a longer job: the step's 0–100 % fill ``[start, end]`` of the outer bar;
     cancel and messages pass through."""

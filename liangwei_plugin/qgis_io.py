@@ -248,26 +248,27 @@ def column_values(values, qtype) -> list:
     return [qvariant_value(v, qtype) for v in arr]
 
 
-def frame_to_sink(gdf: gpd.GeoDataFrame, sink, fields, feedback: Feedback | None = None, batch: int = 5000) -> int:
-    """Add the rows of ``gdf`` to a QgsFeatureSink whose ``fields`` (QgsFields) name columns of the frame
-    (a field without a column is written NULL); polygons are written as multi-polygons.  Returns the count."""
-    from qgis.core import QgsFeature, QgsFeatureSink
+def rows_to_sink(rows, wkbs, sink, fields, feedback: Feedback | None = None, batch: int = 5000,
+                 progress: tuple[float, float] | None = None) -> int:
+    """Add features to a QgsFeatureSink: ``rows`` are attribute tuples in the order of ``fields``, ``wkbs``
+    their geometries as WKB (None for a table; polygons become multi-polygons).  Features go in batches, with a
+    cancel check (``Canceled``) and, given ``progress`` = (start, end) percent, progress before each batch."""
+    from qgis.core import QgsFeature, QgsFeatureSink, QgsGeometry
 
     feedback = ensure_feedback(feedback)
-    n = len(gdf)
-    cols = [column_values(gdf[f.name()].to_numpy(), f.type()) if f.name() in gdf else [None] * n for f in fields]
-    rows = list(zip(*cols)) if cols else [()] * n
-    wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))) if n else []
+    n = len(rows)
     pending = []
     for i in range(n):
         if i % batch == 0:
             check_canceled(feedback)
+            if progress:
+                feedback.set_progress(progress[0] + (progress[1] - progress[0]) * i / max(1, n))
             if pending:
                 sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
                 pending = []
         feat = QgsFeature(fields)
         feat.setAttributes(list(rows[i]))
-        if wkbs[i] is not None:
+        if wkbs is not None and wkbs[i] is not None:
             g = QgsGeometry()
             g.fromWkb(wkbs[i])
             g.convertToMultiType()
@@ -276,6 +277,16 @@ def frame_to_sink(gdf: gpd.GeoDataFrame, sink, fields, feedback: Feedback | None
     if pending:
         sink.addFeatures(pending, QgsFeatureSink.Flag.FastInsert)
     return n
+
+
+def frame_to_sink(gdf: gpd.GeoDataFrame, sink, fields, feedback: Feedback | None = None, batch: int = 5000) -> int:
+    """Add the rows of ``gdf`` to a QgsFeatureSink whose ``fields`` (QgsFields) name columns of the frame
+    (a field without a column is written NULL); polygons are written as multi-polygons.  Returns the count."""
+    n = len(gdf)
+    cols = [column_values(gdf[f.name()].to_numpy(), f.type()) if f.name() in gdf else [None] * n for f in fields]
+    rows = list(zip(*cols)) if cols else [()] * n
+    wkbs = shapely.to_wkb(shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))) if n else []
+    return rows_to_sink(rows, wkbs, sink, fields, feedback, batch)
 
 
 # -- readable outputs: Chinese aliases and number display (resources/field_aliases.toml) -----------------

@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .i18n import tr
 from .onemap.navigator import DETERMINATION_LABELS, MU_PER_M2
 
 
@@ -28,19 +29,22 @@ class ReviewSummary:
         self.by_determination[code or ""] += 1
 
     def lines(self) -> list[str]:
-        """The summary, one line per fact, in Chinese (numbers with thousands separators, two decimals)."""
-        out = [f"监测图斑 {self.patches} 个，面积 {self.area_m2:,.2f} 平方米（{self.area_m2 * MU_PER_M2:,.2f} 亩），"
-               f"其中耕地 {self.farmland_m2:,.2f} 平方米（{self.farmland_m2 * MU_PER_M2:,.2f} 亩）"]
+        """The summary, one line per fact (numbers with thousands separators, two decimals); Chinese, or
+        the QGIS interface language where a translation exists."""
+        out = [tr("监测图斑 {n} 个，面积 {area} 平方米（{area_mu} 亩），其中耕地 {farm} 平方米（{farm_mu} 亩）").format(
+            n=self.patches, area=f"{self.area_m2:,.2f}", area_mu=f"{self.area_m2 * MU_PER_M2:,.2f}",
+            farm=f"{self.farmland_m2:,.2f}", farm_mu=f"{self.farmland_m2 * MU_PER_M2:,.2f}")]
         for code, label in DETERMINATION_LABELS.items():
-            out.append(f"{label}：{self.by_determination.get(code, 0)} 个")
+            out.append(tr("{label}：{n} 个").format(label=tr(label), n=self.by_determination.get(code, 0)))
         if self.cases_added is None:
-            out.append("未登记案件（设置中没有案件台账）")
+            out.append(tr("未登记案件（设置中没有案件台账）"))
         else:
-            out.append(f"案件台账新登记 {self.cases_added} 件，已在台账中 {self.cases_skipped} 件"
-                       + (f"（{self.register}）" if self.register else ""))
-        out.append(f"规划认定意见书 {self.reports} 份，责令限期整改通知书 {self.notices} 份")
+            out.append(tr("案件台账新登记 {added} 件，已在台账中 {skipped} 件").format(
+                added=self.cases_added, skipped=self.cases_skipped) + (f"（{self.register}）" if self.register else ""))
+        out.append(tr("规划认定意见书 {reports} 份，责令限期整改通知书 {notices} 份").format(
+            reports=self.reports, notices=self.notices))
         if self.folder:
-            out.append(f"输出文件夹：{self.folder}")
+            out.append(tr("输出文件夹：") + self.folder)
         return out
 
     def text(self) -> str:

@@ -8,11 +8,8 @@ from pyproj import CRS
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
-    QgsFeature,
-    QgsFeatureSink,
     QgsField,
     QgsFields,
-    QgsGeometry,
     QgsProcessingException,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -32,6 +29,7 @@ from ..liangwei_plugin.qgis_io import (
     layer_to_gdf,
     near_reader,
     require_polygon_layer,
+    rows_to_sink,
 )
 from ..liangwei_plugin.qgis_io import (
     column_values as _column_values,
@@ -231,26 +229,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         StyleOnLoad.attach(context, dest_id, None, "overlay")  # styled by 耕地 share / protected
         # values converted column by column (not cell by cell), features added in batches
         rows = list(zip(*[_column_values(getter(), f.type()) for getter, f in zip(getters, out_fields)]))
-        n = len(result.summary)
-        batch = []
-        for i in range(n):
-            if i % 5000 == 0:
-                if batch:
-                    sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
-                    batch = []
-                if feedback.isCanceled():
-                    return {}
-                feedback.setProgress(90 + 8 * i / max(1, n))
-            feat = QgsFeature(out_fields)
-            feat.setAttributes(list(rows[i]))
-            if wkbs[i] is not None:
-                g = QgsGeometry()
-                g.fromWkb(wkbs[i])
-                g.convertToMultiType()
-                feat.setGeometry(g)
-            batch.append(feat)
-        if batch:
-            sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
+        n = rows_to_sink(rows, wkbs, sink, out_fields, fb, progress=(90, 98))
 
         # ---- write OUTPUT_DETAIL
         dfields = QgsFields()
@@ -263,15 +242,7 @@ class OverlayCheckAlgorithm(LiangweiAlgorithm):
         StyleOnLoad.attach(context, detail_id, None, "overlay_detail")
         d = result.detail
         drows = list(zip(*[_column_values(d[c].to_numpy(), f.type()) for c, f in zip(ov.DETAIL_FIELDS, dfields)]))
-        for start in range(0, len(drows), 5000):
-            if feedback.isCanceled():
-                return {}
-            batch = []
-            for row in drows[start:start + 5000]:
-                feat = QgsFeature(dfields)
-                feat.setAttributes(list(row))
-                batch.append(feat)
-            dsink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
+        rows_to_sink(drows, None, dsink, dfields, fb)
         feedback.setProgress(100)
         method_name = self.tr("椭球面积") if method == ov.ELLIPSOIDAL else self.tr("平面面积")
         fb.info(self.tr("完成：{n} 个图斑，{m} 条明细，面积计算方法：{method}").format(

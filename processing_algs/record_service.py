@@ -79,7 +79,8 @@ class RecordServiceAlgorithm(LiangweiAlgorithm):
             "通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、"
             "送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），"
             "听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；"
-            "期限届满日与送达记录一起写入案件处置历史。")
+            "期限届满日与送达记录一起写入案件处置历史；责令限期整改通知书的期限届满日同时作为案件的整治期限"
+            "（拆除整治阶段的期限），超期检查自送达之日起计算。")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(register_parameter())

@@ -14,6 +14,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from liangwei.liangwei_plugin import overlay as ov
+from liangwei.liangwei_plugin.feedback import RecordingFeedback
 from liangwei.liangwei_plugin.input_checks import InputCheckError, check_crs
 from liangwei.liangwei_plugin.vector_io import write_vector
 
@@ -42,21 +43,7 @@ def landuse(crs="EPSG:4527", geoms=None, codes=None):
     return ov.ReferenceLayer("三调", gpd.GeoDataFrame({"DLBM": codes}, geometry=geoms, crs=crs), ov.LANDUSE, "DLBM")
 
 
-class Fb:
-    def __init__(self):
-        self.messages = []
-
-    def set_progress(self, p):
-        pass
-
-    def is_canceled(self):
-        return False
-
-    def info(self, m):
-        self.messages.append(m)
-
-    def warning(self, m):
-        self.messages.append(m)
+Fb = RecordingFeedback
 
 
 # ----------------------------------------------------------------------------------------------- core

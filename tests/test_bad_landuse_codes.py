@@ -11,6 +11,7 @@ import shapely
 
 from liangwei.liangwei_plugin import landuse_codes
 from liangwei.liangwei_plugin import overlay as ov
+from liangwei.liangwei_plugin.feedback import RecordingFeedback
 from liangwei.liangwei_plugin.vector_io import write_vector
 
 X0, Y0 = 39_501_000.0, 2_800_000.0
@@ -20,21 +21,7 @@ def box(x1, y1, x2, y2):
     return shapely.box(x1 + X0, y1 + Y0, x2 + X0, y2 + Y0)
 
 
-class Fb:
-    def __init__(self):
-        self.messages = []
-
-    def set_progress(self, p):
-        pass
-
-    def is_canceled(self):
-        return False
-
-    def info(self, m):
-        self.messages.append(m)
-
-    def warning(self, m):
-        self.messages.append(m)
+Fb = RecordingFeedback
 
 
 def one_patch_over(codes):

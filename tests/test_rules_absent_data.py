@@ -14,25 +14,12 @@ from liangwei.liangwei_plugin.determination import (
     determine_frame,
     load_rules,
 )
+from liangwei.liangwei_plugin.feedback import RecordingFeedback
 
 RULES_TEXT = DEFAULT_RULES.read_text(encoding="utf-8")
 
 
-class Fb:
-    def __init__(self):
-        self.messages = []
-
-    def set_progress(self, p):
-        pass
-
-    def is_canceled(self):
-        return False
-
-    def info(self, m):
-        self.messages.append(m)
-
-    def warning(self, m):
-        self.messages.append(m)
+Fb = RecordingFeedback
 
 
 def patch(i=0, **kw) -> dict:

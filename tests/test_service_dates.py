@@ -243,3 +243,42 @@ def test_ledger_with_service_columns_printed_through_libreoffice(reprint, artifa
     subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", str(pdf), str(out / "served_ledger")],
                    check=True)  # nosec B603
     assert list(out.glob("served_ledger*.png"))
+
+
+def test_exportnotices_with_register_reprints_after_recordservice(liangwei_provider, tmp_path):
+    """Through Processing: registercases → exportnotices → recordservice → exportnotices with REGISTER."""
+    import processing
+
+    import doc_data
+    from liangwei.liangwei_plugin.csv_out import read_csv
+
+    boxes = doc_data.patch_boxes(4, size_px=400, seed=5)
+    recs, detail = doc_data.records(boxes, [f"350521-2026-{i:04d}" for i in range(1, 5)])
+    paths = doc_data.write_vectors(tmp_path / "vec", recs, detail, size_px=400)
+    register, numbers, folder = str(tmp_path / "台账.gpkg"), str(tmp_path / "编号.sqlite"), tmp_path / "notices"
+    processing.run("liangwei:registercases", {"INPUT": paths["determination"], "REGISTER": register, "SOURCE": 1,
+                                              "DATE": "2026-11-20", "ACTOR": "内业员"})
+
+    def export():
+        out = processing.run("liangwei:exportnotices", {
+            "INPUT": paths["determination"], "OUTPUT_FOLDER": str(folder), "WORKERS": 0, "ISSUE_DATE": "2026-11-22",
+            "NUMBER_REGISTRY": numbers, "REGISTER": register})
+        return {r["patch_id"]: r for r in read_csv(Path(out["INDEX"])) if r["document"] == "notice"}
+
+    first = export()
+    assert first
+    pid, row = sorted(first.items())[0]
+    assert "（即" not in flat(folder / row["file"])
+    due = processing.run("liangwei:recordservice", {"REGISTER": register, "CASE_ID": pid, "DOCUMENT": 0,
+                                                    "DATE": "2026-11-30", "ACTOR": "王五",
+                                                    "NUMBER_REGISTRY": numbers})["DUE"]
+    days = (dt.date.fromisoformat(due) - dt.date(2026, 11, 30)).days
+    assert days in (15, 30)                                  # documents.toml [deadlines] by consequence
+    end = dt.date(2026, 11, 30) + dt.timedelta(days=days)    # 2026-12-15 or 2026-12-30
+    again = export()
+    assert again[pid]["number"] == row["number"]
+    text = flat(folder / again[pid]["file"])
+    assert f"自送达之日起{days}日内（即{end.year}年{end.month}月{end.day}日前）" in text
+    assert "本文书已于2026年11月30日送达。" in text
+    others = [p for p in again if p != pid]
+    assert all("本文书已于" not in flat(folder / again[p]["file"]) for p in others)

@@ -301,3 +301,23 @@ def test_batch_review_puts_its_results_on_the_map(clean_settings, county, tmp_pa
     area = determination.fields().indexOf("area_m2")
     assert determination.attributeAlias(area)          # the Chinese alias survives the style
     assert project.layerTreeRoot().findLayer(determination.id()).parent() is group
+
+
+def test_every_output_goes_into_the_working_folder(clean_settings, tmp_path, liangwei_provider):
+    """Not only the outputs named in roles.OUTPUT_NAMES: every algorithm's outputs (those added later too)
+    get a place in the working folder, except one skipped unless asked for (the merged PDF)."""
+    from liangwei.liangwei_plugin.onemap.roles import prefill
+
+    session = clean_settings
+    project = QgsProject.instance()
+    session.store("working_folder", str(tmp_path / "work"), project, in_profile=False)
+    for algorithm in liangwei_provider.algorithms():
+        params = prefill(algorithm, project)
+        for definition in algorithm.destinationParameterDefinitions():
+            if getattr(definition, "createByDefault", lambda: True)() is False:
+                assert definition.name() not in params
+                continue
+            assert str(params[definition.name()]).startswith(str(tmp_path / "work")), (algorithm.id(),
+                                                                                        definition.name())
+    ledger = prefill(liangwei_provider.algorithm("exportledger"), project)["OUTPUT"]
+    assert Path(ledger).name.startswith("案件台账_") and ledger.endswith(".xlsx")

@@ -199,10 +199,11 @@ STARTUP = textwrap.dedent(
     @step
     def read_prerequisite():
         data["determine_dialog_before"] = visible_dialog("mLiangweiDialog_liangwei_determine") is not None
-        from qgis.gui import QgsMessageBarItem
-        items = [w for w in iface.messageBar().findChildren(QgsMessageBarItem)
-                 if w.objectName() == "mLiangweiPrerequisiteMessage"]
+        bar = iface.messageBar()
+        items = [w for w in list(bar.items()) + [bar.currentItem()]
+                 if w is not None and w.objectName() == "mLiangweiPrerequisiteMessage"]
         data["prerequisite_message"] = items[-1].text() if items else None
+        data["message_bar"] = [(w.objectName(), w.text()) for w in bar.items()]
         state["review"].hide()   # the message bar in view for the screenshot
         QTimer.singleShot(800, lambda: ready_for_shot("prerequisite", run_review))
 
@@ -245,6 +246,8 @@ STARTUP = textwrap.dedent(
         data["tree"] = tree()
         overlay = [n for n in QgsProject.instance().layerTreeRoot().findLayers() if n.name() == "叠加分析结果"]
         data["overlay_ticked"] = overlay[0].itemVisibilityChecked() if overlay else None
+        cases = [n.layer() for n in QgsProject.instance().layerTreeRoot().findLayers() if n.name() == "案件台账"]
+        data["register_rules"] = [r.label() for r in cases[0].renderer().rootRule().children()] if cases else None
         view = iface.layerTreeView()
         view.expandAll()
         dock = view.parent()
@@ -257,8 +260,26 @@ STARTUP = textwrap.dedent(
     @step
     def after_review():
         state["queue"] = list(AFTER)
-        state["then"] = reopen
+        state["then"] = navigator_report
         QTimer.singleShot(300, next_dialog)
+
+    @step
+    def navigator_report():
+        # 输出规划认定意见书… from the navigator: the current patch, into the working folder, the overlay table
+        action("mLiangweiActionPatchNavigator").trigger()
+        nav = iface.mainWindow().findChild(QDockWidget, "mLiangweiPatchNavigatorDock")
+        nav.set_layer(QgsProject.instance().mapLayersByName("规划认定结果")[0])
+        nav.go_to(0)
+        nav.ui.reportButton.click()
+        QTimer.singleShot(1500, read_navigator_report)
+
+    @step
+    def read_navigator_report():
+        dialog = visible_dialog("mLiangweiDialog_liangwei_exportreports")
+        data["navigator_report"] = {k: names(v) for k, v in dialog.createProcessingParameters().items()}
+        dialog.close()
+        iface.mainWindow().findChild(QDockWidget, "mLiangweiPatchNavigatorDock").hide()
+        QTimer.singleShot(300, reopen)
 
     @step
     def reopen():
@@ -406,8 +427,14 @@ def test_session_dialogs_prefilled_review_this_map(tmp_path, desktop_profile, ar
     assert _group(tree, "监测图斑") == ["规划认定结果", "叠加分析结果", "叠加分析明细", "卫片图斑", "卫片图斑_4490"]
     assert _group(tree, "案件台账") == ["案件台账"]
     assert data["overlay_ticked"] is False     # under the determination, unticked
+    assert data["register_rules"] == ["办理阶段", "逾期"]   # cases by stage, overdue outlined
     top = [n if isinstance(n, str) else n["group"] for n in tree]
     assert "规划认定结果" not in top and "案件台账" in top and top.count("案件台账") == 1
+    # from the navigator: the current patch only, the working folder (not a temporary one), the detail table
+    nav = data["navigator_report"]
+    assert nav["INPUT"] == "规划认定结果" and nav["SELECTED_ONLY"] is True
+    assert nav["OUTPUT_FOLDER"] == str(work / "规划认定意见书")
+    assert nav["OVERLAY_DETAIL"] == "叠加分析明细" and len(nav["IMAGERY"]) == 2
     # the last choice remembered; loading the one map again adds nothing
     assert data["remembered_patches"] == "卫片图斑_4490"
     before, after = data["layers_reload"]

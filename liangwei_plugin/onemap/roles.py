@@ -34,6 +34,10 @@ OUTPUT_NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("exportledger", "OUTPUT"): ("案件台账", ".xlsx"),
     ("casestatistics", "OUTPUT"): ("案件统计", ".gpkg"),
     ("flagoverdue", "OUTPUT"): ("超期案件", ".gpkg"),
+    ("casestatistics", "OUTPUT_CHART"): ("案件统计图", ".png"),
+    ("samplecounty", "OUTPUT_FOLDER"): ("示例县", "/"),
+    ("buildonemap", "OUTPUT"): ("一张图", ".qgz"),
+    ("exportfieldpackage", "OUTPUT_FOLDER"): ("外业核查包", "/"),
 }
 # parameters that come from the settings dialog: a later change there wins over the last run's value
 SETTINGS_PARAMS = {"REGISTER", "CONFIG", "NUMBER_REGISTRY", "WORKERS"}
@@ -155,6 +159,28 @@ def _looks_like_layer_id(text: str) -> bool:
     return bool(_LAYER_ID.search(text)) and "/" not in text and "|" not in text
 
 
+_NOT_IN_FILE_NAMES = re.compile(r"[（(].*?[）)]|[\\/:*?\"<>|\s]+")
+
+
+def _generic_place(definition) -> tuple[str, str] | None:
+    """A working-folder place for an output of an algorithm :data:`OUTPUT_NAMES` does not list (those added
+    later): named after the output's label, a GeoPackage for layers, a stable folder for folders."""
+    if hasattr(definition, "createByDefault") and not definition.createByDefault():
+        return None   # an output skipped unless asked for (the merged PDF beside the documents)
+    label = _NOT_IN_FILE_NAMES.sub("", definition.description()).strip("_-") or definition.name()
+    kind = definition.type()
+    if kind == "folderDestination":
+        return label, "/"
+    if kind in ("sink", "vectorDestination"):
+        return label, ".gpkg"
+    if kind == "fileDestination":
+        extension = definition.defaultFileExtension() or "dat"
+        return label, "." + extension
+    if kind == "rasterDestination":
+        return label, ".tif"
+    return None
+
+
 def prefill(algorithm: QgsProcessingAlgorithm, project: QgsProject | None = None,
             use_remembered: bool = True) -> dict[str, Any]:
     """The parameters to open ``algorithm``'s dialog with (see the module docstring for the order)."""
@@ -166,7 +192,7 @@ def prefill(algorithm: QgsProcessingAlgorithm, project: QgsProject | None = None
     for definition in algorithm.parameterDefinitions():
         name = definition.name()
         if definition.isDestination():
-            place = OUTPUT_NAMES.get((alg_id, name))
+            place = OUTPUT_NAMES.get((alg_id, name)) or _generic_place(definition)
             if place is None:
                 continue
             label, suffix = place

@@ -1,7 +1,8 @@
 """Documents in a case's history: referral letters (移送函) issued and documents served (送达).
 
 Both are history rows of the case (``case_history``, append-only) written with a version bump like every
-other change, so ``count(history) = version`` still holds; no column of ``cases`` changes.
+other change, so ``count(history) = version`` still holds; the only columns of ``cases`` they change are the
+deadlines a served 责令限期整改通知书 sets (below), recorded in the same history row.
 
 - ``record_referral``: a 移送函 went to another department (action ``referral_letter``: 移送部门, 移送函文号,
   移送日期).  ``liangwei:exportnotices`` records one for every letter it issues when given the register.

@@ -233,6 +233,10 @@
       <translation>{id} (id conflict)</translation>
     </message>
     <message>
+      <source>{label}：{n} 个</source>
+      <translation>{label}: {n}</translation>
+    </message>
+    <message>
       <source>{name}：.cpg 文件中的编码无法识别，自动检测编码</source>
       <translation>{name}: the encoding named in the .cpg file is unknown; detecting the encoding</translation>
     </message>
@@ -1611,8 +1615,8 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>read as empty</translation>
     </message>
     <message>
-      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史。</source>
-      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history.</translation>
+      <source>按送达回证登记文书送达日期：案件（案件编号或监测编号）、送达的文书（责令限期整改通知书、责令停止违法行为通知书、行政处罚听证告知书）、文书编号（不填时取编号登记库中为该图斑发出的编号）、送达日期、送达方式、送达人。期限自送达之日起计算：整改期限按文书配置 [deadlines]（按处理方式），听证申请期限 hearing_request_days，停止通知书的报告期限 report_within_days；期限届满日与送达记录一起写入案件处置历史；责令限期整改通知书的期限届满日同时作为案件的整治期限（拆除整治阶段的期限），超期检查自送达之日起计算。</source>
+      <translation>Records the date a document was served, from its proof of service: the case (case number or patch id), the document served (rectification notice, order to stop, hearing notice), its number (empty: the number the registry issued for the patch), the date, the method and who served it. Periods run from service: the rectification period from the document configuration's [deadlines] (by consequence), hearing_request_days for the hearing notice, report_within_days for the order to stop; the date the period ends is recorded with the service in the case's history. The end of the rectification notice's period also becomes the case's rectification deadline (the deadline of the 拆除整治 stage): overdue checks count from the service date.</translation>
     </message>
     <message>
       <source>换算为经纬度后位于 ({lon:.2f}°, {lat:.2f}°)，不在中国境内</source>
@@ -1831,6 +1835,10 @@ The input is the output of planning determination (liangwei:determine). With a t
       <translation>Outputs not placed explicitly (overlay, determination, documents, ledger exports) are written to this folder; empty = the folder “两违成果” beside the project file.</translation>
     </message>
     <message>
+      <source>未登记案件（设置中没有案件台账）</source>
+      <translation>No cases registered (no case register in the settings)</translation>
+    </message>
+    <message>
       <source>未知变量 {var}（不是叠加字段，也没有名为 {kind} 的类别；可用：{known}）</source>
       <translation>unknown variable {var} (not an overlay field, and there is no category named {kind}; available: {known})</translation>
     </message>
@@ -1923,6 +1931,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
     <message>
       <source>案件台账</source>
       <translation>Case Register</translation>
+    </message>
+    <message>
+      <source>案件台账新登记 {added} 件，已在台账中 {skipped} 件</source>
+      <translation>Case register: {added} new cases, {skipped} already registered</translation>
     </message>
     <message>
       <source>案件台账（.gpkg 路径 / PostgreSQL 连接）</source>
@@ -2089,6 +2101,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>监测图斑</source>
       <translation>Monitoring patches</translation>
+    </message>
+    <message>
+      <source>监测图斑 {n} 个，面积 {area} 平方米（{area_mu} 亩），其中耕地 {farm} 平方米（{farm_mu} 亩）</source>
+      <translation>{n} monitoring patches, {area} m² ({area_mu} mu), of which cultivated land {farm} m² ({farm_mu} mu)</translation>
     </message>
     <message>
       <source>监测图斑图层</source>
@@ -2351,6 +2367,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
       <translation>Planning Determination…</translation>
     </message>
     <message>
+      <source>规划认定意见书 {reports} 份，责令限期整改通知书 {notices} 份</source>
+      <translation>{reports} planning-opinion reports, {notices} rectification notices</translation>
+    </message>
+    <message>
       <source>规划认定意见书合并 PDF</source>
       <translation>Planning opinion reports, merged PDF</translation>
     </message>
@@ -2545,6 +2565,10 @@ Output fields: JCBH (candidate number: prefix ZZ + county code + year + period +
     <message>
       <source>输出文件夹</source>
       <translation>Output folder</translation>
+    </message>
+    <message>
+      <source>输出文件夹：</source>
+      <translation>Output folder: </translation>
     </message>
     <message>
       <source>输出规划认定意见书…</source>
