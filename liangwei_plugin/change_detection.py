@@ -832,9 +832,11 @@ def _landuse_of(lu: _LandUse, geom, rules: dict) -> dict:
     inter = shapely.area(shapely.intersection(lu.geoms[idx], geom))
     total = max(float(geom.area), 1e-9)
     whole = lu.farmland[idx] & (lu.changed_share[idx] >= rules["harvest_parcel_cover"])
+    # roads, ditches and field banks between harvested parcels are caught in the same region: neutral
+    neutral = np.isin(lu.codes[idx], rules.get("harvest_neutral", []))
     return {"dominant": int(idx[int(np.argmax(inter))]), "covered": float(inter.sum() / total),
             "construction": float(inter[lu.construction[idx]].sum() / total),
-            "harvest": float(inter[whole].sum() / total)}
+            "harvest": float(inter[whole].sum() / max(total - inter[neutral].sum(), 1e-9))}
 
 
 # --------------------------------------------------------------------------------------------
