@@ -27,7 +27,8 @@ class Requirement:
     module: str  # import name
     dist: str  # distribution name (for the version and for pip)
     minimum: str
-    features: tuple[str, ...]  # what needs it: "core" (overlay, determination, register), "documents", "ledger"
+    features: tuple[str, ...]  # what needs it: "core" (overlay, determination, register), "documents", "ledger",
+    # "imagery" (change detection, the sample county's imagery)
     vendored: bool  # travels in the ZIP
 
     @property
@@ -41,6 +42,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("pandas", "pandas", "1.4", ("core",), False),
     Requirement("pyproj", "pyproj", "3.3", ("core",), False),
     Requirement("geopandas", "geopandas", "1.0", ("core",), False),
+    Requirement("scipy", "scipy", "1.8", ("imagery",), False),
     Requirement("PIL", "pillow", "9.0", ("documents",), False),
     Requirement("reportlab", "reportlab", "4.0", ("documents",), True),
     Requirement("charset_normalizer", "charset-normalizer", "2.0", ("documents",), True),
@@ -52,7 +54,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 TOMLI = Requirement("tomli", "tomli", "1.1", ("core",), True)
 
 #: what each feature means to a user, for the message
-FEATURE_NAMES = {"core": "叠加分析、规划认定等功能", "documents": "文书（PDF）输出", "ledger": "台账 Excel 导出"}
+FEATURE_NAMES = {"core": "叠加分析、规划认定等功能", "documents": "文书（PDF）输出", "ledger": "台账 Excel 导出",
+                 "imagery": "两期影像变化检测与示例县影像"}
 
 
 def version_tuple(text: str) -> tuple[int, ...]:

@@ -28,6 +28,7 @@ OUTPUT_FIELDS = [("JCBH", _TEXT), ("change_type", _TEXT), ("score", _REAL), ("ar
 class DetectChangesAlgorithm(LiangweiAlgorithm):
     ALG_ID = "detectchanges"
     GROUP_ID = "review"
+    REQUIRES = ("core", "imagery")   # scipy: smoothing, morphology
     BEFORE = "BEFORE"
     AFTER = "AFTER"
     LANDUSE = "LANDUSE"
@@ -137,7 +138,7 @@ class DetectChangesAlgorithm(LiangweiAlgorithm):
                                              after_layer.crs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        StyleOnLoad.attach(context, dest_id, "change_candidates")
+        StyleOnLoad.attach(context, dest_id, "change_candidates", "change_candidates")  # group 监测图斑
         try:
             n = frame_to_sink(result.candidates, sink, fields, fb)
         except Canceled:

@@ -11,6 +11,7 @@ from .base import FeedbackProgress, LiangweiAlgorithm
 class SampleCountyAlgorithm(LiangweiAlgorithm):
     ALG_ID = "samplecounty"
     GROUP_ID = "onemap"
+    REQUIRES = ("core", "imagery")   # scipy: the imagery epochs
     SEED = "SEED"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
 

@@ -21,12 +21,12 @@ case "$CODENAME" in
     # Debian's own shapely/geopandas are too old here: pip provides them in the .venv.  The shapely wheel
     # bundles a GEOS of its own: its GEOS must be the 3.11 that QGIS loads (2.0.x), since the C++ library's
     # symbols resolve against the copy already in the process (shapely 2.1 with GEOS 3.13 crashes there).
-    NATIVE_DEB=(python3-pandas python3-pyproj python3-numpy)
+    NATIVE_DEB=(python3-pandas python3-pyproj python3-numpy python3-scipy)
     NATIVE_PIP=("shapely>=2.0.6,<2.1")
     ;;
   trixie|forky|sid)
     PG=17
-    NATIVE_DEB=(python3-shapely python3-geopandas python3-pyogrio python3-pandas python3-pyproj python3-numpy)
+    NATIVE_DEB=(python3-shapely python3-geopandas python3-pyogrio python3-pandas python3-pyproj python3-numpy python3-scipy)
     NATIVE_PIP=()
     ;;
   *)

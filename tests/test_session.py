@@ -208,6 +208,13 @@ def test_outputs_go_into_their_group_and_replace_the_last(clean_settings, county
     place_output(project, second, "overlay")
     assert project.mapLayer(first_id) is None and group.children()[0].layer() is second
     assert second.renderer().type() == "RuleRenderer"   # overlay.qml: 耕地 share / protected occupation
+    # 变化检测候选图斑 (liangwei:detectchanges) below the overlay, with their own style
+    candidates = QgsVectorLayer(patches.source(), "变化检测候选图斑", "ogr")
+    project.addMapLayer(candidates)
+    place_output(project, candidates, "change_candidates")
+    assert [c.layer() for c in group.children()[:2]] == [second, candidates]
+    assert candidates.customProperty("liangwei/output") == "change_candidates"
+    assert candidates.renderer().type() == "categorizedSymbol"   # change_candidates.qml: by change type
     table = QgsVectorLayer("None?field=case_no:string", "案件台账", "memory")
     place_output(project, table, "register")
     assert project.layerTreeRoot().findLayer(table.id()).parent().name() == "案件台账"

@@ -20,12 +20,13 @@ PLACES: dict[str, tuple[str, str | None]] = {
     "overlay_detail": ("patches", None),
     "determination": ("patches", "determination.qml"),
     "farmland_ratio": ("patches", None),
+    "change_candidates": ("patches", "change_candidates.qml"),   # 变化检测候选图斑 (liangwei:detectchanges)
     "register": ("register", None),        # the register dock styles its layer itself (cases by stage)
 }
 GROUP_OF_ROLE = dict(GROUP_ORDER)
 # top to bottom inside a group: the determination above the overlay it came from, tables last, the
 # catalogue's own layers (the patches) below all outputs
-KIND_ORDER = ("register", "determination", "overlay", "farmland_ratio", "overlay_detail")
+KIND_ORDER = ("register", "determination", "overlay", "change_candidates", "farmland_ratio", "overlay_detail")
 
 
 def _rank(kind: str) -> int:
