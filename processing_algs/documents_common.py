@@ -90,13 +90,14 @@ def number_registry_path(explicit: str, config: dict, context) -> str:
     return str(path)
 
 
-def register_param(tr) -> QgsProcessingParameterString:
+def register_param(tr):
     """REGISTER: the case register the referral letters are recorded in (optional)."""
-    p = QgsProcessingParameterString(REGISTER, tr("案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）"),
-                                     optional=True)
-    p.setHelp(tr("填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。"
-                 "已登记送达的文书重新输出时，注明送达日期，期限写明届满日期（自送达之日起计算）。"))
-    return p
+    from .register_common import register_parameter
+
+    return register_parameter(
+        True, label=tr("案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接）"),
+        help_text=tr("填写时，每份移送函（移送部门、文号、日期）记入台账中该图斑案件的处置历史；未登记的图斑跳过。"
+                     "已登记送达的文书重新输出时，注明送达日期，期限写明届满日期（自送达之日起计算）。"))
 
 
 def record_referrals(target: str, rows, records, config: dict, issue_date, fb, tr) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from qgis.core import QgsProcessingException, QgsProcessingParameterString
+from qgis.core import Qgis, QgsProcessingException, QgsProcessingParameterFile
 
 from ..liangwei_plugin.i18n import tr
 
@@ -22,9 +22,15 @@ REGISTER_HELP_READONLY = (
 )
 
 
-def register_parameter(optional: bool = False, readonly: bool = False) -> QgsProcessingParameterString:
-    p = QgsProcessingParameterString(REGISTER, tr("案件台账（.gpkg 路径 / PostgreSQL 连接）"), optional=optional)
-    p.setHelp(tr(REGISTER_HELP_READONLY if readonly else REGISTER_HELP))
+def register_parameter(optional: bool = False, readonly: bool = False, label: str | None = None,
+                       help_text: str | None = None) -> QgsProcessingParameterFile:
+    """REGISTER: a file parameter, so that the dialog has a browse button for the GeoPackage; its text stays
+    editable for a PostgreSQL connection string or a saved connection's name (any text is accepted: the
+    value is a string in models, scripts and qgis_process as before)."""
+    p = QgsProcessingParameterFile(REGISTER, label or tr("案件台账（.gpkg 路径 / PostgreSQL 连接）"),
+                                   Qgis.ProcessingFileParameterBehavior.File, "", None, optional,
+                                   tr("案件台账 GeoPackage (*.gpkg);;所有文件 (*)"))
+    p.setHelp(help_text or tr(REGISTER_HELP_READONLY if readonly else REGISTER_HELP))
     return p
 
 

@@ -377,6 +377,10 @@
       <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
+      <source>两期影像变化检测与示例县影像</source>
+      <translation>Change detection from two epochs and the sample county's imagery</translation>
+    </message>
+    <message>
       <source>两期影像变化检测（自主发现候选图斑）</source>
       <translation>Change detection between two imagery epochs (self-found candidate patches)</translation>
     </message>
@@ -1933,6 +1937,10 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case Register</translation>
     </message>
     <message>
+      <source>案件台账 GeoPackage (*.gpkg);;所有文件 (*)</source>
+      <translation>Case register GeoPackage (*.gpkg);;All files (*)</translation>
+    </message>
+    <message>
       <source>案件台账新登记 {added} 件，已在台账中 {skipped} 件</source>
       <translation>Case register: {added} new cases, {skipped} already registered</translation>
     </message>
@@ -1941,8 +1949,8 @@ The default rule file is resources/determination_rules.toml shipped with the plu
       <translation>Case register (.gpkg path / PostgreSQL connection)</translation>
     </message>
     <message>
-      <source>案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接，可不填）</source>
-      <translation>Case register (records the referral letters; .gpkg path / PostgreSQL connection, optional)</translation>
+      <source>案件台账（记录移送函；.gpkg 路径 / PostgreSQL 连接）</source>
+      <translation>Case register (records the referral letters; .gpkg path / PostgreSQL connection)</translation>
     </message>
     <message>
       <source>案件数</source>
