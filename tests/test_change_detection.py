@@ -148,6 +148,10 @@ def test_algorithm_through_processing_and_into_the_register(liangwei_provider, e
     assert f["change_type"] == "新增建筑" and f["known"] == 0 and f["JCBH"] == "ZZ350627202501001"
     assert ROOF_M2 <= f["area_m2"] <= ROOF_M2 + 40.0 + 1e-6
     assert layer.crs().authid() == "EPSG:4527"
+    # the patch navigator steps through the candidates by their JCBH, as through the ministry's patches
+    from liangwei.liangwei_plugin.onemap.navigator import patch_fields, patch_ids
+
+    assert patch_fields(layer).id_field == "JCBH" and patch_ids(layer) == [f.id()]
 
     # the candidates feed the same chain as the ministry's patches, with source 自主发现
     ov = processing.run("liangwei:overlaycheck", {"PATCHES": res["OUTPUT"], "LANDUSE": layers["landuse"],
