@@ -215,6 +215,9 @@ def test_outputs_go_into_their_group_and_replace_the_last(clean_settings, county
     assert [c.layer() for c in group.children()[:2]] == [second, candidates]
     assert candidates.customProperty("liangwei/output") == "change_candidates"
     assert candidates.renderer().type() == "categorizedSymbol"   # change_candidates.qml: by change type
+    label = candidates.labeling().settings()   # ids by scale, as on the patches (not 15 digits county-wide)
+    assert label.isExpression and "@map_scale" in label.fieldName and '"JCBH"' in label.fieldName
+    assert label.scaleVisibility and label.minimumScale == 25000
     table = QgsVectorLayer("None?field=case_no:string", "案件台账", "memory")
     place_output(project, table, "register")
     assert project.layerTreeRoot().findLayer(table.id()).parent().name() == "案件台账"

@@ -95,6 +95,10 @@ def place_output(project: QgsProject, layer: QgsMapLayer, kind: str, replace: bo
         ok, message = load_style_file(layer, str(resource("styles", style)))
         if not ok:
             logger.warning("样式 %s 无法应用于图层“%s”：%s", style, layer.name(), message)
+        elif layer.labelsEnabled():
+            from .styles import labels_by_scale
+
+            labels_by_scale(layer)   # ids by scale, as on the patches: not 15 digits over the whole county
     layer.setCustomProperty(PROP_OUTPUT, kind)
     if kind == "register":
         layer.setCustomProperty(PROP_ROLE, "register")

@@ -153,13 +153,8 @@ def _hatch_symbol(colour: str, angle: float, outline_width: float, spacing: floa
 
 
 def _labels(layer: QgsVectorLayer, field: str, colour: str = "#000000", size: float = 9.0,
-            buffer: bool = True, polygon_placement: str = "horizontal", zoomed_out_limit: float = 0) -> None:
+            buffer: bool = True, polygon_placement: str = "horizontal") -> None:
     settings = QgsPalLayerSettings()
-    if zoomed_out_limit:
-        # hidden when zoomed out beyond 1:zoomed_out_limit (hundreds of ids over a county are noise)
-        settings.scaleVisibility = True
-        settings.minimumScale = zoomed_out_limit
-        settings.maximumScale = 0
     settings.fieldName = field
     settings.isExpression = False
     settings.enabled = True
@@ -328,12 +323,27 @@ def patch_label_expression(field: str) -> str:
 def _style_patches(layer: QgsVectorLayer) -> None:
     symbol = _fill_symbol([_outline("#ffffff", 1.2), _outline("#ff0000", 0.6)])
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    hide = float(load_style_config().get("labels", {}).get("patches", {}).get("hidden_beyond_scale", 25000))
-    _labels(layer, "JCBH", "#d00000", 8, zoomed_out_limit=hide)
+    _labels(layer, "JCBH", "#d00000", 8)
+    labels_by_scale(layer)
+
+
+def labels_by_scale(layer: QgsVectorLayer, field: str | None = None) -> None:
+    """Label a patch layer by scale (``[labels.patches]``): the full id zoomed in, its last digits at township
+    scale, none beyond.  ``field``: the id field (default: the field its labels already show)."""
     labeling = layer.labeling()
-    settings = labeling.settings()
-    settings.fieldName = patch_label_expression("JCBH")
+    if labeling is None or not hasattr(labeling, "settings"):
+        return
+    settings = QgsPalLayerSettings(labeling.settings())
+    field = field or ("" if settings.isExpression else settings.fieldName)
+    if not field or layer.fields().indexOf(field) < 0:
+        return
+    cfg = load_style_config().get("labels", {}).get("patches", {})
+    settings.fieldName = patch_label_expression(field)
     settings.isExpression = True
+    # hidden when zoomed out beyond 1:hidden_beyond_scale (hundreds of ids over a county are noise)
+    settings.scaleVisibility = True
+    settings.minimumScale = float(cfg.get("hidden_beyond_scale", 25000))
+    settings.maximumScale = 0
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
 
 
