@@ -156,6 +156,22 @@ def test_render_a_report_and_a_notice_page(deployed):
         assert png.stat().st_size > 20_000, f"{png} looks blank"
 
 
+def test_outputs_carry_chinese_aliases_on_gdal_3_7_and_later(deployed):
+    """The root's GDAL (3.10) writes the outputs' Chinese field names as OGR alternative names (the GDAL ≥ 3.7
+    path of vector_io.write_field_aliases; the host's GDAL 3.6 takes the SQLite one): in gpkg_data_columns,
+    where a QGIS without the plugin reads them as aliases."""
+    assert "GDAL/OGR version 3.1" in (deployed / "versions.txt").read_text(encoding="utf-8")
+    for name in ("overlay.gpkg", "determination.gpkg"):
+        con = sqlite3.connect(deployed / "batchreview" / name)
+        try:
+            aliases = dict(con.execute("SELECT column_name, name FROM gpkg_data_columns"))
+        finally:
+            con.close()
+        assert aliases.get("patch_id") == "图斑编号" and aliases.get("area_m2") == "图斑面积（平方米）", name
+        half_english = {c: a for c, a in aliases.items() if re.search(r"[a-z]{2}", a or "")}
+        assert not half_english, f"{name}: aliases with field names left in them: {half_english}"
+
+
 def test_register_and_xlsx_ledger(deployed):
     with sqlite3.connect(deployed / "台账.gpkg") as db:
         cases = db.execute("SELECT count(*) FROM cases").fetchone()[0]
