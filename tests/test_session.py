@@ -331,3 +331,30 @@ def test_every_output_goes_into_the_working_folder(clean_settings, tmp_path, lia
                                                                                         definition.name())
     ledger = prefill(liangwei_provider.algorithm("exportledger"), project)["OUTPUT"]
     assert Path(ledger).name.startswith("案件台账_") and ledger.endswith(".xlsx")
+
+
+def test_settings_dialog_register_from_a_saved_postgis_connection(clean_settings, qgis_iface):
+    """The register chosen among QGIS's saved PostgreSQL connections is stored by its name and shown again."""
+    from qgis.core import QgsProviderRegistry
+
+    from liangwei.gui.settings_dialog import SettingsDialog
+
+    session = clean_settings
+    project = QgsProject.instance()
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    name = "县局案件台账（测试）"
+    metadata.saveConnection(metadata.createConnection("dbname='liangwei' host=127.0.0.1 port=1 sslmode=disable", {}),
+                            name)
+    try:
+        dialog = SettingsDialog(project=project)
+        assert dialog.postgisRadio.isEnabled() and not dialog.postgisRadio.isChecked()
+        dialog.postgisRadio.setChecked(True)
+        dialog.connectionCombo.setConnection(name)
+        assert dialog.connectionCombo.isEnabled() and not dialog.gpkgWidget.isEnabled()
+        dialog.profileCheck.setChecked(False)
+        dialog.accept()
+        assert session.lookup("register", project) == (name, session.PROJECT)
+        again = SettingsDialog(project=project)
+        assert again.postgisRadio.isChecked() and again.connectionCombo.currentConnection() == name
+    finally:
+        metadata.deleteConnection(name)
