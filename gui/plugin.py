@@ -37,6 +37,7 @@ ALGORITHM_ACTIONS: list[tuple[str, str, bool, str, str]] = [
     ("liangwei:overlaycheck", "图斑叠加分析…", True, "review", "overlay.svg"),
     ("liangwei:determine", "规划认定…", False, "review", "determine.svg"),
     ("liangwei:farmlandratio", "违法占耕比统计…", False, "review", "farmland_ratio.svg"),
+    ("liangwei:detectchanges", "两期影像变化检测…", False, "review", "change_detection.svg"),
     ("liangwei:batchreview", "批量审查并输出文书…", True, "review", "batch_review.svg"),
     ("liangwei:exportreports", "输出规划认定意见书…", False, "documents", "report.svg"),
     ("liangwei:exportnotices", "输出责令限期整改通知书…", False, "documents", "notice.svg"),

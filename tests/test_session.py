@@ -163,6 +163,10 @@ def test_roles_prefill_every_dialog(clean_settings, county, tmp_path, liangwei_p
     assert len(batch["IMAGERY"]) == 2
     assert batch["OUTPUT_FOLDER"] == str(tmp_path / "work" / "批量审查")
 
+    changes = prefill(registry.algorithmById("liangwei:detectchanges"), project)   # the two newest epochs
+    assert changes["AFTER"] == batch["IMAGERY"][0] and changes["BEFORE"] == batch["IMAGERY"][1]
+    assert changes["LANDUSE"] == by_name["三调地类图斑"] and changes["PATCHES"] == by_name["卫片图斑"]
+
     review = prefill(registry.algorithmById("liangwei:reviewmap"), project)
     assert review["REGISTER"] == str(tmp_path / "台账.gpkg")
     assert review["PATCHES"] == by_name["卫片图斑"]

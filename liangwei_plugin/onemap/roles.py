@@ -110,6 +110,8 @@ def role_values(alg_id: str, project: QgsProject) -> dict[str, Any]:
     imagery = imagery_layers(project)
     if imagery:
         values["IMAGERY"] = _ids(imagery)
+    if len(imagery) >= 2:   # 两期影像变化检测: the two newest epochs
+        values["AFTER"], values["BEFORE"] = imagery[0].id(), imagery[1].id()
     context_layers = layers_with_role(project, "planning", "protected")
     if context_layers:
         values["CONTEXT_LAYERS"] = _ids(context_layers)

@@ -377,6 +377,10 @@
       <translation>a "not a violation" determination cannot have a consequence</translation>
     </message>
     <message>
+      <source>两期影像变化检测…</source>
+      <translation>Change detection from two epochs…</translation>
+    </message>
+    <message>
       <source>两期影像变化检测与示例县影像</source>
       <translation>Change detection from two epochs and the sample county's imagery</translation>
     </message>
