@@ -16,9 +16,9 @@ from qgis.core import (
 )
 from qgis.gui import QgsDockWidget, QgsMapToolIdentifyFeature
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtGui import QAction
-from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
+from qgis.PyQt.QtCore import Qt, QUrl
+from qgis.PyQt.QtGui import QAction, QColor, QDesktopServices, QIcon, QPainter, QPen, QPixmap
+from qgis.PyQt.QtWidgets import QListWidgetItem, QTableWidgetItem, QWidget
 
 from ..liangwei_plugin.i18n import tr
 from ..liangwei_plugin.log import logger
@@ -27,10 +27,12 @@ from ..liangwei_plugin.onemap.navigator import (
     PROP_ROLE,
     default_patch_layer,
     document_actions,
+    field_photos,
     filter_values,
     find_patch,
     patch_fields,
     patch_ids,
+    patch_key,
     patch_summary,
     patch_view_extent,
 )
@@ -90,6 +92,7 @@ class PatchNavigatorDock(QgsDockWidget):
         ui.infoTable.horizontalHeader().setStretchLastSection(True)
         # Long values (determination wording, departments) wrap: row heights follow the column width.
         ui.infoTable.horizontalHeader().sectionResized.connect(lambda *_: ui.infoTable.resizeRowsToContents())
+        ui.photoList.itemDoubleClicked.connect(self._open_photo)   # the photo in the system's viewer
         ui.layerCombo.layerChanged.connect(self._layer_changed)
         ui.determinationCombo.currentIndexChanged.connect(self._filters_changed)
         ui.townshipCombo.currentIndexChanged.connect(self._filters_changed)
@@ -277,11 +280,46 @@ class PatchNavigatorDock(QgsDockWidget):
                 ui.infoTable.setItem(r, c, item)
         ui.infoTable.resizeColumnToContents(0)
         ui.infoTable.resizeRowsToContents()
+        self._show_photos(field_photos(QgsProject.instance(), patch_key(feature)) if feature is not None else [])
         if feature is not None:
             self.layer().selectByIds([feature.id()])
             if zoom:
                 self.zoom_to_current()
                 self._follow_with_swipe()
+
+    def _show_photos(self, photos) -> None:
+        """The case's 举证照片 as thumbnails (a flagged one framed red, its reason in the tooltip)."""
+        strip = self.ui.photoList
+        strip.clear()
+        size = strip.iconSize()
+        for photo in photos:
+            image = QPixmap(str(photo.path))
+            if image.isNull():   # file gone from the evidence store: say so instead of a blank tile
+                image = QPixmap(size)
+                image.fill(QColor("#dddddd"))
+            else:
+                image = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+            if photo.flagged:
+                painter = QPainter(image)
+                painter.setPen(QPen(QColor("#d00000"), 4))
+                painter.drawRect(image.rect().adjusted(2, 2, -2, -2))
+                painter.end()
+            item = QListWidgetItem(QIcon(image), photo.path.name)
+            tip = [str(photo.path), photo.caption]
+            if photo.flagged:
+                tip.append(tr("未通过检查：") + photo.reason)
+            item.setToolTip("\n".join(t for t in tip if t))
+            item.setData(Qt.ItemDataRole.UserRole, str(photo.path))
+            strip.addItem(item)
+        strip.setVisible(bool(photos))
+
+    def _open_photo(self, item) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(item.data(Qt.ItemDataRole.UserRole)))
+
+    def photo_paths(self) -> list[str]:
+        strip = self.ui.photoList
+        return [strip.item(i).data(Qt.ItemDataRole.UserRole) for i in range(strip.count())]
 
     def summary_rows(self) -> list[tuple[str, str]]:
         table = self.ui.infoTable

@@ -237,7 +237,7 @@ def _counts(reg_path: Path) -> tuple:
         conn.close()
 
 
-def test_round_trip(office, tmp_path):
+def test_round_trip(office, tmp_path, qgis_iface):
     from liangwei.liangwei_plugin.register import Register, evidence
 
     pkg, reg_path = _copy(office, tmp_path)
@@ -335,10 +335,48 @@ def test_round_trip(office, tmp_path):
     assert rows["外业核查"] == "非农违法，张三，2026-11-20 10:00:00"
     shots = rows["举证照片"]
     assert shots.startswith("2 张") and f"{a}_2.jpg：" in shots and "超过 100 米" in shots
+    # and as thumbnails: the copies in the evidence store, the far one flagged with its reason
+    from liangwei.liangwei_plugin.onemap.navigator import field_photos
+
+    photos = field_photos(project, a)
+    assert len(photos) == 2 and all(ph.path.is_file() for ph in photos)
+    assert [ph.flagged for ph in photos].count(True) == 1
+    assert "超过 100 米" in next(ph.reason for ph in photos if ph.flagged)
+    _navigator_thumbnails(photos, qgis_iface)
     project.clear()
 
     # the next 规划认定意见书 carries the on-site check: conclusion, inspector, date, photos, the small map
     _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far)
+
+
+def _navigator_thumbnails(photos, iface):
+    """The patch navigator's photo strip: one thumbnail per photo, the flagged one's reason in its tooltip."""
+    from liangwei.gui.patch_navigator import PatchNavigatorDock
+
+    dock = PatchNavigatorDock(iface)
+    try:
+        dock._show_photos(photos)
+        strip = dock.ui.photoList
+        assert strip.count() == 2 and not strip.isHidden()
+        assert dock.photo_paths() == [str(ph.path) for ph in photos]
+        assert not strip.item(0).icon().isNull()
+        flagged = next(i for i, ph in enumerate(photos) if ph.flagged)
+        assert "未通过检查" in strip.item(flagged).toolTip()
+        # for people to look at: the strip as the (floating) dock shows it
+        from qgis.PyQt.QtWidgets import QApplication
+
+        dock.setFloating(True)
+        dock.resize(440, 300)
+        dock.show()
+        QApplication.processEvents()
+        artifacts = Path(__file__).resolve().parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        strip.grab().save(str(artifacts / "fieldwork_navigator_photos.png"))
+        dock.hide()
+        dock._show_photos([])
+        assert strip.count() == 0 and strip.isHidden()
+    finally:
+        dock.deleteLater()
 
 
 def _reports_with_evidence(office, reg_path, tmp_path, a, b, c, d_far):

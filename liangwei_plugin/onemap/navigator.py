@@ -174,6 +174,47 @@ def case_stage(project: QgsProject, patch_key: str) -> tuple[str, bool] | None:
 def field_check(project: QgsProject, patch_key: str) -> tuple[str, str] | None:
     """(the latest on-site check, its photos) of the case of ``patch_key`` from a GeoPackage register layer
     of the project (外业核查 imported by liangwei:importfieldpackage); None when there is none."""
+    found = _field_evidence(project, patch_key)
+    if found is None:
+        return None
+    check, photos, store = found
+    text = "，".join(x for x in (check.get("conclusion"), check.get("inspector"),
+                                 _text(check.get("verified_at")).replace("T", " ")) if x)
+    flagged = [p for p in photos if p.get("flagged")]
+    shots = f"{len(photos)} 张（{store}）"
+    if flagged:
+        shots += "；未通过检查 " + "；".join(f"{Path(p['original']).name}：{p.get('flag_reason')}"
+                                          for p in flagged)
+    return text, shots
+
+
+@dataclass(frozen=True)
+class FieldPhoto:
+    """One 举证照片 of a case, as the navigator shows it."""
+
+    path: Path            # the copy in the register's evidence store
+    caption: str          # time and distance from the patch
+    flagged: bool
+    reason: str = ""
+
+
+def field_photos(project: QgsProject, patch_key: str) -> list[FieldPhoto]:
+    """The evidence photos of the case of ``patch_key`` (in the order taken), flagged ones included."""
+    found = _field_evidence(project, patch_key)
+    if found is None:
+        return []
+    out = []
+    for p in found[1]:
+        when = _text(p.get("taken_at")).replace("T", " ")[:16]
+        dist = p.get("distance_m")
+        caption = "，".join(x for x in (when, f"距图斑 {float(dist):.0f} 米" if dist not in (None, "") else "") if x)
+        out.append(FieldPhoto(found[2] / _text(p.get("file")), caption, bool(p.get("flagged")),
+                              _text(p.get("flag_reason"))))
+    return out
+
+
+def _field_evidence(project: QgsProject, patch_key: str) -> tuple[dict, list[dict], Path] | None:
+    """(latest verification, photos, evidence store) of a case from the project's GeoPackage register layers."""
     if not patch_key:
         return None
     for layer in register_layers(project):
@@ -195,15 +236,16 @@ def field_check(project: QgsProject, patch_key: str) -> tuple[str, str] | None:
             # not in this register, or unreadable: the summary goes on without it
             logger.debug("外业核查记录读取失败（%s）：%s", path, exc)
             continue
-        text = "，".join(x for x in (check.get("conclusion"), check.get("inspector"),
-                                     _text(check.get("verified_at")).replace("T", " ")) if x)
-        flagged = [p for p in photos if p.get("flagged")]
-        shots = f"{len(photos)} 张（{store}）"
-        if flagged:
-            shots += "；未通过检查 " + "；".join(f"{Path(p['original']).name}：{p.get('flag_reason')}"
-                                              for p in flagged)
-        return text, shots
+        return check, photos, Path(store)
     return None
+
+
+def patch_key(feature: QgsFeature) -> str:
+    """The id a patch's case is registered under: the overlay's ``patch_id``, else its JCBH."""
+    names = feature.fields().names()
+    pid = next((n for n in names if n.lower() == "patch_id"), None)
+    jcbh = resolve_field(names, "JCBH")
+    return _text(feature[pid]) if pid and _text(feature[pid]) else (_text(feature[jcbh]) if jcbh else "")
 
 
 def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> list[tuple[str, str]]:
@@ -217,7 +259,7 @@ def patch_summary(feature: QgsFeature, project: QgsProject | None = None) -> lis
 
     rows: list[tuple[str, str]] = []
     jcbh = resolve_field(names, "JCBH")
-    key = _text(get("patch_id")) or (_text(feature[jcbh]) if jcbh else "")
+    key = patch_key(feature)
     rows.append(("监测编号", _text(feature[jcbh]) if jcbh else key))
     town = resolve_field(names, "XZQMC")
     if town:

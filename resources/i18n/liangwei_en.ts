@@ -67,6 +67,10 @@
       <translation>Pick on Map</translation>
     </message>
     <message>
+      <source>外业核查举证照片（红框：未通过位置或时间检查）</source>
+      <translation>On-site evidence photos (red frame: failed the position or time check)</translation>
+    </message>
+    <message>
       <source>监测编号</source>
       <translation>Monitoring no.</translation>
     </message>
@@ -1889,6 +1893,10 @@ The input is the output of planning determination (liangwei:determine). With a t
     <message>
       <source>未通过检查的照片数</source>
       <translation>Photos failing a check</translation>
+    </message>
+    <message>
+      <source>未通过检查：</source>
+      <translation>Failed the check: </translation>
     </message>
     <message>
       <source>本次新标记的案件数</source>
