@@ -110,8 +110,9 @@ def patches(sample):
 
 
 def test_generation_is_fast(sample):
-    # CPU time, not wall time: the test machine is shared (wall time is about the same when idle)
-    assert sample["cpu"] < 60, f"generation took {sample['cpu']:.1f} s CPU ({sample['seconds']:.1f} s wall)"
+    # A guard against a gross regression, not a benchmark: CPU time (the machine is shared), and a bound
+    # well above the 37–61 s CPU the realistic later epoch (noise, misregistration, clouds) takes here
+    assert sample["cpu"] < 120, f"generation took {sample['cpu']:.1f} s CPU ({sample['seconds']:.1f} s wall)"
 
 
 def test_layout_fields_and_crs(sample):
